@@ -1,0 +1,73 @@
+"""Reading the dates a team lead types (``2026-12-31``, ``today``, ``tomorrow``, ``+30d``) and
+knowing what "today" is in a customer's time zone."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+import arrow
+
+from data.errors import InvalidInput
+
+DATE_HINT = "Write a date as 2026-12-31, today, tomorrow, +30d or -7d."
+_RELATIVE = re.compile(r"^([+-])\s*(\d{1,4})\s*([dwmy]?)$")
+
+
+def zone(name: str) -> ZoneInfo:
+    """The time zone named, or InvalidInput that says how to write one."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError) as error:
+        raise InvalidInput(
+            f"'{name}' is not a time zone. Use a name such as Europe/London or America/Chicago."
+        ) from error
+
+
+def is_time_zone(name: str) -> bool:
+    return name in available_timezones()
+
+
+def today_in(time_zone: str) -> dt.date:
+    """Today's date where the customer is."""
+    return arrow.now(zone(time_zone)).date()
+
+
+def parse_date(text: str, time_zone: str = "UTC") -> dt.date:
+    """A typed date, relative words counted from today in ``time_zone``."""
+    value = (text or "").strip().lower()
+    if not value:
+        raise InvalidInput(f"The date is empty. {DATE_HINT}")
+    today = arrow.now(zone(time_zone)).floor("day")
+    if value == "today":
+        return today.date()
+    if value == "tomorrow":
+        return today.shift(days=1).date()
+    if value == "yesterday":
+        return today.shift(days=-1).date()
+    match = _RELATIVE.match(value)
+    if match:
+        sign, amount, unit = match.groups()
+        count = int(amount) * (1 if sign == "+" else -1)
+        unit_name = {"": "days", "d": "days", "w": "weeks", "m": "months", "y": "years"}[unit]
+        return today.shift(**{unit_name: count}).date()
+    try:
+        return arrow.get(value, "YYYY-MM-DD").date()
+    except (arrow.parser.ParserError, ValueError) as error:
+        raise InvalidInput(f"'{text.strip()}' is not a date. {DATE_HINT}") from error
+
+
+def as_local(moment: dt.datetime | None, time_zone: str) -> str:
+    """A stored UTC time as the team lead reads it: ``2026-11-21 14:05 (3 hours ago)``."""
+    if moment is None:
+        return ""
+    local = arrow.get(moment, tzinfo="UTC").to(zone(time_zone))
+    return f"{local.format('YYYY-MM-DD HH:mm')} ({local.humanize()})"
+
+
+def when(moment: dt.datetime | None) -> str:
+    """A stored UTC time in this machine's local time, for messages: ``2026-11-21 14:05``."""
+    if moment is None:
+        return "an unknown time"
+    return str(arrow.get(moment, tzinfo="UTC").to("local").format("YYYY-MM-DD HH:mm"))

@@ -1,0 +1,140 @@
+"""Where the data lives: the database proxy, choosing and opening a database, and migrating it.
+
+The database is chosen at run time: an embedded SQLite file in the user's data directory by
+default, or any path or ``postgresql://`` URL from ``--db`` / ``OFFBOARD_DATABASE``.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import platformdirs
+from peewee import Database, DatabaseProxy, OperationalError, PostgresqlDatabase, SqliteDatabase
+from playhouse.db_url import connect as connect_url
+from playhouse.migrations import Runner
+
+from data.errors import InvalidInput
+
+database = DatabaseProxy()
+
+ENVIRONMENT_VARIABLE = "OFFBOARD_DATABASE"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+# WAL lets readers go on while a team lead writes; the busy timeout makes a second writer wait
+# rather than fail at once; foreign keys are off by default in SQLite.
+SQLITE_PRAGMAS: dict[str, Any] = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": 10_000,
+    "synchronous": "normal",
+    "cache_size": -32_000,
+}
+
+_migrate_lock = threading.Lock()
+
+
+def default_database_path() -> Path:
+    """The embedded database file in the user's data directory."""
+    return Path(platformdirs.user_data_dir("offboard", appauthor=False)) / "offboard.db"
+
+
+def resolve_location(location: str | None = None) -> str:
+    """The database to use: the one given, else ``OFFBOARD_DATABASE``, else the default file."""
+    chosen = location or os.environ.get(ENVIRONMENT_VARIABLE) or ""
+    return chosen.strip() or str(default_database_path())
+
+
+def describe(location: str) -> str:
+    """The location as it may be shown to a person: a URL without its password."""
+    parsed = urlparse(location)
+    if parsed.scheme and "://" in location and parsed.password:
+        netloc = parsed.netloc.replace(f":{parsed.password}@", ":***@")
+        return parsed._replace(netloc=netloc).geturl()
+    return location
+
+
+def make_database(location: str) -> Database:
+    """Build (not connect) the peewee database for a path or URL; raise InvalidInput if unusable."""
+    if "://" not in location:
+        path = Path(location).expanduser()
+        if path.exists() and path.is_dir():
+            raise InvalidInput(
+                f"The database path {path} is a folder. Give a file name, such as {path}/offboard.db."
+            )
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise InvalidInput(
+                f"Cannot create the folder for the database {path}: {error.strerror}."
+            ) from error
+        return SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE")
+    scheme = location.split("://", 1)[0].lower()
+    if scheme in {"sqlite", "sqliteext"}:
+        return connect_url(location, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE")
+    if scheme in {"postgres", "postgresql", "postgresext", "postgres+pool", "postgresql+pool"}:
+        return connect_url(location)
+    raise InvalidInput(
+        f"offboard cannot use a '{scheme}' database. Give a file path for SQLite "
+        "or a postgresql://user@host:port/name URL."
+    )
+
+
+def open_database(location: str | None = None, *, migrate: bool = True) -> Database:
+    """Point the proxy at the chosen database, check that it answers, and bring its schema up to date."""
+    resolved = resolve_location(location)
+    db = make_database(resolved)
+    database.initialize(db)
+    try:
+        db.connect(reuse_if_open=True)
+    except OperationalError as error:
+        raise InvalidInput(
+            f"Cannot open the database {describe(resolved)}: {str(error).strip()}. "
+            "Check the path or URL given with --db or OFFBOARD_DATABASE."
+        ) from error
+    try:
+        if migrate:
+            migrate_schema(db)
+    finally:
+        db.close()
+    return db
+
+
+def migration_runner(db: Database) -> Runner:
+    return Runner(db, directory=str(MIGRATIONS), table_name="schema_migration")
+
+
+def migrate_schema(db: Database, target: str | None = None) -> list[str]:
+    """Apply the migrations not yet applied (up to ``target``); returns their names."""
+    with _migrate_lock:
+        runner = migration_runner(db)
+        if isinstance(db, PostgresqlDatabase):
+            # Two team leads starting the app at once must not both run a migration.
+            with db.atomic():
+                db.execute_sql("SELECT pg_advisory_xact_lock(7305001)")
+                applied: list[str] = runner.up(target)
+            return applied
+        return list(runner.up(target))
+
+
+def is_sqlite() -> bool:
+    return isinstance(database.obj, SqliteDatabase)
+
+
+@contextmanager
+def connection() -> Iterator[None]:
+    """A connection for the block, re-entrant: it opens one only if the thread has none, and
+    closes only the one it opened, so a worker's ``connection_context()`` may wrap data calls."""
+    opened = database.is_closed()
+    if opened:
+        database.connect()
+    try:
+        yield
+    finally:
+        if opened and not database.is_closed():
+            database.close()

@@ -1,0 +1,367 @@
+"""A deterministic, realistic demo data set: about forty customers from tiny to large, a handful
+of users, the reason list, two cancellations pending (one nearly ready, one mostly red) and one
+already processed. The cancellations are made through the real operations, so the audit trail
+and outbox look as they would in use."""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import random
+from decimal import Decimal
+from typing import Any
+
+from data import cancellations
+from data.db import connection, database, migrate_schema
+from data.errors import Conflict
+from data.models import (
+    ALL_MODELS,
+    CASE_CLOSED,
+    CASE_STATUSES_OPEN,
+    LIVE,
+    OPPORTUNITY_CLOSED,
+    OPPORTUNITY_OPEN,
+    QUOTATION_CLOSED,
+    QUOTATION_OPEN,
+    ROLE_ADMIN,
+    ROLE_CANCELLATION,
+    SALES_ORDER_CLOSED,
+    SALES_ORDER_OPEN,
+    Asset,
+    Case,
+    Customer,
+    Opportunity,
+    Quotation,
+    Reason,
+    SalesOrder,
+    User,
+    name_key,
+    utcnow,
+)
+
+SEED = 20261121
+
+USERS = [
+    ("sam", "Sam Lee", "sam.lee@example.com", f"{ROLE_ADMIN},{ROLE_CANCELLATION}", True),
+    ("alex", "Alex Morgan", "alex.morgan@example.com", ROLE_CANCELLATION, True),
+    ("riley", "Riley Chen", "riley.chen@example.com", ROLE_CANCELLATION, True),
+    (
+        "tess",
+        "Tess Okafor",
+        "tess.okafor@example.com",
+        "",
+        True,
+    ),  # telesales: takes over cancelled accounts
+    (
+        "jordan",
+        "Jordan Price",
+        "jordan.price@example.com",
+        "",
+        True,
+    ),  # account manager, browses only
+    ("casey", "Casey Ward", "casey.ward@example.com", ROLE_CANCELLATION, False),  # has left
+]
+
+REASONS = [
+    "Price",
+    "Moved to a competitor",
+    "Not using the product",
+    "Missing features",
+    "Poor support experience",
+    "Business closed or merged",
+    "Budget cuts",
+    "Other",
+]
+
+COMPANIES = [
+    "Northwind Dental Group",
+    "Blue Harbor Logistics",
+    "Cedar Valley Clinics",
+    "Meridian Health Partners",
+    "Apex Roofing Supply",
+    "Brightside Pediatrics",
+    "Summit Veterinary Care",
+    "Oakridge Property Management",
+    "Harborview Marine",
+    "Lakeshore Physical Therapy",
+    "Pinecrest Home Health",
+    "Redwood Legal LLP",
+    "Silverline Credit Union",
+    "Granite State Dermatology",
+    "Coastal Urgent Care",
+    "Evergreen Senior Living",
+    "Ironwood Manufacturing",
+    "Juniper Family Medicine",
+    "Keystone Auto Group",
+    "Lighthouse Counseling",
+    "Maple Street Orthodontics",
+    "Nova Imaging Center",
+    "Orchard Pharmacy",
+    "Prairie Wind Energy",
+    "Quarry Hill Surgical",
+    "Riverbend Eye Associates",
+    "Sagebrush Hospice",
+    "Tidewater Staffing",
+    "Union Square Fitness",
+    "Vantage Point Realty",
+    "Willow Creek Behavioral",
+    "Yellowstone Outfitters",
+    "Zenith Sleep Centers",
+    "Alder & Finch Accounting",
+    "Bayside Chiropractic",
+    "Canyon Ridge Schools",
+    "Driftwood Hospitality",
+    "Foxglove Speech Therapy",
+    "Greenfield Agronomy",
+    "Hollis Street Bakery",
+]
+ZONES = [
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "Europe/London",
+    "Europe/Berlin",
+    "Australia/Sydney",
+    "America/Phoenix",
+]
+ASSET_NAMES = [
+    "LMS seat bundle",
+    "Credentialing module",
+    "Compliance library",
+    "Policy manager",
+    "Incident reporting",
+    "Safety data sheets",
+    "E-signature pack",
+    "Analytics add-on",
+]
+CASE_SUBJECTS = [
+    "Login issue for admin",
+    "Invoice question",
+    "Request to export training records",
+    "Escalation: cancellation request",
+    "Course assignment not showing",
+    "Billing note: bill till payout",
+    "Data export before deactivation",
+    "SSO configuration",
+    "Collections follow-up",
+]
+OPPORTUNITY_NAMES = [
+    "Renewal",
+    "Upsell: analytics",
+    "Add 50 seats",
+    "Multi-site expansion",
+    "Cross-sell: credentialing",
+]
+
+NEARLY_READY = "100004"  # Meridian Health Partners is large; the nearly ready one is smaller
+MANY_RED = "100012"
+ALREADY_CANCELLED = "100027"
+LARGE = "100004"
+
+
+class DemoRefused(Conflict):
+    """The database already holds data and --force was not given."""
+
+
+def is_empty() -> bool:
+    with connection():
+        return not Customer.select().exists() and not User.select().exists()
+
+
+def wipe() -> None:
+    """Drop every offboard table and migrate afresh (the audit trail refuses row deletes)."""
+    with connection():
+        db: Any = database.obj
+        tables = [model._meta.table_name for model in ALL_MODELS] + ["schema_migration"]
+        with database.atomic():
+            for table in tables:
+                cascade = "" if database_is_sqlite() else " CASCADE"
+                db.execute_sql(f'DROP TABLE IF EXISTS "{table}"{cascade}')
+        migrate_schema(db)
+
+
+def database_is_sqlite() -> bool:
+    from data.db import is_sqlite
+
+    return is_sqlite()
+
+
+def _customer_size(index: int) -> int:
+    """How many assets: mostly small, a few mid-sized, one very large."""
+    if index == 3:
+        return 420
+    if index % 9 == 0:
+        return 0
+    if index % 7 == 0:
+        return 60
+    if index % 5 == 0:
+        return 25
+    return 1 + index % 6
+
+
+def load(*, force: bool = False, login: str | None = None) -> dict[str, int]:
+    """Fill the open database with the demo set; refuses a non-empty one unless ``force``.
+
+    ``login`` (default: this machine's login name) is added as a team lead with both roles, so
+    the app opens for whoever ran the command."""
+    if not is_empty():
+        if not force:
+            raise DemoRefused(
+                "The database already holds customers or users. Run 'offboard demo --force' "
+                "to replace everything in it with the demo data."
+            )
+        wipe()
+    me = (login or getpass.getuser() or "lead").strip().lower()
+    rng = random.Random(SEED)
+    with connection(), database.atomic():
+        users = {}
+        for user_login, display, email, roles, active in USERS:
+            users[user_login] = User.create(
+                login=user_login, display_name=display, email=email, roles=roles, active=active
+            )
+        if me not in users:
+            users[me] = User.create(
+                login=me,
+                display_name=f"{me.title()} (you)",
+                email=f"{me}@example.com",
+                roles=f"{ROLE_ADMIN},{ROLE_CANCELLATION}",
+            )
+        for position, reason in enumerate(REASONS, start=1):
+            Reason.create(name=reason, position=position)
+        owners = [users["alex"], users["riley"], users["jordan"], users["sam"]]
+        now = utcnow()
+        for index, company in enumerate(COMPANIES):
+            account = f"{100001 + index}"
+            zone = ZONES[index % len(ZONES)]
+            admin_first = ["Dana", "Chris", "Pat", "Morgan", "Lee", "Robin", "Jamie", "Avery"][
+                index % 8
+            ]
+            domain = company.lower().replace("&", "and").replace(" ", "")[:18] + ".example"
+            customer = Customer.create(
+                account=account,
+                name=company,
+                name_key=name_key(company),
+                status=LIVE,
+                owner=owners[index % len(owners)],
+                time_zone=zone,
+                admin_name=f"{admin_first} {company.split()[0]}",
+                admin_email=f"admin@{domain}",
+                created_at=now - dt.timedelta(days=400 + index * 13),
+                updated_at=now,
+            )
+            _records(rng, customer, index)
+    with connection():
+        _cancellations(me)
+        return {
+            "customers": Customer.select().count(),
+            "users": User.select().count(),
+            "assets": Asset.select().count(),
+        }
+
+
+def _records(rng: random.Random, customer: Customer, index: int) -> None:
+    assets = []
+    for n in range(_customer_size(index)):
+        start = dt.date(2020, 1, 1) + dt.timedelta(days=rng.randrange(0, 1800))
+        # A few assets were ceased already in earlier clean-ups.
+        ceased = rng.random() < 0.15
+        assets.append(
+            {
+                "customer": customer.id,
+                "name": f"{ASSET_NAMES[n % len(ASSET_NAMES)]} #{n + 1}",
+                "start_date": start,
+                "live": not ceased,
+                "cease_date": start + dt.timedelta(days=365) if ceased else None,
+            }
+        )
+    for batch in range(0, len(assets), 200):
+        Asset.insert_many(assets[batch : batch + 200]).execute()
+    for n in range(index % 5):
+        closed = rng.random() < 0.6
+        Case.create(
+            customer=customer,
+            subject=CASE_SUBJECTS[(index + n) % len(CASE_SUBJECTS)],
+            status=CASE_CLOSED if closed else rng.choice(CASE_STATUSES_OPEN),
+            closed=closed,
+            opened_at=utcnow() - dt.timedelta(days=rng.randrange(1, 300)),
+        )
+    for n in range(index % 4):
+        closed = rng.random() < 0.5
+        Opportunity.create(
+            customer=customer,
+            name=OPPORTUNITY_NAMES[(index + n) % len(OPPORTUNITY_NAMES)],
+            stage=rng.choice(OPPORTUNITY_CLOSED if closed else OPPORTUNITY_OPEN),
+            amount=Decimal(rng.randrange(1_000, 90_000)),
+        )
+    for n in range(index % 3):
+        closed = rng.random() < 0.5
+        Quotation.create(
+            customer=customer,
+            reference=f"Q-{customer.account}-{n + 1}",
+            status=rng.choice(QUOTATION_CLOSED if closed else QUOTATION_OPEN),
+            amount=Decimal(rng.randrange(500, 40_000)),
+        )
+    for n in range((index + 1) % 3):
+        closed = rng.random() < 0.6
+        SalesOrder.create(
+            customer=customer,
+            number=f"SO-{customer.account}-{n + 1}",
+            status=rng.choice(SALES_ORDER_CLOSED if closed else SALES_ORDER_OPEN),
+            amount=Decimal(rng.randrange(500, 40_000)),
+        )
+
+
+def _reason_ids(*names: str) -> list[int]:
+    return [Reason.get(Reason.name == name).id for name in names]
+
+
+def _clear_all_but_sales_orders(lead: str, account: str) -> None:
+    cancellations.set_reasons(
+        lead,
+        account,
+        _reason_ids("Price", "Moved to a competitor"),
+        "Found a cheaper bundle with their new EHR vendor.",
+        "Admin asked for training records export before deactivation.",
+    )
+    cancellations.choose_owner(lead, account, "tess")
+    cancellations.add_expiry(
+        lead,
+        account,
+        dt.date.today() + dt.timedelta(days=330),
+        "Contract with competitor ends: call back",
+    )
+    if Asset.select().join(Customer).where(Customer.account == account).exists():
+        earliest = dt.date.today()
+        cancellations.cease_assets(lead, account, earliest)
+    for section, state in (
+        ("cases", CASE_CLOSED),
+        ("opportunities", "Lost"),
+        ("quotations", "Expired"),
+    ):
+        cancellations.close_records(lead, account, section, state)
+    cancellations.set_mood(lead, account, "Disappointed")
+
+
+def _cancellations(me: str) -> None:
+    # Nearly ready: everything clear but one sales order (the seed's own example).
+    ready = "100011"
+    cancellations.begin("alex", ready)
+    _clear_all_but_sales_orders("alex", ready)
+    if (
+        not SalesOrder.select()
+        .join(Customer)
+        .where((Customer.account == ready) & SalesOrder.status.not_in(SALES_ORDER_CLOSED))
+        .exists()
+    ):
+        customer = Customer.get(Customer.account == ready)
+        SalesOrder.create(
+            customer=customer, number=f"SO-{ready}-9", status="In progress", amount=Decimal(1200)
+        )
+    # Many red: just begun, by the person running the demo, so the app offers it on start.
+    cancellations.begin(me, MANY_RED)
+    # Already processed: cleared and processed last week by Riley.
+    cancellations.begin("riley", ALREADY_CANCELLED)
+    _clear_all_but_sales_orders("riley", ALREADY_CANCELLED)
+    cancellations.close_records("riley", ALREADY_CANCELLED, "sales_orders", "Cancelled")
+    cancellations.process("riley", ALREADY_CANCELLED)

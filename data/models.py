@@ -1,0 +1,294 @@
+"""The peewee models: users, customers, the records a cancellation must clear, the cancellation
+itself, the audit trail and the outbox.
+
+Times are stored as naive UTC; dates as calendar dates. The schema itself is made by the
+migrations in ``data/migrations``, never by ``create_tables`` on these classes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from peewee import (
+    SQL,
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    DecimalField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+from data.db import database
+from data.errors import Conflict
+
+
+def utcnow() -> dt.datetime:
+    """Now, in UTC, without tzinfo: how every timestamp is stored."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+# Customer status as the team lead reads it.
+LIVE = "Live"
+PENDING_CANCELLATION = "Live (PC)"
+CANCELLED = "Cancelled"
+CUSTOMER_STATUSES = (LIVE, PENDING_CANCELLATION, CANCELLED)
+
+CUSTOMER = "Customer"
+FORMER_CUSTOMER = "Former Customer"
+CUSTOMER_TYPES = (CUSTOMER, FORMER_CUSTOMER)
+
+# Roles. Others may be added to a user; these two are the ones the rules know.
+ROLE_CANCELLATION = "customer-cancellation"
+ROLE_ADMIN = "crm-admin"
+KNOWN_ROLES = (ROLE_CANCELLATION, ROLE_ADMIN)
+
+# Cancellation states.
+PENDING = "pending"
+REMOVED = "removed"
+PROCESSED = "processed"
+
+MOODS = ("Happy", "Satisfied", "Neutral", "Disappointed", "Angry")
+
+CASE_STATUSES_OPEN = ("New", "Working", "Waiting on customer", "Escalated")
+CASE_CLOSED = "Closed"
+OPPORTUNITY_OPEN = ("Prospecting", "Qualification", "Proposal", "Negotiation")
+OPPORTUNITY_CLOSED = ("Won", "Lost", "Cancelled")
+QUOTATION_OPEN = ("Draft", "Sent", "Accepted")
+QUOTATION_CLOSED = ("Won", "Lost", "Expired", "Cancelled")
+SALES_ORDER_OPEN = ("Pending", "In progress", "On hold")
+SALES_ORDER_CLOSED = ("Completed", "Cancelled")
+
+OUTBOX_QUEUED = "queued"
+OUTBOX_SENT = "sent"
+OUTBOX_FAILED = "failed"
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class User(BaseModel):
+    login = CharField(max_length=64, unique=True)
+    display_name = CharField(max_length=120)
+    email = CharField(max_length=254, default="")
+    # Comma-separated role names: a short, open list (room for roles the rules do not know yet).
+    roles = TextField(default="")
+    active = BooleanField(default=True)
+    created_at = DateTimeField(default=utcnow)
+
+    @property
+    def role_set(self) -> frozenset[str]:
+        return frozenset(role for role in str(self.roles).split(",") if role)
+
+    def has_any_role(self, *roles: str) -> bool:
+        return bool(self.role_set.intersection(roles))
+
+    def __str__(self) -> str:
+        return str(self.display_name)
+
+
+class Customer(BaseModel):
+    account = CharField(max_length=32, unique=True)
+    name = CharField(max_length=200)
+    # Case-folded name: the key the list sorts and prefix-searches on, through an index.
+    name_key = CharField(max_length=200, index=True)
+    status = CharField(max_length=16, default=LIVE)
+    customer_type = CharField(max_length=24, default=CUSTOMER)
+    owner = ForeignKeyField(User, null=True, backref="customers", on_delete="RESTRICT")
+    time_zone = CharField(max_length=64, default="UTC")
+    admin_name = CharField(max_length=120, default="")
+    admin_email = CharField(max_length=254, default="")
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+    # Optimistic concurrency: every change to the customer or its cancellation bumps it.
+    version = IntegerField(default=1)
+
+    class Meta:
+        indexes = ((("status", "name_key"), False),)
+
+    def save(self, *args: Any, **kwargs: Any) -> int:
+        self.name_key = name_key(str(self.name))
+        return int(super().save(*args, **kwargs))
+
+
+def name_key(name: str) -> str:
+    """The case-folded form of a customer name that lists sort and search on."""
+    return " ".join(name.split()).casefold()
+
+
+class Asset(BaseModel):
+    customer = ForeignKeyField(Customer, backref="assets", on_delete="CASCADE")
+    name = CharField(max_length=200)
+    start_date = DateField()
+    live = BooleanField(default=True)
+    cease_date = DateField(null=True)
+
+    class Meta:
+        indexes = ((("customer", "live", "cease_date"), False),)
+
+
+class Case(BaseModel):
+    customer = ForeignKeyField(Customer, backref="cases", on_delete="CASCADE")
+    subject = CharField(max_length=200)
+    status = CharField(max_length=32, default="New")
+    closed = BooleanField(default=False)
+    opened_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("customer", "closed"), False),)
+
+
+class Opportunity(BaseModel):
+    customer = ForeignKeyField(Customer, backref="opportunities", on_delete="CASCADE")
+    name = CharField(max_length=200)
+    stage = CharField(max_length=32, default="Prospecting")
+    amount = DecimalField(max_digits=12, decimal_places=2, default=0)
+
+    class Meta:
+        indexes = ((("customer", "stage"), False),)
+
+
+class Quotation(BaseModel):
+    customer = ForeignKeyField(Customer, backref="quotations", on_delete="CASCADE")
+    reference = CharField(max_length=32)
+    status = CharField(max_length=32, default="Draft")
+    amount = DecimalField(max_digits=12, decimal_places=2, default=0)
+
+    class Meta:
+        indexes = ((("customer", "status"), False),)
+
+
+class SalesOrder(BaseModel):
+    customer = ForeignKeyField(Customer, backref="sales_orders", on_delete="CASCADE")
+    number = CharField(max_length=32)
+    status = CharField(max_length=32, default="Pending")
+    amount = DecimalField(max_digits=12, decimal_places=2, default=0)
+
+    class Meta:
+        indexes = ((("customer", "status"), False),)
+
+
+class Expiry(BaseModel):
+    customer = ForeignKeyField(Customer, backref="expiries", on_delete="CASCADE")
+    date = DateField()
+    note = TextField(default="")
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("customer", "date"), False),)
+
+
+class Reason(BaseModel):
+    name = CharField(max_length=80, unique=True)
+    active = BooleanField(default=True)
+    position = IntegerField(default=0)
+
+
+class Cancellation(BaseModel):
+    customer = ForeignKeyField(Customer, backref="cancellations", on_delete="CASCADE")
+    state = CharField(max_length=16, default=PENDING)
+    previous_status = CharField(max_length=16)
+    reason_text = TextField(default="")
+    extra_information = TextField(default="")
+    mood = CharField(max_length=24, null=True)
+    begun_by = ForeignKeyField(User, backref="begun_cancellations", on_delete="RESTRICT")
+    begun_at = DateTimeField(default=utcnow)
+    new_owner = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    # Set when the new owner was applied before Process ("Perform Now").
+    owner_applied_at = DateTimeField(null=True)
+    processed_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    processed_at = DateTimeField(null=True)
+    removed_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    removed_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("state", "begun_by"), False),)
+
+
+# A customer has at most one pending cancellation: the database says so too.
+Cancellation.add_index(
+    Cancellation.index(Cancellation.customer, unique=True, where=SQL("state = 'pending'"))
+)
+
+
+class CancellationReason(BaseModel):
+    cancellation = ForeignKeyField(Cancellation, backref="reason_links", on_delete="CASCADE")
+    reason = ForeignKeyField(Reason, on_delete="RESTRICT")
+
+    class Meta:
+        indexes = ((("cancellation", "reason"), True),)
+
+
+class NotifyUser(BaseModel):
+    cancellation = ForeignKeyField(Cancellation, backref="notify_links", on_delete="CASCADE")
+    user = ForeignKeyField(User, on_delete="RESTRICT")
+
+    class Meta:
+        indexes = ((("cancellation", "user"), True),)
+
+
+class AuditEvent(BaseModel):
+    at = DateTimeField(default=utcnow)
+    actor = ForeignKeyField(User, on_delete="RESTRICT")
+    customer = ForeignKeyField(Customer, null=True, on_delete="RESTRICT")
+    cancellation = ForeignKeyField(Cancellation, null=True, on_delete="RESTRICT")
+    action = CharField(max_length=48)
+    record_kind = CharField(max_length=24, default="")
+    record_id = IntegerField(null=True)
+    before = TextField(default="{}")
+    after = TextField(default="{}")
+
+    class Meta:
+        indexes = ((("customer", "at"), False), (("cancellation",), False))
+
+    # The trail is append-only: the database refuses too (triggers in the first migration).
+    def save(self, *args: Any, **kwargs: Any) -> int:
+        if self._pk is not None and not kwargs.get("force_insert"):
+            raise Conflict("The audit trail cannot be changed.")
+        return int(super().save(*args, **kwargs))
+
+    def delete_instance(self, *args: Any, **kwargs: Any) -> int:
+        raise Conflict("The audit trail cannot be changed.")
+
+
+class OutboxMessage(BaseModel):
+    customer = ForeignKeyField(Customer, backref="outbox", on_delete="RESTRICT")
+    cancellation = ForeignKeyField(Cancellation, null=True, on_delete="RESTRICT")
+    kind = CharField(max_length=48)
+    recipients = TextField()
+    subject = CharField(max_length=300)
+    body = TextField()
+    status = CharField(max_length=16, default=OUTBOX_QUEUED)
+    created_at = DateTimeField(default=utcnow)
+    sent_at = DateTimeField(null=True)
+    attempts = IntegerField(default=0)
+    last_error = TextField(default="")
+
+    class Meta:
+        indexes = ((("status", "created_at"), False), (("customer",), False))
+
+
+ALL_MODELS: list[type[BaseModel]] = [
+    User,
+    Customer,
+    Asset,
+    Case,
+    Opportunity,
+    Quotation,
+    SalesOrder,
+    Expiry,
+    Reason,
+    Cancellation,
+    CancellationReason,
+    NotifyUser,
+    AuditEvent,
+    OutboxMessage,
+]

@@ -1,0 +1,361 @@
+"""The cancellation rules: which section of a customer's cancellation is red, why, and which
+records hold it back.
+
+Every count is made in the database with one aggregate query per table; no rows are loaded to
+be counted in Python.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from peewee import Case as When
+from peewee import Expression, ModelSelect, fn
+
+from data.dates import today_in
+from data.errors import InvalidInput
+from data.models import (
+    CASE_CLOSED,
+    OPPORTUNITY_CLOSED,
+    PENDING,
+    QUOTATION_CLOSED,
+    SALES_ORDER_CLOSED,
+    Asset,
+    BaseModel,
+    Cancellation,
+    CancellationReason,
+    Case,
+    Customer,
+    Expiry,
+    Opportunity,
+    Quotation,
+    Reason,
+    SalesOrder,
+    User,
+)
+
+
+class SectionState(StrEnum):
+    CLEAR = "clear"
+    BLOCKING = "blocking"
+    OPTIONAL = "optional"
+
+
+@dataclass(frozen=True)
+class Section:
+    """One line of the Cancellation Tool: a section, its state, and what a team lead reads."""
+
+    key: str
+    name: str
+    state: SectionState
+    summary: str
+    blocking: int
+    total: int = 0
+
+    @property
+    def is_red(self) -> bool:
+        return self.state is SectionState.BLOCKING
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    """One record of a section, as the Manage table shows it."""
+
+    kind: str
+    id: int
+    label: str
+    status: str
+    detail: str
+    blocking: bool
+
+
+@dataclass(frozen=True)
+class RecordKind:
+    """A kind of record a cancellation must clear, and how to tell a blocking one."""
+
+    section: str
+    title: str
+    model: type[BaseModel]
+    noun: str
+    nouns: str
+    open_words: str
+    done_words: str
+    closed_states: tuple[str, ...]
+
+    def blocking(self) -> Expression:
+        model: Any = self.model
+        if self.model is Asset:
+            return (Asset.live == True) | (Asset.cease_date.is_null())  # noqa: E712
+        if self.model is Case:
+            return Case.closed == False  # noqa: E712
+        if self.model is Opportunity:
+            return Opportunity.stage.not_in(OPPORTUNITY_CLOSED)
+        return model.status.not_in(self.closed_states)  # type: ignore[no-any-return]
+
+    def row(self, record: Any, blocking: bool) -> RecordRow:
+        if self.model is Asset:
+            ceased = f"ceased {record.cease_date}" if record.cease_date else "no cease date"
+            status = "Live" if record.live else "Not live"
+            detail = f"started {record.start_date}, {ceased}"
+            label = record.name
+        elif self.model is Case:
+            status, label, detail = (
+                record.status,
+                record.subject,
+                f"opened {record.opened_at:%Y-%m-%d}",
+            )
+        elif self.model is Opportunity:
+            status, label, detail = record.stage, record.name, f"{record.amount:,.2f}"
+        elif self.model is Quotation:
+            status, label, detail = record.status, record.reference, f"{record.amount:,.2f}"
+        else:
+            status, label, detail = record.status, record.number, f"{record.amount:,.2f}"
+        return RecordRow(self.section, record.id, label, status, detail, blocking)
+
+
+RECORD_KINDS: dict[str, RecordKind] = {
+    kind.section: kind
+    for kind in (
+        RecordKind("assets", "Assets", Asset, "asset", "assets", "still live", "ceased", ()),
+        RecordKind("cases", "Cases", Case, "case", "cases", "still open", "closed", (CASE_CLOSED,)),
+        RecordKind(
+            "opportunities",
+            "Opportunities",
+            Opportunity,
+            "opportunity",
+            "opportunities",
+            "still open",
+            "won, lost or cancelled",
+            OPPORTUNITY_CLOSED,
+        ),
+        RecordKind(
+            "quotations",
+            "Quotations",
+            Quotation,
+            "quotation",
+            "quotations",
+            "still open",
+            "won, lost, expired or cancelled",
+            QUOTATION_CLOSED,
+        ),
+        RecordKind(
+            "sales_orders",
+            "Sales orders",
+            SalesOrder,
+            "sales order",
+            "sales orders",
+            "not completed or cancelled",
+            "completed or cancelled",
+            SALES_ORDER_CLOSED,
+        ),
+    )
+}
+
+SECTION_NAMES: dict[str, str] = {
+    "reasons": "Cancellation reasons",
+    "ownership": "Ownership",
+    "expiry": "Future expiry",
+    "assets": "Assets",
+    "cases": "Cases",
+    "opportunities": "Opportunities",
+    "quotations": "Quotations",
+    "sales_orders": "Sales orders",
+    "mood": "Customer mood",
+}
+SECTION_KEYS: tuple[str, ...] = tuple(SECTION_NAMES)
+
+
+def record_kind(section: str) -> RecordKind:
+    try:
+        return RECORD_KINDS[section]
+    except KeyError:
+        names = ", ".join(RECORD_KINDS)
+        raise InvalidInput(
+            f"'{section}' is not a section with records. Use one of: {names}."
+        ) from None
+
+
+def current_cancellation(customer: Customer) -> Cancellation | None:
+    """The pending cancellation, else the most recent processed one, else none."""
+    pending = (
+        Cancellation.select()
+        .where((Cancellation.customer == customer) & (Cancellation.state == PENDING))
+        .first()
+    )
+    if pending is not None:
+        return pending
+    return (  # type: ignore[no-any-return]
+        Cancellation.select()
+        .where((Cancellation.customer == customer) & (Cancellation.state == "processed"))
+        .order_by(Cancellation.processed_at.desc())
+        .first()
+    )
+
+
+def _plural(count: int, noun: str, nouns: str) -> str:
+    return f"{count} {noun if count == 1 else nouns}"
+
+
+def record_counts(customer_id: int, kind: RecordKind) -> tuple[int, int]:
+    """(total, blocking) for one kind of record, in one aggregate query."""
+    model: Any = kind.model
+    row = (
+        model.select(
+            fn.COUNT(model.id).alias("total"),
+            fn.COALESCE(fn.SUM(When(None, [(kind.blocking(), 1)], 0)), 0).alias("blocking"),
+        )
+        .where(model.customer == customer_id)
+        .tuples()
+        .get()
+    )
+    return int(row[0]), int(row[1])
+
+
+def record_section(customer_id: int, kind: RecordKind) -> Section:
+    total, blocking = record_counts(customer_id, kind)
+    if total == 0:
+        summary = f"No {kind.nouns}"
+    elif blocking == 0:
+        summary = (
+            f"The {kind.noun} is {kind.done_words}"
+            if total == 1
+            else f"All {total} {kind.nouns} {kind.done_words}"
+        )
+    else:
+        summary = f"{blocking} of {_plural(total, kind.noun, kind.nouns)} {kind.open_words}"
+    state = SectionState.BLOCKING if blocking else SectionState.CLEAR
+    return Section(kind.section, kind.title, state, summary, blocking, total)
+
+
+def reason_names(cancellation: Cancellation) -> list[str]:
+    query = (
+        Reason.select(Reason.name)
+        .join(CancellationReason)
+        .where(CancellationReason.cancellation == cancellation)
+        .order_by(Reason.position, Reason.name)
+    )
+    return [reason.name for reason in query]
+
+
+def _reasons_section(cancellation: Cancellation | None) -> Section:
+    name = SECTION_NAMES["reasons"]
+    names = reason_names(cancellation) if cancellation is not None else []
+    if not names:
+        return Section("reasons", name, SectionState.BLOCKING, "No reason chosen yet", 1)
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    return Section("reasons", name, SectionState.CLEAR, shown, 0, len(names))
+
+
+def _ownership_section(cancellation: Cancellation | None) -> Section:
+    name = SECTION_NAMES["ownership"]
+    owner_id = cancellation.new_owner_id if cancellation is not None else None  # type: ignore[attr-defined]
+    if owner_id is None:
+        return Section("ownership", name, SectionState.BLOCKING, "No new owner chosen", 1)
+    owner = User.get_by_id(owner_id)
+    when = "applied now" if cancellation and cancellation.owner_applied_at else "applied at Process"
+    return Section(
+        "ownership", name, SectionState.CLEAR, f"New owner: {owner.display_name} ({when})", 0, 1
+    )
+
+
+def _expiry_section(customer: Customer) -> Section:
+    name = SECTION_NAMES["expiry"]
+    today = today_in(str(customer.time_zone))
+    row = (
+        Expiry.select(fn.COUNT(Expiry.id), fn.MIN(Expiry.date))
+        .where((Expiry.customer == customer) & (Expiry.date > today))
+        .tuples()
+        .get()
+    )
+    count, first = int(row[0]), row[1]
+    if count == 0:
+        summary = f"No future expiry: add one dated after {today}"
+        return Section("expiry", name, SectionState.BLOCKING, summary, 1)
+    if isinstance(first, str):  # SQLite hands back text for an aggregate over a date column
+        first = dt.date.fromisoformat(first)
+    summary = (
+        f"1 future expiry: {first}" if count == 1 else f"{count} future expiries, next {first}"
+    )
+    return Section("expiry", name, SectionState.CLEAR, summary, 0, count)
+
+
+def _mood_section(cancellation: Cancellation | None) -> Section:
+    mood = cancellation.mood if cancellation is not None else None
+    summary = f"Mood: {mood}" if mood else "Not recorded (optional)"
+    return Section("mood", SECTION_NAMES["mood"], SectionState.OPTIONAL, summary, 0)
+
+
+def evaluate(customer: Customer, cancellation: Cancellation | None) -> list[Section]:
+    """Every section of the cancellation, in the order of the tool. Runs inside a connection."""
+    sections = [
+        _reasons_section(cancellation),
+        _ownership_section(cancellation),
+        _expiry_section(customer),
+    ]
+    sections.extend(record_section(customer.id, kind) for kind in RECORD_KINDS.values())
+    sections.append(_mood_section(cancellation))
+    return sections
+
+
+def red_sections(sections: Sequence[Section]) -> list[Section]:
+    return [section for section in sections if section.is_red]
+
+
+def describe_red(sections: Sequence[Section]) -> str:
+    """ "4 sections still red: Assets, Cases, …" — or an empty string when all is clear."""
+    red = red_sections(sections)
+    if not red:
+        return ""
+    names = ", ".join(section.name for section in red)
+    return f"{_plural(len(red), 'section', 'sections')} still red: {names}"
+
+
+def records_query(
+    customer_id: int, section: str, *, blocking: bool | None = None
+) -> tuple[RecordKind, ModelSelect]:
+    kind = record_kind(section)
+    model: Any = kind.model
+    query = model.select().where(model.customer == customer_id)
+    if blocking is True:
+        query = query.where(kind.blocking())
+    elif blocking is False:
+        query = query.where(~kind.blocking())
+    return kind, query
+
+
+def records(
+    customer_id: int,
+    section: str,
+    *,
+    blocking: bool | None = None,
+    after_id: int = 0,
+    limit: int = 100,
+) -> list[RecordRow]:
+    """A page of a section's records in id order, keyset-paged by ``after_id``.
+
+    ``blocking=True`` gives only the records that hold the section red, ``False`` only the
+    resolved ones, ``None`` both (each row says which it is).
+    """
+    kind, query = records_query(customer_id, section, blocking=blocking)
+    model: Any = kind.model
+    if blocking is None:
+        query = model.select(
+            model, When(None, [(kind.blocking(), 1)], 0).alias("is_blocking")
+        ).where(model.customer == customer_id)
+    query = query.where(model.id > after_id).order_by(model.id).limit(max(1, min(limit, 1000)))
+    rows = []
+    for record in query:
+        is_blocking = bool(record.is_blocking) if blocking is None else blocking
+        rows.append(kind.row(record, is_blocking))
+    return rows
+
+
+def blocking_records(
+    customer_id: int, section: str, *, after_id: int = 0, limit: int = 100
+) -> list[RecordRow]:
+    """The records that keep a section red, a page at a time."""
+    return records(customer_id, section, blocking=True, after_id=after_id, limit=limit)

@@ -1,0 +1,220 @@
+"""Users and the list of cancellation reasons, both managed by a CRM admin."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from peewee import IntegrityError, fn
+
+from data import audit
+from data.db import connection, database
+from data.errors import Conflict, InvalidInput, NotFound
+from data.models import KNOWN_ROLES, ROLE_ADMIN, Reason, User
+
+LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class UserRow:
+    login: str
+    display_name: str
+    email: str
+    roles: tuple[str, ...]
+    active: bool
+
+
+@dataclass(frozen=True)
+class ReasonRow:
+    id: int
+    name: str
+    active: bool
+
+
+def _row(user: User) -> UserRow:
+    return UserRow(
+        user.login, user.display_name, user.email, tuple(sorted(user.role_set)), bool(user.active)
+    )
+
+
+def check_roles(roles: Sequence[str]) -> list[str]:
+    clean = []
+    for role in roles:
+        name = role.strip().lower()
+        if name not in KNOWN_ROLES:
+            raise InvalidInput(f"'{role}' is not a role. Roles: {', '.join(KNOWN_ROLES)}.")
+        clean.append(name)
+    return sorted(set(clean))
+
+
+def list_users(*, include_inactive: bool = True) -> list[UserRow]:
+    with connection():
+        query = User.select().order_by(User.login)
+        if not include_inactive:
+            query = query.where(User.active == True)  # noqa: E712
+        return [_row(user) for user in query]
+
+
+def add_user(
+    acting_login: str | None,
+    login: str,
+    display_name: str,
+    email: str = "",
+    roles: Sequence[str] = (),
+) -> UserRow:
+    """Add a user. Needs a CRM admin, except for the very first user of an empty database,
+    who becomes one (someone has to be able to add the others)."""
+    name = (login or "").strip()
+    if not LOGIN.match(name):
+        raise InvalidInput(
+            f"'{login}' is not a usable login: use lowercase letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit, at most 64 characters."
+        )
+    shown = " ".join((display_name or "").split()) or name
+    if len(shown) > 120:
+        raise InvalidInput("The display name is longer than 120 characters.")
+    address = (email or "").strip()
+    if address and not EMAIL.match(address):
+        raise InvalidInput(f"'{email}' is not an e-mail address, such as sam.lee@example.com.")
+    wanted = check_roles(roles)
+    with connection(), database.atomic():
+        first = User.select().count() == 0
+        if first:
+            wanted = sorted({*wanted, ROLE_ADMIN})
+        else:
+            who = audit.actor(acting_login or "")
+            audit.require(who, ROLE_ADMIN, doing="add users")
+        if User.select().where(User.login == name).exists():
+            raise Conflict(f"There is already a user '{name}'.")
+        try:
+            user = User.create(
+                login=name, display_name=shown, email=address, roles=",".join(wanted)
+            )
+        except IntegrityError as error:
+            raise Conflict(f"There is already a user '{name}'.") from error
+        audit.record(
+            [
+                audit.event(
+                    user if first else who,
+                    "add user",
+                    record_kind="user",
+                    record_id=user.id,
+                    after={"login": name, "roles": wanted, "email": address},
+                )
+            ]
+        )
+        return _row(user)
+
+
+def update_user(
+    acting_login: str,
+    login: str,
+    *,
+    roles: Sequence[str] | None = None,
+    active: bool | None = None,
+    email: str | None = None,
+) -> UserRow:
+    """Change a user's roles, e-mail or active flag (CRM admin only)."""
+    with connection(), database.atomic():
+        who = audit.actor(acting_login)
+        audit.require(who, ROLE_ADMIN, doing="change users")
+        user = User.get_or_none(User.login == (login or "").strip())
+        if user is None:
+            raise NotFound(f"There is no user '{login}'.")
+        before = _row(user)
+        if roles is not None:
+            user.roles = ",".join(check_roles(roles))
+        if active is not None:
+            user.active = active
+        if email is not None:
+            address = email.strip()
+            if address and not EMAIL.match(address):
+                raise InvalidInput(
+                    f"'{email}' is not an e-mail address, such as sam.lee@example.com."
+                )
+            user.email = address
+        if (user.id == who.id and not user.has_any_role(ROLE_ADMIN)) or (
+            user.id == who.id and not user.active
+        ):
+            raise InvalidInput("You cannot remove your own CRM admin role or deactivate yourself.")
+        user.save()
+        after = _row(user)
+        audit.record(
+            [
+                audit.event(
+                    who,
+                    "change user",
+                    record_kind="user",
+                    record_id=user.id,
+                    before={"roles": before.roles, "active": before.active, "email": before.email},
+                    after={"roles": after.roles, "active": after.active, "email": after.email},
+                )
+            ]
+        )
+        return after
+
+
+def list_reasons(*, include_retired: bool = False) -> list[ReasonRow]:
+    with connection():
+        query = Reason.select().order_by(Reason.position, Reason.name)
+        if not include_retired:
+            query = query.where(Reason.active == True)  # noqa: E712
+        return [ReasonRow(r.id, r.name, bool(r.active)) for r in query]
+
+
+def _reason_name(name: str) -> str:
+    text = " ".join((name or "").split())
+    if not text:
+        raise InvalidInput("A reason needs a name.")
+    if len(text) > 80:
+        raise InvalidInput("A reason's name must be at most 80 characters.")
+    return text
+
+
+def add_reason(acting_login: str, name: str) -> ReasonRow:
+    text = _reason_name(name)
+    with connection(), database.atomic():
+        who = audit.actor(acting_login)
+        audit.require(who, ROLE_ADMIN, doing="change the reason list")
+        if Reason.select().where(fn.LOWER(Reason.name) == text.lower()).exists():
+            raise Conflict(f"The reason list already has '{text}'.")
+        position = (Reason.select(fn.MAX(Reason.position)).scalar() or 0) + 1
+        reason = Reason.create(name=text, position=position)
+        audit.record(
+            [
+                audit.event(
+                    who,
+                    "add reason",
+                    record_kind="reason",
+                    record_id=reason.id,
+                    after={"name": text},
+                )
+            ]
+        )
+        return ReasonRow(reason.id, reason.name, True)
+
+
+def retire_reason(acting_login: str, reason_id: int, *, active: bool = False) -> ReasonRow:
+    """Retire a reason (it stays on cancellations that chose it) or bring it back."""
+    with connection(), database.atomic():
+        who = audit.actor(acting_login)
+        audit.require(who, ROLE_ADMIN, doing="change the reason list")
+        reason = Reason.get_or_none(Reason.id == reason_id)
+        if reason is None:
+            raise NotFound(f"There is no reason with id {reason_id}.")
+        Reason.update(active=active).where(Reason.id == reason.id).execute()
+        audit.record(
+            [
+                audit.event(
+                    who,
+                    "restore reason" if active else "retire reason",
+                    record_kind="reason",
+                    record_id=reason.id,
+                    before={"active": reason.active},
+                    after={"active": active},
+                )
+            ]
+        )
+        return ReasonRow(reason.id, reason.name, active)

@@ -1,0 +1,1 @@
+"""The offboard app: the Textual App, its configuration and the command-line entry point."""
