@@ -32,7 +32,7 @@ def actor(login: str) -> User:
         )
     if not user.active:
         raise NotAllowed(f"The user '{login}' is deactivated. Ask a CRM admin to reactivate it.")
-    return user  # type: ignore[no-any-return]
+    return user
 
 
 def require(user: User, *roles: str, doing: str) -> None:

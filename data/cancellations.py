@@ -139,7 +139,7 @@ def _require_pending(customer: Customer) -> Cancellation:
     if done is not None:
         raise Conflict(
             f"{customer.name} was already cancelled on {when(done.processed_at)} by "
-            f"{_display(done.processed_by_id)}. Nothing was changed."  # type: ignore[attr-defined]
+            f"{_display(done.processed_by_id)}. Nothing was changed."
         )
     raise Conflict(f"{customer.name} has no pending cancellation. Begin a cancellation first.")
 
@@ -175,7 +175,7 @@ def _active_user(login: str, role_of: str) -> User:
         raise NotFound(f"There is no user '{login}' to be the {role_of}.")
     if not user.active:
         raise InvalidInput(f"{user.display_name} is deactivated and cannot be the {role_of}.")
-    return user  # type: ignore[no-any-return]
+    return user
 
 
 # ----------------------------------------------------------------------------- begin / remove / process
@@ -191,7 +191,7 @@ def begin(login: str, account: str, *, expected_version: int | None = None) -> O
         if pending is not None:
             raise Conflict(
                 f"{customer.name} is already pending cancellation since {when(pending.begun_at)} "
-                f"by {_display(pending.begun_by_id)}. Open that cancellation instead."  # type: ignore[attr-defined]
+                f"by {_display(pending.begun_by_id)}. Open that cancellation instead."
             )
         if customer.status != LIVE:
             raise Conflict(
@@ -203,8 +203,8 @@ def begin(login: str, account: str, *, expected_version: int | None = None) -> O
         )
         # By default the account owner and the team lead hear when it is processed.
         notify = {who.id}
-        if customer.owner_id is not None:  # type: ignore[attr-defined]
-            notify.add(customer.owner_id)  # type: ignore[attr-defined]
+        if customer.owner_id is not None:
+            notify.add(customer.owner_id)
         NotifyUser.insert_many(
             [{"cancellation": cancellation.id, "user": user_id} for user_id in sorted(notify)]
         ).execute()
@@ -278,10 +278,10 @@ def process(login: str, account: str, *, expected_version: int | None = None) ->
                 [section.name for section in red],
             )
         now = utcnow()
-        new_owner = User.get_by_id(cancellation.new_owner_id)  # type: ignore[attr-defined]
+        new_owner = User.get_by_id(cancellation.new_owner_id)
         before = {
             "status": customer.status,
-            "owner": _display(customer.owner_id),  # type: ignore[attr-defined]
+            "owner": _display(customer.owner_id),
             "state": PENDING,
         }
         Cancellation.update(state=PROCESSED, processed_by=who, processed_at=now).where(
@@ -339,7 +339,7 @@ def _queue_notification(
             "processed_by": who.display_name,
             "processed_at": when(cancellation.processed_at),
             "begun_at": when(cancellation.begun_at),
-            "begun_by": _display(cancellation.begun_by_id),  # type: ignore[attr-defined]
+            "begun_by": _display(cancellation.begun_by_id),
             "reasons": ", ".join(reason_names(cancellation)) or "none given",
             "new_owner": new_owner.display_name,
             "mood": cancellation.mood or "not recorded",
@@ -428,9 +428,9 @@ def cease_assets(
             )
         before: dict[int, tuple[bool, dt.date | None, dt.date]] = {}
         for chunk in _chunks(targets):
-            rows = Asset.select(Asset.id, Asset.live, Asset.cease_date, Asset.start_date).where(
-                Asset.id.in_(chunk)
-            )
+            rows: Any = Asset.select(
+                Asset.id, Asset.live, Asset.cease_date, Asset.start_date
+            ).where(Asset.id.in_(chunk))
             before.update({int(r[0]): (bool(r[1]), r[2], r[3]) for r in rows.tuples()})
         too_early = [
             (start, pk) for pk, (_, _, start) in before.items() if _date(start) > cease_date
@@ -502,11 +502,7 @@ def close_records(
             f"'{state}' is not a closed state for {kind.nouns}. Choose {_or(choices)}."
         )
     model: Any = kind.model
-    field = (
-        model.stage
-        if model is RECORD_KINDS["opportunities"].model
-        else getattr(model, "status", None)
-    )
+    field = model.stage if section == "opportunities" else model.status
     with connection(), database.atomic():
         change = _start_change(login, account, f"close {kind.nouns}", expected_version)
         targets = _target_ids(change, section, ids, kind.done_words)
@@ -630,8 +626,8 @@ def choose_owner(
         owner = _active_user(owner_login, "new owner")
         cancellation = change.cancellation
         before = {
-            "new_owner": _display(cancellation.new_owner_id),  # type: ignore[attr-defined]
-            "owner": _display(change.customer.owner_id),  # type: ignore[attr-defined]
+            "new_owner": _display(cancellation.new_owner_id),
+            "owner": _display(change.customer.owner_id),
         }
         applied_at = utcnow() if apply_now else None
         Cancellation.update(new_owner=owner, owner_applied_at=applied_at).where(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from peewee import JOIN, fn
 
@@ -128,12 +129,12 @@ def status_filter(value: str | None) -> str | None:
     raise InvalidInput(f"'{value}' is not a status. Use one of: {', '.join(STATUS_FILTERS)}.")
 
 
-def _prefix_range(field: object, prefix: str) -> object:
+def _prefix_range(field: Any, prefix: str) -> Any:
     # A prefix match written as a range, so both SQLite and PostgreSQL use the index.
-    return (field >= prefix) & (field < prefix + "\U0010ffff")  # type: ignore[operator]
+    return (field >= prefix) & (field < prefix + "\U0010ffff")
 
 
-def _filtered(search: str = "", status: str | None = None) -> object:
+def _filtered(search: str = "", status: str | None = None) -> Any:
     query = Customer.select(
         Customer.id,
         Customer.account,
@@ -149,7 +150,7 @@ def _filtered(search: str = "", status: str | None = None) -> object:
     if term:
         by_name = _prefix_range(Customer.name_key, name_key(term))
         if term[0].isdigit():
-            query = query.where(by_name | _prefix_range(Customer.account, term))  # type: ignore[operator]
+            query = query.where(by_name | _prefix_range(Customer.account, term))
         else:
             query = query.where(by_name)
     return query
@@ -163,34 +164,34 @@ def customer_page(
     limit: int = PAGE,
 ) -> list[CustomerRow]:
     """One page of customers sorted by name, after the (name key, id) of the last row shown."""
-    query: object = _filtered(search, status)
+    query: Any = _filtered(search, status)
     if after is not None:
         key, pk = after
-        query = query.where(  # type: ignore[attr-defined]
+        query = query.where(
             (Customer.name_key > key) | ((Customer.name_key == key) & (Customer.id > pk))
         )
-    query = query.order_by(Customer.name_key, Customer.id).limit(max(1, min(limit, 1000)))  # type: ignore[attr-defined]
+    query = query.order_by(Customer.name_key, Customer.id).limit(max(1, min(limit, 1000)))
     with connection():
         return [
             CustomerRow(pk, account, name, status_, owner, key)
-            for pk, account, name, status_, key, owner in query.tuples()  # type: ignore[attr-defined]
+            for pk, account, name, status_, key, owner in query.tuples()
         ]
 
 
 def customer_count(search: str = "", status: str | None = None) -> int:
     with connection():
-        return int(_filtered(search, status).count())  # type: ignore[attr-defined]
+        return int(_filtered(search, status).count())
 
 
 def _customer(account: str) -> Customer:
     customer = Customer.get_or_none(Customer.account == (account or "").strip())
     if customer is None:
         raise NotFound(f"There is no customer with account number '{account}'.")
-    return customer  # type: ignore[no-any-return]
+    return customer
 
 
 def _detail(customer: Customer) -> CustomerDetail:
-    owner = User.get_or_none(User.id == customer.owner_id) if customer.owner_id else None  # type: ignore[attr-defined]
+    owner = User.get_or_none(User.id == customer.owner_id) if customer.owner_id else None
     return CustomerDetail(
         id=customer.id,
         account=customer.account,
@@ -218,7 +219,7 @@ def _name(user_id: int | None) -> tuple[str | None, str | None]:
 def _cancellation_view(cancellation: Cancellation) -> CancellationView:
     from data.models import CancellationReason
 
-    notify = list(
+    notify: list[Any] = list(
         User.select(User.display_name, User.login)
         .join(NotifyUser)
         .where(NotifyUser.cancellation == cancellation)
@@ -231,13 +232,13 @@ def _cancellation_view(cancellation: Cancellation) -> CancellationView:
             CancellationReason.cancellation == cancellation
         )
     )
-    new_owner, new_owner_login = _name(cancellation.new_owner_id)  # type: ignore[attr-defined]
+    new_owner, new_owner_login = _name(cancellation.new_owner_id)
     return CancellationView(
         id=cancellation.id,
         state=cancellation.state,
         previous_status=cancellation.previous_status,
         begun_at=cancellation.begun_at,
-        begun_by=_name(cancellation.begun_by_id)[0] or "",  # type: ignore[attr-defined]
+        begun_by=_name(cancellation.begun_by_id)[0] or "",
         reasons=tuple(reason_names(cancellation)),
         reason_ids=tuple(sorted(reason_ids)),
         reason_text=cancellation.reason_text,
@@ -249,7 +250,7 @@ def _cancellation_view(cancellation: Cancellation) -> CancellationView:
         notify=tuple(name for name, _ in notify),
         notify_logins=tuple(login for _, login in notify),
         processed_at=cancellation.processed_at,
-        processed_by=_name(cancellation.processed_by_id)[0],  # type: ignore[attr-defined]
+        processed_by=_name(cancellation.processed_by_id)[0],
     )
 
 
@@ -296,4 +297,5 @@ def pending_cancellations(login: str | None = None) -> list[PendingCancellation]
         )
         if login:
             query = query.where(User.login == login)
-        return [PendingCancellation(*row) for row in query.tuples()]
+        rows: Any = query.tuples()
+        return [PendingCancellation(*row) for row in rows]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import arrow
@@ -51,7 +52,8 @@ def parse_date(text: str, time_zone: str = "UTC") -> dt.date:
         sign, amount, unit = match.groups()
         count = int(amount) * (1 if sign == "+" else -1)
         unit_name = {"": "days", "d": "days", "w": "weeks", "m": "months", "y": "years"}[unit]
-        return today.shift(**{unit_name: count}).date()
+        shift: dict[str, Any] = {unit_name: count}
+        return today.shift(**shift).date()
     try:
         return arrow.get(value, "YYYY-MM-DD").date()
     except (arrow.parser.ParserError, ValueError) as error:

@@ -76,9 +76,11 @@ def make_database(location: str) -> Database:
         return SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE")
     scheme = location.split("://", 1)[0].lower()
     if scheme in {"sqlite", "sqliteext"}:
-        return connect_url(location, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE")
+        sqlite: Database = connect_url(location, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE")
+        return sqlite
     if scheme in {"postgres", "postgresql", "postgresext", "postgres+pool", "postgresql+pool"}:
-        return connect_url(location)
+        postgres: Database = connect_url(location)
+        return postgres
     raise InvalidInput(
         f"offboard cannot use a '{scheme}' database. Give a file path for SQLite "
         "or a postgresql://user@host:port/name URL."
@@ -116,7 +118,7 @@ def migrate_schema(db: Database, target: str | None = None) -> list[str]:
         if isinstance(db, PostgresqlDatabase):
             # Two team leads starting the app at once must not both run a migration.
             with db.atomic():
-                db.execute_sql("SELECT pg_advisory_xact_lock(7305001)")
+                db.execute_sql("SELECT pg_advisory_xact_lock(7305001)")  # type: ignore[no-untyped-call]
                 applied: list[str] = runner.up(target)
             return applied
         return list(runner.up(target))

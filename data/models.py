@@ -12,6 +12,7 @@ from typing import Any
 
 from peewee import (
     SQL,
+    AutoField,
     BooleanField,
     CharField,
     DateField,
@@ -69,6 +70,8 @@ OUTBOX_FAILED = "failed"
 
 
 class BaseModel(Model):
+    id = AutoField()
+
     class Meta:
         database = database
         legacy_table_names = False
@@ -102,6 +105,7 @@ class Customer(BaseModel):
     status = CharField(max_length=16, default=LIVE)
     customer_type = CharField(max_length=24, default=CUSTOMER)
     owner = ForeignKeyField(User, null=True, backref="customers", on_delete="RESTRICT")
+    owner_id: int | None
     time_zone = CharField(max_length=64, default="UTC")
     admin_name = CharField(max_length=120, default="")
     admin_email = CharField(max_length=254, default="")
@@ -194,6 +198,11 @@ class Reason(BaseModel):
 
 class Cancellation(BaseModel):
     customer = ForeignKeyField(Customer, backref="cancellations", on_delete="CASCADE")
+    customer_id: int
+    begun_by_id: int
+    new_owner_id: int | None
+    processed_by_id: int | None
+    removed_by_id: int | None
     state = CharField(max_length=16, default=PENDING)
     previous_status = CharField(max_length=16)
     reason_text = TextField(default="")
@@ -222,6 +231,8 @@ Cancellation.add_index(
 class CancellationReason(BaseModel):
     cancellation = ForeignKeyField(Cancellation, backref="reason_links", on_delete="CASCADE")
     reason = ForeignKeyField(Reason, on_delete="RESTRICT")
+    cancellation_id: int
+    reason_id: int
 
     class Meta:
         indexes = ((("cancellation", "reason"), True),)
@@ -251,7 +262,7 @@ class AuditEvent(BaseModel):
 
     # The trail is append-only: the database refuses too (triggers in the first migration).
     def save(self, *args: Any, **kwargs: Any) -> int:
-        if self._pk is not None and not kwargs.get("force_insert"):
+        if self.get_id() is not None and not kwargs.get("force_insert"):  # type: ignore[no-untyped-call]
             raise Conflict("The audit trail cannot be changed.")
         return int(super().save(*args, **kwargs))
 

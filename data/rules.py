@@ -187,7 +187,7 @@ def current_cancellation(customer: Customer) -> Cancellation | None:
         .first()
     )
     if pending is not None:
-        return pending
+        return pending  # type: ignore[no-any-return]
     return (  # type: ignore[no-any-return]
         Cancellation.select()
         .where((Cancellation.customer == customer) & (Cancellation.state == "processed"))
@@ -252,7 +252,7 @@ def _reasons_section(cancellation: Cancellation | None) -> Section:
 
 def _ownership_section(cancellation: Cancellation | None) -> Section:
     name = SECTION_NAMES["ownership"]
-    owner_id = cancellation.new_owner_id if cancellation is not None else None  # type: ignore[attr-defined]
+    owner_id = cancellation.new_owner_id if cancellation is not None else None
     if owner_id is None:
         return Section("ownership", name, SectionState.BLOCKING, "No new owner chosen", 1)
     owner = User.get_by_id(owner_id)
@@ -265,7 +265,7 @@ def _ownership_section(cancellation: Cancellation | None) -> Section:
 def _expiry_section(customer: Customer) -> Section:
     name = SECTION_NAMES["expiry"]
     today = today_in(str(customer.time_zone))
-    row = (
+    row: Any = (
         Expiry.select(fn.COUNT(Expiry.id), fn.MIN(Expiry.date))
         .where((Expiry.customer == customer) & (Expiry.date > today))
         .tuples()
@@ -348,6 +348,7 @@ def records(
         ).where(model.customer == customer_id)
     query = query.where(model.id > after_id).order_by(model.id).limit(max(1, min(limit, 1000)))
     rows = []
+    record: Any
     for record in query:
         is_blocking = bool(record.is_blocking) if blocking is None else blocking
         rows.append(kind.row(record, is_blocking))
