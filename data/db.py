@@ -95,8 +95,10 @@ def open_database(location: str | None = None, *, migrate: bool = True) -> Datab
     try:
         db.connect(reuse_if_open=True)
     except OperationalError as error:
+        # Driver messages span lines and end in their own punctuation; make them one sentence.
+        detail = " ".join(str(error).split()).rstrip(".?!")
         raise InvalidInput(
-            f"Cannot open the database {describe(resolved)}: {str(error).strip()}. "
+            f"Cannot open the database {describe(resolved)}: {detail}. "
             "Check the path or URL given with --db or OFFBOARD_DATABASE."
         ) from error
     try:

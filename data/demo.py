@@ -173,7 +173,9 @@ def wipe() -> None:
     """Drop every offboard table and migrate afresh (the audit trail refuses row deletes)."""
     with connection():
         db: Any = database.obj
-        tables = [model._meta.table_name for model in ALL_MODELS] + ["schema_migration"]
+        # Referencing tables first: with SQLite's foreign keys on, dropping a referenced table
+        # (users) while rows still point at it fails.
+        tables = [model._meta.table_name for model in reversed(ALL_MODELS)] + ["schema_migration"]
         with database.atomic():
             for table in tables:
                 cascade = "" if database_is_sqlite() else " CASCADE"
@@ -213,51 +215,61 @@ def load(*, force: bool = False, login: str | None = None) -> dict[str, int]:
             )
         wipe()
     me = (login or getpass.getuser() or "lead").strip().lower()
-    rng = random.Random(SEED)
+    # One transaction: a failure part-way leaves the database as it was, not half-filled.
     with connection(), database.atomic():
-        users = {}
-        for user_login, display, email, roles, active in USERS:
-            users[user_login] = User.create(
-                login=user_login, display_name=display, email=email, roles=roles, active=active
-            )
-        if me not in users:
-            users[me] = User.create(
-                login=me,
-                display_name=f"{me.title()} (you)",
-                email=f"{me}@example.com",
-                roles=f"{ROLE_ADMIN},{ROLE_CANCELLATION}",
-            )
-        for position, reason in enumerate(REASONS, start=1):
-            Reason.create(name=reason, position=position)
-        owners = [users["alex"], users["riley"], users["jordan"], users["sam"]]
-        now = utcnow()
-        for index, company in enumerate(COMPANIES):
-            account = f"{100001 + index}"
-            zone = ZONES[index % len(ZONES)]
-            admin_first = ["Dana", "Chris", "Pat", "Morgan", "Lee", "Robin", "Jamie", "Avery"][
-                index % 8
-            ]
-            domain = company.lower().replace("&", "and").replace(" ", "")[:18] + ".example"
-            customer = Customer.create(
-                account=account,
-                name=company,
-                name_key=name_key(company),
-                status=LIVE,
-                owner=owners[index % len(owners)],
-                time_zone=zone,
-                admin_name=f"{admin_first} {company.split()[0]}",
-                admin_email=f"admin@{domain}",
-                created_at=now - dt.timedelta(days=400 + index * 13),
-                updated_at=now,
-            )
-            _records(rng, customer, index)
-    with connection():
-        _cancellations(me)
+        _fill(me)
         return {
             "customers": Customer.select().count(),
             "users": User.select().count(),
             "assets": Asset.select().count(),
         }
+
+
+def _fill(me: str) -> None:
+    rng = random.Random(SEED)
+    users = {}
+    for user_login, display, email, roles, active in USERS:
+        users[user_login] = User.create(
+            login=user_login, display_name=display, email=email, roles=roles, active=active
+        )
+    if me not in users:
+        users[me] = User.create(
+            login=me,
+            display_name=f"{me.title()} (you)",
+            email=f"{me}@example.com",
+            roles=f"{ROLE_ADMIN},{ROLE_CANCELLATION}",
+        )
+    elif not users[me].has_any_role(ROLE_CANCELLATION) or not users[me].active:
+        # Run as a demo user without the role (tess, casey), the demo could not begin its
+        # cancellations; whoever runs it is a team lead, as promised above.
+        users[me].roles = f"{ROLE_ADMIN},{ROLE_CANCELLATION}"
+        users[me].active = True
+        users[me].save()
+    for position, reason in enumerate(REASONS, start=1):
+        Reason.create(name=reason, position=position)
+    owners = [users["alex"], users["riley"], users["jordan"], users["sam"]]
+    now = utcnow()
+    for index, company in enumerate(COMPANIES):
+        account = f"{100001 + index}"
+        zone = ZONES[index % len(ZONES)]
+        admin_first = ["Dana", "Chris", "Pat", "Morgan", "Lee", "Robin", "Jamie", "Avery"][
+            index % 8
+        ]
+        domain = company.lower().replace("&", "and").replace(" ", "")[:18] + ".example"
+        customer = Customer.create(
+            account=account,
+            name=company,
+            name_key=name_key(company),
+            status=LIVE,
+            owner=owners[index % len(owners)],
+            time_zone=zone,
+            admin_name=f"{admin_first} {company.split()[0]}",
+            admin_email=f"admin@{domain}",
+            created_at=now - dt.timedelta(days=400 + index * 13),
+            updated_at=now,
+        )
+        _records(rng, customer, index)
+    _cancellations(me)
 
 
 def _records(rng: random.Random, customer: Customer, index: int) -> None:

@@ -1,0 +1,599 @@
+"""The ``offboard`` command: alone it opens the app; its subcommands do the same work without a
+screen, for scripts and support (list, show, begin, remove, process, users, reasons, demo).
+
+Exit codes: 0 done, 1 refused (the reason is on stderr), 2 the command line itself is wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from importlib import metadata
+from typing import Any
+
+from peewee import PeeweeException
+
+from data import cancellations, customers, demo, users
+from data.cancellations import Outcome
+from data.customers import CancellationView, CustomerRow, ToolView
+from data.db import database, describe, open_database
+from data.errors import InvalidInput, OffboardError
+from data.models import KNOWN_ROLES, PENDING
+from data.rules import Section, describe_red
+from data.users import LOGIN, ReasonRow, UserRow
+from tui.config import USER_VARIABLE, Settings, load_settings
+
+PROG = "offboard"
+# Customers are read this many at a time, so `list` starts printing at once and never holds
+# the whole table in memory.
+PAGE = 200
+STATUS_CHOICES = tuple(customers.STATUS_FILTERS)
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+Json = dict[str, Any]
+
+
+# ----------------------------------------------------------------------------- output
+
+
+def out(text: str = "") -> None:
+    print(text, file=sys.stdout)
+
+
+def fail(message: str) -> int:
+    print(f"{PROG}: {message}", file=sys.stderr)
+    return 1
+
+
+def one_line(text: str) -> str:
+    """Driver messages span lines (psycopg2 adds a tabbed hint); a refusal reads as one line."""
+    return " ".join(str(text).split()).replace("?. ", "? ")
+
+
+def emit_json(value: Any) -> None:
+    out(json.dumps(value, indent=2))
+
+
+def stream_json(items: Iterable[Json]) -> None:
+    """One JSON array, written item by item so a long list starts at once."""
+    stream = sys.stdout
+    count = 0
+    stream.write("[")
+    for item in items:
+        stream.write(",\n  " if count else "\n  ")
+        stream.write(json.dumps(item))
+        count += 1
+    stream.write("\n]\n" if count else "]\n")
+    stream.flush()
+
+
+def iso(moment: dt.datetime | None) -> str | None:
+    """A stored time (naive UTC) as ISO 8601 with its offset, so scripts need not guess."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.isoformat()
+
+
+def local_time(moment: dt.datetime | None) -> str:
+    """A stored time in this machine's time zone, as a person reads it."""
+    if moment is None:
+        return "an unknown time"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+# ----------------------------------------------------------------------------- JSON shapes
+# These shapes are documented in the README ("Command line"); add keys, never rename them.
+
+
+def customer_json(row: CustomerRow) -> Json:
+    return {
+        "account": row.account,
+        "name": row.name,
+        "status": row.status,
+        "owner": row.owner or None,
+    }
+
+
+def section_json(section: Section) -> Json:
+    return {
+        "key": section.key,
+        "name": section.name,
+        "state": section.state.value,
+        "summary": section.summary,
+        "blocking": section.blocking,
+        "total": section.total,
+    }
+
+
+def cancellation_json(view: CancellationView | None) -> Json | None:
+    if view is None:
+        return None
+    return {
+        "state": view.state,
+        "previous_status": view.previous_status,
+        "begun_at": iso(view.begun_at),
+        "begun_by": view.begun_by,
+        "reasons": list(view.reasons),
+        "reason_text": view.reason_text,
+        "extra_information": view.extra_information,
+        "mood": view.mood,
+        "new_owner": view.new_owner,
+        "new_owner_login": view.new_owner_login,
+        "owner_applied_at": iso(view.owner_applied_at),
+        "notify": list(view.notify),
+        "notify_logins": list(view.notify_logins),
+        "processed_at": iso(view.processed_at),
+        "processed_by": view.processed_by,
+    }
+
+
+def is_ready(view: ToolView) -> bool:
+    pending = view.cancellation is not None and view.cancellation.state == PENDING
+    return pending and not view.red
+
+
+def tool_json(view: ToolView) -> Json:
+    detail = view.customer
+    return {
+        "account": detail.account,
+        "name": detail.name,
+        "status": detail.status,
+        "owner": detail.owner or None,
+        "owner_login": detail.owner_login,
+        "customer_type": detail.customer_type,
+        "time_zone": detail.time_zone,
+        "admin_name": detail.admin_name,
+        "admin_email": detail.admin_email,
+        "version": detail.version,
+        "cancellation": cancellation_json(view.cancellation),
+        "sections": [section_json(section) for section in view.sections],
+        "red": [section.name for section in view.red],
+        "ready": is_ready(view),
+    }
+
+
+def user_json(user: UserRow) -> Json:
+    return {
+        "login": user.login,
+        "name": user.display_name,
+        "email": user.email or None,
+        "roles": list(user.roles),
+        "active": user.active,
+    }
+
+
+def reason_json(reason: ReasonRow) -> Json:
+    return {"id": reason.id, "name": reason.name, "active": reason.active}
+
+
+# ----------------------------------------------------------------------------- who is acting
+
+
+def acting_login(settings: Settings) -> str:
+    """The acting user's login; refuses (rather than guessing) when none can be found."""
+    if not settings.login:
+        raise InvalidInput(
+            f"{PROG} cannot tell who you are. Pass --user LOGIN or set {USER_VARIABLE}."
+        )
+    return settings.login
+
+
+# ----------------------------------------------------------------------------- commands
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    login = acting_login(settings)
+    if not LOGIN.match(login):
+        raise InvalidInput(
+            f"'{login}' cannot be an offboard login (lowercase letters, digits, '.', '_' or '-'). "
+            f"Pass --user LOGIN to name the team lead the demo adds."
+        )
+    replacing = not demo.is_empty()
+    if replacing and args.if_empty and not args.force:
+        out(f"{settings.shown_location} already holds data; left as it is.")
+        return 0
+    counts = demo.load(force=args.force, login=login)
+    done = "Replaced everything in" if replacing else "Loaded the demo data into"
+    out(
+        f"{done} {settings.shown_location}: {counts['customers']} customers, "
+        f"{counts['users']} users, {counts['assets']} assets."
+    )
+    out(f"You are '{login}', a team lead. Try: {PROG} list, {PROG} show 100011, or just {PROG}.")
+    return 0
+
+
+def all_customers(search: str, status: str | None) -> Iterator[CustomerRow]:
+    """Every matching customer, by name, read a page at a time with a keyset (no OFFSET)."""
+    after: tuple[str, int] | None = None
+    while True:
+        page = customers.customer_page(search, status, after=after, limit=PAGE)
+        yield from page
+        if len(page) < PAGE:
+            return
+        after = (page[-1].key, page[-1].id)
+
+
+def customer_line(account: str, status: str, name: str, owner: str) -> str:
+    return f"{account:<8}  {status:<9}  {name:<34}  {owner}".rstrip()
+
+
+def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
+    rows = all_customers(args.search or "", args.status)
+    if args.json:
+        stream_json(customer_json(row) for row in rows)
+        return 0
+    shown = 0
+    for row in rows:
+        if shown == 0:
+            out(customer_line("ACCOUNT", "STATUS", "NAME", "OWNER"))
+        out(customer_line(row.account, row.status, row.name, row.owner))
+        shown += 1
+        if shown % PAGE == 0:
+            sys.stdout.flush()
+    if shown == 0:
+        out(f"No customers match in {settings.shown_location}.")
+    return 0
+
+
+SECTION_MARKS = {"clear": "clear", "blocking": "BLOCKING", "optional": "optional"}
+
+
+def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
+    view = customers.tool_view(args.account)
+    if args.json:
+        emit_json(tool_json(view))
+        return 0
+    detail = view.customer
+    out(f"{detail.name} ({detail.account})")
+    out(f"  Status        {detail.status}")
+    out(f"  Owner         {detail.owner or 'nobody'}")
+    out(f"  Type          {detail.customer_type}")
+    out(f"  Time zone     {detail.time_zone}")
+    if detail.admin_name or detail.admin_email:
+        out(f"  Admin         {detail.admin_name} <{detail.admin_email}>".replace(" <>", ""))
+    cancellation = view.cancellation
+    out()
+    if cancellation is None:
+        out(f"No cancellation. Begin one with: {PROG} begin {detail.account}")
+    else:
+        begun = f"begun {local_time(cancellation.begun_at)} by {cancellation.begun_by}"
+        if cancellation.state == PENDING:
+            out(f"Cancellation pending, {begun}.")
+        else:
+            out(
+                f"Cancellation {cancellation.state} {local_time(cancellation.processed_at)} "
+                f"by {cancellation.processed_by or 'an unknown user'} ({begun})."
+            )
+    out()
+    width = max(len(section.name) for section in view.sections)
+    for section in view.sections:
+        mark = SECTION_MARKS.get(section.state.value, section.state.value)
+        out(f"  {mark:<8}  {section.name:<{width}}  {section.summary}")
+    if cancellation is not None and cancellation.state == PENDING:
+        out()
+        if view.red:
+            out(f"Not ready: {describe_red(view.sections)}.")
+        else:
+            out(f"Ready: every section is clear. Process it with: {PROG} process {detail.account}")
+    return 0
+
+
+def operation(
+    run: Callable[[str, str], Outcome],
+) -> Handler:
+    def handler(args: argparse.Namespace, settings: Settings) -> int:
+        outcome = run(acting_login(settings), args.account)
+        out(outcome.message)
+        return 0
+
+    return handler
+
+
+def roles_given(values: Sequence[str] | None) -> list[str]:
+    """``--role a --role b`` and ``--role a,b`` both name two roles."""
+    return [part.strip() for value in values or () for part in value.split(",") if part.strip()]
+
+
+def describe_user(user: UserRow) -> str:
+    roles = ", ".join(user.roles) or "no roles"
+    state = "active" if user.active else "inactive"
+    return f"{user.login} ({user.display_name}): {roles}; {state}"
+
+
+def cmd_users_add(args: argparse.Namespace, settings: Settings) -> int:
+    # No acting user is needed for the first user of an empty database (the data layer decides).
+    user = users.add_user(
+        settings.login or None, args.login, args.name, args.email or "", roles_given(args.role)
+    )
+    out(f"Added user {describe_user(user)}.")
+    return 0
+
+
+def user_line(login: str, name: str, roles: str, active: str, email: str) -> str:
+    return f"{login:<14}  {name:<24}  {roles:<38}  {active:<8}  {email}".rstrip()
+
+
+def cmd_users_list(args: argparse.Namespace, settings: Settings) -> int:
+    rows = users.list_users()
+    if args.json:
+        emit_json([user_json(user) for user in rows])
+        return 0
+    if not rows:
+        out(f"No users yet. Add the first (a CRM admin): {PROG} users add LOGIN --name 'Your Name'")
+        return 0
+    out(user_line("LOGIN", "NAME", "ROLES", "ACTIVE", "EMAIL"))
+    for user in rows:
+        out(
+            user_line(
+                user.login,
+                user.display_name,
+                ",".join(user.roles) or "-",
+                "yes" if user.active else "no",
+                user.email,
+            )
+        )
+    return 0
+
+
+def check_users_set(args: argparse.Namespace) -> None:
+    if args.role is None and not args.no_roles and args.active is None and args.email is None:
+        args.parser.error("say what to change: --role, --no-roles, --active, --inactive or --email")
+
+
+def cmd_users_set(args: argparse.Namespace, settings: Settings) -> int:
+    roles = [] if args.no_roles else (roles_given(args.role) if args.role is not None else None)
+    user = users.update_user(
+        acting_login(settings), args.login, roles=roles, active=args.active, email=args.email
+    )
+    out(f"Updated user {describe_user(user)}.")
+    return 0
+
+
+def cmd_reasons_list(args: argparse.Namespace, settings: Settings) -> int:
+    rows = users.list_reasons(include_retired=args.all)
+    if args.json:
+        emit_json([reason_json(reason) for reason in rows])
+        return 0
+    if not rows:
+        out(f"The reason list is empty. Add one with: {PROG} reasons add NAME")
+    for reason in rows:
+        out(f"{reason.id:>4}  {reason.name}{'' if reason.active else '  (retired)'}")
+    return 0
+
+
+def cmd_reasons_add(args: argparse.Namespace, settings: Settings) -> int:
+    reason = users.add_reason(acting_login(settings), args.name)
+    out(f"Added the reason '{reason.name}' (id {reason.id}).")
+    return 0
+
+
+def reason_state(active: bool) -> Handler:
+    def handler(args: argparse.Namespace, settings: Settings) -> int:
+        reason = users.retire_reason(acting_login(settings), args.id, active=active)
+        done = "back on" if active else "retired from"
+        out(f"The reason '{reason.name}' (id {reason.id}) is {done} the list.")
+        return 0
+
+    return handler
+
+
+# ----------------------------------------------------------------------------- the parser
+
+
+def version() -> str:
+    try:
+        return metadata.version("offboard")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    db_help = (
+        "the database: a SQLite file path or a postgresql:// URL "
+        "(default: $OFFBOARD_DATABASE, else a file in your user data folder)"
+    )
+    user_help = f"who you are in offboard (default: ${USER_VARIABLE}, else your login name)"
+    # --db and --user are accepted before the command and after it. After it, they are
+    # SUPPRESSed when absent so they do not undo a value given before the command.
+    shared = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    shared.add_argument("--db", metavar="PATH_OR_URL", default=argparse.SUPPRESS, help=db_help)
+    shared.add_argument("--user", metavar="LOGIN", default=argparse.SUPPRESS, help=user_help)
+
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        allow_abbrev=False,
+        description="Take a customer cancellation from request to done. "
+        "Without a command, opens the app.",
+        epilog=f"Run '{PROG} COMMAND --help' for a command's options. Exit status: 0 done, "
+        "1 refused (the reason is on stderr), 2 a mistake in the command line.",
+    )
+    parser.add_argument("--db", metavar="PATH_OR_URL", default=None, help=db_help)
+    parser.add_argument("--user", metavar="LOGIN", default=None, help=user_help)
+    parser.add_argument("--version", action="version", version=f"{PROG} {version()}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+
+    def command(group: Any, name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
+        sub: argparse.ArgumentParser = group.add_parser(
+            name, parents=[shared], help=help_text, description=help_text, allow_abbrev=False
+        )
+        sub.set_defaults(handler=handler, parser=sub)
+        return sub
+
+    sub = command(commands, "demo", cmd_demo, "fill the database with the demo data set")
+    sub.add_argument(
+        "--force", action="store_true", help="replace everything in a database that holds data"
+    )
+    sub.add_argument(
+        "--if-empty",
+        action="store_true",
+        help="load only into an empty database; leave one that holds data as it is (exit 0)",
+    )
+
+    sub = command(commands, "list", cmd_list, "list customers, by name")
+    sub.add_argument(
+        "--status",
+        type=str.lower,
+        choices=STATUS_CHOICES,
+        help="only customers with this status: Live, Live (PC) or Cancelled",
+    )
+    sub.add_argument("--search", metavar="TEXT", help="names or account numbers starting with TEXT")
+    sub.add_argument("--json", action="store_true", help="print one JSON array")
+
+    sub = command(commands, "show", cmd_show, "show a customer and its cancellation sections")
+    sub.add_argument("account", metavar="ACCOUNT", help="the account number, such as 100011")
+    sub.add_argument("--json", action="store_true", help="print one JSON object")
+
+    for name, run, help_text in (
+        ("begin", cancellations.begin, "begin a cancellation: the customer becomes Live (PC)"),
+        (
+            "remove",
+            cancellations.remove,
+            "remove a pending cancellation: the customer is Live again",
+        ),
+        ("process", cancellations.process, "process a cancellation once every section is clear"),
+    ):
+        sub = command(commands, name, operation(run), help_text)
+        sub.add_argument("account", metavar="ACCOUNT", help="the account number, such as 100011")
+
+    users_parser = commands.add_parser(
+        "users", parents=[shared], help="list, add and change users", allow_abbrev=False
+    )
+    users_commands = users_parser.add_subparsers(
+        dest="users_command", metavar="USERS_COMMAND", title="users commands", required=True
+    )
+    sub = command(users_commands, "list", cmd_users_list, "list every user")
+    sub.add_argument("--json", action="store_true", help="print one JSON array")
+    sub = command(
+        users_commands,
+        "add",
+        cmd_users_add,
+        "add a user (a CRM admin may; the first user of an empty database becomes one)",
+    )
+    sub.add_argument("login", metavar="LOGIN", help="lowercase login, such as sam.lee")
+    sub.add_argument("--name", required=True, help="the name people see, such as 'Sam Lee'")
+    sub.add_argument("--email", help="where notifications go")
+    role_help = f"a role ({', '.join(KNOWN_ROLES)}); repeat it or separate roles with commas"
+    sub.add_argument("--role", action="append", metavar="ROLE", help=role_help)
+    sub = command(
+        users_commands, "set", cmd_users_set, "change a user's roles, e-mail or active flag"
+    )
+    sub.set_defaults(check=check_users_set)
+    sub.add_argument("login", metavar="LOGIN")
+    roles = sub.add_mutually_exclusive_group()
+    roles.add_argument("--role", action="append", metavar="ROLE", help=f"{role_help}; replaces")
+    roles.add_argument("--no-roles", action="store_true", help="take every role away")
+    activity = sub.add_mutually_exclusive_group()
+    activity.add_argument("--active", dest="active", action="store_const", const=True)
+    activity.add_argument("--inactive", dest="active", action="store_const", const=False)
+    sub.add_argument("--email", help="the new e-mail address ('' to clear it)")
+
+    reasons_parser = commands.add_parser(
+        "reasons", parents=[shared], help="the list of cancellation reasons", allow_abbrev=False
+    )
+    reasons_commands = reasons_parser.add_subparsers(
+        dest="reasons_command", metavar="REASONS_COMMAND", title="reasons commands", required=True
+    )
+    sub = command(reasons_commands, "list", cmd_reasons_list, "list the cancellation reasons")
+    sub.add_argument("--all", action="store_true", help="include retired reasons")
+    sub.add_argument("--json", action="store_true", help="print one JSON array")
+    sub = command(reasons_commands, "add", cmd_reasons_add, "add a reason (CRM admin)")
+    sub.add_argument("name", metavar="NAME")
+    for name, active, help_text in (
+        ("retire", False, "retire a reason: no longer offered, kept where chosen (CRM admin)"),
+        ("restore", True, "offer a retired reason again (CRM admin)"),
+    ):
+        sub = command(reasons_commands, name, reason_state(active), help_text)
+        sub.add_argument("id", metavar="ID", type=int, help="the id 'reasons list --all' shows")
+    return parser
+
+
+# ----------------------------------------------------------------------------- running
+
+
+def parse(argv: Sequence[str] | None) -> argparse.Namespace | int:
+    """The parsed command line, or the exit code argparse chose (2 for a usage error)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        check = getattr(args, "check", None)
+        if check is not None:
+            check(args)
+    except SystemExit as stop:
+        return stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 2)
+    return args
+
+
+def open_app(settings: Settings) -> int:
+    # Imported here: the subcommands must not pay for (or depend on) loading Textual.
+    try:
+        from tui.app import run_app
+    except ModuleNotFoundError as error:
+        if error.name != "textual":
+            raise
+        return fail(
+            f"The app cannot start: {error}. The subcommands still work; see {PROG} --help."
+        )
+    run_app(location=settings.location, login=settings.login)
+    return 0
+
+
+def open_chosen_database(settings: Settings) -> int:
+    """Open and migrate the database; 0, or 1 with the reason on stderr."""
+    try:
+        open_database(settings.location)
+    except OffboardError as error:
+        return fail(one_line(str(error)))
+    except (PeeweeException, ValueError, OSError) as error:
+        return fail(
+            f"Cannot open the database {describe(settings.location)}: "
+            f"{one_line(str(error)).rstrip('.')}. "
+            "Check the path or URL given with --db or OFFBOARD_DATABASE."
+        )
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parsed = parse(argv)
+    if isinstance(parsed, int):
+        return parsed
+    args = parsed
+    settings = load_settings(args.db, args.user)
+    try:
+        if args.command is None:
+            return open_app(settings)
+        opened = open_chosen_database(settings)
+        if opened:
+            return opened
+        handler: Handler = args.handler
+        return handler(args, settings)
+    except OffboardError as error:
+        return fail(f"{error.title}: {error}")
+    except PeeweeException as error:
+        return fail(
+            f"Database error on {describe(settings.location)}: {one_line(str(error)).rstrip('.')}. "
+            "Check that the database is reachable and not in use by a broken process, then try again."
+        )
+    except BrokenPipeError:
+        # The reader (`| head`) stopped early: not an error. Point stdout at devnull so Python's
+        # own flush at exit does not complain a second time.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+    finally:
+        if database.obj is not None and not database.is_closed():
+            database.close()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
