@@ -50,6 +50,18 @@ def test_demo_force_replaces_everything(run: Run, demo_db: str) -> None:
     assert len(json.loads(run("list", "--json").out)) == 40
 
 
+def test_demo_if_empty_loads_once_then_leaves_the_data_alone(run: Run, empty_db: str) -> None:
+    first = run("demo", "--if-empty")
+    assert first.code == 0, first.err
+    assert first.out.startswith("Loaded the demo data into")
+    assert run("begin", "100001").code == 0
+    again = run("demo", "--if-empty")
+    assert again.code == 0, again.err
+    assert "left as it is" in again.out
+    # The begun cancellation survived: nothing was reloaded.
+    assert status_of(run, "100001") == "Live (PC)"
+
+
 def test_demo_run_as_a_demo_user_without_roles_still_completes(run: Run, empty_db: str) -> None:
     result = run("demo", "--user", "tess")
     assert result.code == 0, result.err
