@@ -1,0 +1,185 @@
+"""What every offboard screen shares: who is acting (the Session), the messages a screen sends up
+to the app (open a customer, a tool, a Manage table; a data error), and the command palette
+entries made from a screen's own bindings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING, ClassVar, TypeVar
+
+from textual.binding import Binding, BindingType
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.message import Message
+from textual.message_pump import MessagePump
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, ListView, OptionList
+from textual.worker import Worker, WorkerState
+
+from data.audit import CANCELLATION_ROLES
+
+if TYPE_CHECKING:
+    from data.users import UserRow
+
+ResultType = TypeVar("ResultType")
+
+
+@dataclass
+class Session:
+    """Who is using the app and whether they may change cancellations.
+
+    The app fills it in from a worker once the database is open; screens read it to enable or
+    disable their actions (the data layer checks the role again on every operation)."""
+
+    login: str
+    location: str = ""
+    display_name: str = ""
+    can_cancel: bool = False
+    loaded: bool = False
+    refusal: str = "Checking your roles…"
+
+    def learn(self, user: UserRow | None) -> None:
+        """Take what the database says about the acting user."""
+        self.loaded = True
+        if user is None:
+            self.display_name = self.login
+            self.can_cancel = False
+            self.refusal = (
+                f"There is no offboard user '{self.login}', so you can only browse. "
+                "Ask a CRM admin to add you with the customer-cancellation role."
+            )
+            return
+        self.display_name = user.display_name
+        self.can_cancel = user.active and bool(set(user.roles) & set(CANCELLATION_ROLES))
+        if not user.active:
+            self.refusal = f"{user.display_name} is deactivated, so you can only browse."
+        elif not self.can_cancel:
+            self.refusal = (
+                f"{user.display_name} has neither the customer-cancellation nor the crm-admin "
+                "role, so you can only browse."
+            )
+        else:
+            self.refusal = ""
+
+
+class ScreenActions(Provider):
+    """The command palette entries of the current screen: its bindings, by description.
+
+    An action that is unavailable still shows, with its reason, so the palette explains."""
+
+    def _entries(self) -> list[tuple[str, str, bool]]:
+        screen = self.screen
+        entries: dict[str, tuple[str, str, bool]] = {}
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if active.node is not screen or not binding.description:
+                continue
+            entries.setdefault(
+                binding.action, (binding.description, binding.action, active.enabled)
+            )
+        return list(entries.values())
+
+    def _run(self, action: str, enabled: bool) -> None:
+        screen = self.screen
+        if enabled:
+            self.app.call_later(screen.run_action, action)
+            return
+        reason = getattr(screen, "unavailable_reason", lambda _action: "")(action)
+        self.app.notify(reason or "That action is not available here.", title="Unavailable")
+
+    def _help(self, action: str, enabled: bool) -> str:
+        if enabled:
+            return "Action on this screen"
+        reason = getattr(self.screen, "unavailable_reason", lambda _action: "")(action)
+        return f"Unavailable: {reason}" if reason else "Unavailable here"
+
+    async def discover(self) -> Hits:
+        for title, action, enabled in self._entries():
+            yield DiscoveryHit(
+                title, partial(self._run, action, enabled), help=self._help(action, enabled)
+            )
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, action, enabled in self._entries():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(
+                    score,
+                    matcher.highlight(title),
+                    partial(self._run, action, enabled),
+                    help=self._help(action, enabled),
+                )
+
+
+class DataWork(MessagePump):
+    """Routes the errors of a screen's thread workers up to the app as one message."""
+
+    @dataclass
+    class Failed(Message):
+        """A worker of this screen raised: the app shows it as a notification."""
+
+        error: BaseException
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR and event.worker.error is not None:
+            self.post_message(DataWork.Failed(event.worker.error))
+
+
+class OffboardScreen(DataWork, Screen[None]):
+    """A full screen of offboard: moves with arrows or j/k, goes back with Escape."""
+
+    COMMANDS: ClassVar = {ScreenActions}
+    HELP_TEXT: ClassVar[str] = ""
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back"),
+        Binding("j", "move(1)", "Down", show=False),
+        Binding("k", "move(-1)", "Up", show=False),
+    ]
+
+    @dataclass
+    class OpenCustomer(Message):
+        """Show the customer view of an account."""
+
+        account: str
+
+    @dataclass
+    class OpenTool(Message):
+        """Show the Cancellation Tool of an account."""
+
+        account: str
+
+    @dataclass
+    class OpenManage(Message):
+        """Show the Manage table of one section of an account's cancellation."""
+
+        account: str
+        section: str
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+
+    def unavailable_reason(self, action: str) -> str:
+        """Why an action of this screen is unavailable now (empty when it is available)."""
+        return ""
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_move(self, step: int) -> None:
+        focused = self.focused
+        if isinstance(focused, DataTable | ListView | OptionList):
+            if step > 0:
+                focused.action_cursor_down()
+            else:
+                focused.action_cursor_up()
+
+
+class OffboardModal(DataWork, ModalScreen[ResultType | None]):
+    """A dialog over a screen: Escape closes it without doing anything."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

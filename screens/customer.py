@@ -1,0 +1,188 @@
+"""The customer view: details, counts of its records, and the banner of a pending cancellation;
+``b`` begins a cancellation (after a confirmation) and ``v`` opens the one in progress."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widgets import DataTable, Footer, Header, Static
+
+from data.cancellations import Outcome, begin
+from data.customers import RecordCount, ToolView, record_totals, tool_view
+from data.dates import when
+from data.db import connection
+from data.models import CANCELLED, LIVE, PENDING, PENDING_CANCELLATION
+from screens.base import OffboardScreen, Session
+from screens.dialogs import ConfirmDialog
+
+
+def banner_text(view: ToolView) -> str:
+    """The banner over a customer with a cancellation: pending since when, or processed."""
+    cancellation = view.cancellation
+    if cancellation is None:
+        return ""
+    if cancellation.state == PENDING:
+        return (
+            f"Pending cancellation — since {when(cancellation.begun_at)} by {cancellation.begun_by}"
+        )
+    if view.customer.status == CANCELLED and cancellation.processed_at is not None:
+        return (
+            f"Cancelled — processed {when(cancellation.processed_at)} "
+            f"by {cancellation.processed_by or 'an unknown user'}"
+        )
+    return ""
+
+
+class CustomerScreen(OffboardScreen):
+    """One customer's details and records, and the way into its cancellation."""
+
+    HELP_TEXT = (
+        "The customer's details and how many records of each kind it has (and how many are "
+        "still open). b begins a cancellation: after you confirm, the customer is Live (PC) and "
+        "the Cancellation Tool opens. While a cancellation is pending the banner says since when "
+        "and by whom, and v opens it again."
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("b", "begin", "Begin Cancellation"),
+        Binding("v", "view_cancellation", "View cancellation"),
+        Binding("r", "refresh", "Refresh"),
+    ]
+
+    @dataclass
+    class Loaded(Message):
+        view: ToolView
+        totals: list[RecordCount]
+
+    @dataclass
+    class Begun(Message):
+        outcome: Outcome
+
+    def __init__(self, session: Session, account: str) -> None:
+        super().__init__(session)
+        self.account = account
+        self.view: ToolView | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="banner", classes="banner")
+        with VerticalScroll(id="customer-body"):
+            yield Static(f"Loading customer {self.account}…", id="details")
+            yield DataTable(id="totals", cursor_type="none", show_cursor=False)
+        yield Static("", id="reason-line", classes="reason-line")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "offboard"
+        self.sub_title = f"Customer {self.account}"
+        table = self.query_one("#totals", DataTable)
+        table.add_column("Records", key="records", width=16)
+        table.add_column("Total", key="total", width=8)
+        table.add_column("Still open", key="open", width=10)
+        self.query_one("#banner", Static).display = False
+
+    def on_screen_resume(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="customer")
+    def load(self) -> None:
+        with connection():
+            view = tool_view(self.account)
+            totals = record_totals(self.account)
+        self.post_message(self.Loaded(view, totals))
+
+    def on_customer_screen_loaded(self, event: Loaded) -> None:
+        self.view = event.view
+        customer = event.view.customer
+        self.sub_title = f"{customer.name} ({customer.account})"
+        banner = self.query_one("#banner", Static)
+        text = banner_text(event.view)
+        banner.update(Text(f"{text}{'   v View cancellation' if text else ''}"))
+        banner.display = bool(text)
+        banner.set_class(customer.status == CANCELLED, "-cancelled")
+        owner = customer.owner or "nobody"
+        admin = f"{customer.admin_name} <{customer.admin_email}>" if customer.admin_email else "—"
+        details = Text()
+        details.append(f"{customer.name}\n", style="bold")
+        for label, value in (
+            ("Account", customer.account),
+            ("Status", customer.status),
+            ("Type", customer.customer_type),
+            ("Owner", owner),
+            ("Time zone", customer.time_zone),
+            ("Admin", admin),
+            ("Customer since", f"{customer.created_at:%Y-%m-%d}"),
+        ):
+            details.append(f"{label:<15}", style="dim")
+            details.append(f"{value}\n")
+        self.query_one("#details", Static).update(details)
+        table = self.query_one("#totals", DataTable)
+        table.clear()
+        for count in event.totals:
+            still_open = str(count.blocking) if count.section != "expiry" else "—"
+            table.add_row(count.title, str(count.total), still_open, key=count.section)
+        self.query_one("#reason-line", Static).update(self.unavailable_reason("begin"))
+        self.refresh_bindings()
+
+    # ------------------------------------------------------------------ actions
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "begin":
+            return None if self.unavailable_reason("begin") else True
+        if action == "view_cancellation":
+            return True if self.view is not None and self.view.cancellation else None
+        return True
+
+    def unavailable_reason(self, action: str) -> str:
+        if self.view is None:
+            return "The customer is still loading."
+        status = self.view.customer.status
+        if action == "begin":
+            if status == PENDING_CANCELLATION:
+                return "Begin Cancellation is unavailable: a cancellation is already pending (v views it)."
+            if status != LIVE:
+                return f"Begin Cancellation is unavailable: the customer is {status}."
+            if not self.session.can_cancel:
+                return f"Begin Cancellation is unavailable: {self.session.refusal}"
+        if action == "view_cancellation" and self.view.cancellation is None:
+            return "This customer has no cancellation to view."
+        return ""
+
+    def action_refresh(self) -> None:
+        self.load()
+
+    def action_view_cancellation(self) -> None:
+        self.post_message(self.OpenTool(self.account))
+
+    def action_begin(self) -> None:
+        if self.view is None:
+            return
+        customer = self.view.customer
+        lines = [
+            f"Begin the cancellation of {customer.name} ({customer.account})?",
+            "",
+            f"The customer's status becomes {PENDING_CANCELLATION} until the cancellation is "
+            "processed or removed, and the Cancellation Tool opens.",
+        ]
+        self.app.push_screen(
+            ConfirmDialog("Begin Cancellation", lines, "Begin"), self._begin_confirmed
+        )
+
+    def _begin_confirmed(self, confirmed: bool | None) -> None:
+        if confirmed and self.view is not None:
+            self._begin(self.view.customer.version)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="change")
+    def _begin(self, version: int) -> None:
+        outcome = begin(self.session.login, self.account, expected_version=version)
+        self.post_message(self.Begun(outcome))
+
+    def on_customer_screen_begun(self, event: Begun) -> None:
+        self.notify(event.outcome.message, title="Cancellation begun")
+        self.post_message(self.OpenTool(self.account))

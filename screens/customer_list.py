@@ -1,0 +1,239 @@
+"""The start screen: every customer, a page at a time, searchable as you type and filtered by
+status; and, when the team lead has cancellations pending, a line that offers them first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.worker import get_current_worker
+
+from data.customers import (
+    CustomerRow,
+    PendingCancellation,
+    customer_count,
+    customer_page,
+    pending_cancellations,
+)
+from data.dates import when
+from data.db import connection
+from data.models import CUSTOMER_STATUSES
+from screens.base import OffboardScreen, Session
+
+PAGE = 100
+# Load the next page when the cursor comes this close to the last row loaded.
+LOOKAHEAD = 25
+FILTERS: tuple[str | None, ...] = (None, *CUSTOMER_STATUSES)
+
+
+@dataclass(frozen=True)
+class Query:
+    """What the list shows: the search text and the status filter."""
+
+    search: str = ""
+    status: str | None = None
+
+
+class CustomerListScreen(OffboardScreen):
+    """Customers sorted by name; Enter opens one."""
+
+    HELP_TEXT = (
+        "Every customer, sorted by name. Type / to search by name or account number as you "
+        "type; f changes the status filter. Enter opens the customer; from there b begins a "
+        "cancellation. When you have cancellations pending, o takes you straight back to one."
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "search", "Search"),
+        Binding("f", "cycle_status", "Filter status"),
+        Binding("o", "resume", "Resume pending"),
+        Binding("r", "refresh", "Refresh"),
+        Binding("escape", "back", "Clear search", show=False),
+    ]
+
+    @dataclass
+    class PageLoaded(Message):
+        """A page of customers for the query (and, for the first page, the count)."""
+
+        query: Query
+        rows: list[CustomerRow]
+        first: bool
+        total: int | None
+
+    @dataclass
+    class PendingLoaded(Message):
+        """The cancellations the acting user has pending."""
+
+        pending: list[PendingCancellation]
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(session)
+        self.query_state = Query()
+        self.last_key: tuple[str, int] | None = None
+        self.exhausted = False
+        self.fetching = False
+        self.pending: list[PendingCancellation] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="list-bar"):
+            yield Input(placeholder="Search by name or account number  ( / )", id="search")
+            yield Static("Status: All", id="status-filter")
+        yield Static("", id="pending-line")
+        yield DataTable(id="customers", cursor_type="row", zebra_stripes=True)
+        yield Static("Loading customers…", id="list-count")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "offboard"
+        self.sub_title = f"Customers · {self.session.display_name or self.session.login}"
+        table = self.query_one("#customers", DataTable)
+        table.add_column("Account", key="account", width=9)
+        table.add_column("Name", key="name", width=34)
+        table.add_column("Status", key="status", width=10)
+        table.add_column("Owner", key="owner", width=18)
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        # Back from a customer: a status may have changed.
+        self.reload()
+
+    # ------------------------------------------------------------------ loading
+
+    def reload(self) -> None:
+        self.last_key = None
+        self.exhausted = False
+        self.fetching = True
+        self._load_page(self.query_state, None, True)
+        self._load_pending()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="customers")
+    def _load_page(self, query: Query, after: tuple[str, int] | None, first: bool) -> None:
+        with connection():
+            rows = customer_page(query.search, query.status, after=after, limit=PAGE)
+            total = customer_count(query.search, query.status) if first else None
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.PageLoaded(query, rows, first, total))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="pending")
+    def _load_pending(self) -> None:
+        pending = pending_cancellations(self.session.login)
+        self.post_message(self.PendingLoaded(pending))
+
+    def on_customer_list_screen_page_loaded(self, event: PageLoaded) -> None:
+        if event.query != self.query_state:
+            return  # an answer to a search the team lead has typed past
+        table = self.query_one("#customers", DataTable)
+        if event.first:
+            table.clear()
+        for row in event.rows:
+            if row.account in table.rows:
+                continue
+            table.add_row(
+                row.account,
+                Text(row.name),
+                Text(row.status),
+                Text(row.owner or "—"),
+                key=row.account,
+            )
+        if event.rows:
+            last = event.rows[-1]
+            self.last_key = (last.key, last.id)
+        self.exhausted = len(event.rows) < PAGE
+        self.fetching = False
+        if event.total is not None:
+            noun = "customer" if event.total == 1 else "customers"
+            self.query_one("#list-count", Static).update(
+                f"{event.total:,} {noun}" if event.total else self._empty_message()
+            )
+
+    def _empty_message(self) -> str:
+        query = self.query_state
+        if query.search:
+            return f"No customer's name or account number starts with '{query.search}'."
+        if query.status:
+            return f"No customer is {query.status}."
+        return "There are no customers yet. Load the demo with: offboard demo"
+
+    def on_customer_list_screen_pending_loaded(self, event: PendingLoaded) -> None:
+        self.pending = event.pending
+        line = self.query_one("#pending-line", Static)
+        if self.pending:
+            latest = self.pending[-1]
+            more = f" (and {len(self.pending) - 1} more)" if len(self.pending) > 1 else ""
+            line.update(
+                f"You have a pending cancellation: {latest.name} ({latest.account}), "
+                f"begun {when(latest.begun_at)}{more}. Press o to resume it."
+            )
+        line.display = bool(self.pending)
+        self.refresh_bindings()
+
+    @on(DataTable.RowHighlighted, "#customers")
+    def _near_end(self, event: DataTable.RowHighlighted) -> None:
+        table = event.data_table
+        if (
+            not self.fetching
+            and not self.exhausted
+            and self.last_key is not None
+            and event.cursor_row >= table.row_count - LOOKAHEAD
+        ):
+            self.fetching = True
+            self._load_page(self.query_state, self.last_key, False)
+
+    @on(DataTable.RowSelected, "#customers")
+    def _open(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value is not None:
+            self.post_message(self.OpenCustomer(event.row_key.value))
+
+    # ------------------------------------------------------------------ searching and filtering
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        self.query_state = Query(event.value.strip(), self.query_state.status)
+        self.reload()
+
+    @on(Input.Submitted, "#search")
+    def _search_done(self) -> None:
+        self.query_one("#customers", DataTable).focus()
+
+    def action_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_clear_search(self) -> None:
+        search = self.query_one("#search", Input)
+        if search.has_focus and search.value:
+            search.value = ""
+        self.query_one("#customers", DataTable).focus()
+
+    def action_cycle_status(self) -> None:
+        position = FILTERS.index(self.query_state.status)
+        status = FILTERS[(position + 1) % len(FILTERS)]
+        self.query_state = Query(self.query_state.search, status)
+        self.query_one("#status-filter", Static).update(f"Status: {status or 'All'}")
+        self.reload()
+
+    def action_refresh(self) -> None:
+        self.reload()
+
+    def action_resume(self) -> None:
+        if self.pending:
+            self.post_message(self.OpenTool(self.pending[-1].account))
+
+    def action_back(self) -> None:
+        self.action_clear_search()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "resume":
+            return bool(self.pending)
+        return True
+
+    def unavailable_reason(self, action: str) -> str:
+        if action == "resume":
+            return "You have no pending cancellation."
+        return ""

@@ -1,0 +1,299 @@
+"""The small forms of the Cancellation Tool: a date (cease assets, add an expiry), a choice from a
+list (a closed state, the new owner, the mood) and the cancellation reasons.
+
+A form checks what it can as you type (a date's format) and saves through the operation it was
+given, in a worker. A refusal about the input (``InvalidInput``) is shown next to the field and
+the form stays open; nothing is saved from an invalid form. Any other refusal goes up to the app.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Button, Checkbox, Input, Label, OptionList, SelectionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
+
+from data.cancellations import Outcome
+from data.dates import DATE_HINT, parse_date
+from data.errors import InvalidInput
+from data.users import ReasonRow
+from screens.base import OffboardModal
+
+
+class FormScreen(OffboardModal[Outcome]):
+    """A form that saves through one data operation and closes with its Outcome."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Save"),
+    ]
+
+    @dataclass
+    class Saved(Message):
+        """The operation succeeded."""
+
+        outcome: Outcome
+
+    @dataclass
+    class Invalid(Message):
+        """The operation refused the input; nothing was saved."""
+
+        message: str
+
+    def __init__(self, title: str, explanation: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.explanation = explanation
+
+    def compose_heading(self) -> ComposeResult:
+        yield Label(self.title_text, classes="dialog-title", markup=False)
+        if self.explanation:
+            yield Static(self.explanation, classes="dialog-body", markup=False)
+
+    def compose_buttons(self) -> ComposeResult:
+        with Horizontal(classes="dialog-buttons"):
+            yield Button("Save (ctrl+s)", variant="primary", id="save")
+            yield Button("Cancel (esc)", id="cancel")
+
+    def save_with(self, call: Callable[[], Outcome]) -> None:
+        self.query_one("#save", Button).disabled = True
+        self._save(call)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="save")
+    def _save(self, call: Callable[[], Outcome]) -> None:
+        try:
+            outcome = call()
+        except InvalidInput as error:
+            self.post_message(self.Invalid(str(error)))
+            return
+        self.post_message(self.Saved(outcome))
+
+    def on_form_screen_saved(self, event: Saved) -> None:
+        event.stop()
+        self.dismiss(event.outcome)
+
+    def on_form_screen_invalid(self, event: Invalid) -> None:
+        event.stop()
+        self.query_one("#save", Button).disabled = False
+        self.show_invalid(event.message)
+
+    def show_invalid(self, message: str) -> None:
+        """Show a refusal next to the field it is about."""
+        self.query_one("#form-message", Static).update(message)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        super().on_worker_state_changed(event)
+        if event.state is WorkerState.ERROR:
+            # Not about the input (a conflict, a permission): the app says why; close the form.
+            self.dismiss(None)
+
+    @on(Button.Pressed, "#save")
+    def _save_pressed(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.dismiss(None)
+
+    def action_save(self) -> None:
+        raise NotImplementedError
+
+
+class DateForm(FormScreen):
+    """A date (and optionally a note): cease assets as of a date, add a future expiry."""
+
+    def __init__(
+        self,
+        title: str,
+        explanation: str,
+        *,
+        time_zone: str,
+        save: Callable[[dt.date, str], Outcome],
+        with_note: bool = False,
+        initial: str = "",
+    ) -> None:
+        super().__init__(title, explanation)
+        self.time_zone = time_zone
+        self.save_date = save
+        self.with_note = with_note
+        self.initial = initial
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield from self.compose_heading()
+            yield Label("Date", classes="field-label")
+            yield Input(
+                self.initial,
+                placeholder="2026-12-31, today, tomorrow or +30d",
+                id="date",
+            )
+            yield Static("", id="form-message", classes="field-message")
+            if self.with_note:
+                yield Label("Note", classes="field-label")
+                yield Input(placeholder="What to do then (optional)", id="note", max_length=4000)
+            yield from self.compose_buttons()
+
+    def on_mount(self) -> None:
+        self.query_one("#date", Input).focus()
+        if self.initial:
+            self._check(self.initial)
+
+    def _check(self, text: str) -> dt.date | None:
+        message = self.query_one("#form-message", Static)
+        if not text.strip():
+            message.update(DATE_HINT)
+            message.set_class(False, "-invalid")
+            return None
+        try:
+            value = parse_date(text, self.time_zone)
+        except InvalidInput as error:
+            message.update(str(error))
+            message.set_class(True, "-invalid")
+            return None
+        message.update(f"{value:%A %d %B %Y}")
+        message.set_class(False, "-invalid")
+        return value
+
+    @on(Input.Changed, "#date")
+    def _date_changed(self, event: Input.Changed) -> None:
+        self._check(event.value)
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
+        text = self.query_one("#date", Input).value
+        value = self._check(text)
+        if value is None:
+            message = self.query_one("#form-message", Static)
+            message.set_class(True, "-invalid")
+            if not text.strip():
+                message.update(f"The date is empty. {DATE_HINT}")
+            self.query_one("#date", Input).focus()
+            return
+        note = self.query_one("#note", Input).value if self.with_note else ""
+        self.save_with(partial(self.save_date, value, note))
+
+    def show_invalid(self, message: str) -> None:
+        widget = self.query_one("#form-message", Static)
+        widget.update(message)
+        widget.set_class(True, "-invalid")
+        self.query_one("#date", Input).focus()
+
+
+class ChoiceForm(FormScreen):
+    """One choice from a short list (Enter picks it), with an optional tick box."""
+
+    def __init__(
+        self,
+        title: str,
+        explanation: str,
+        *,
+        choices: Sequence[tuple[str, str]],
+        save: Callable[[str, bool], Outcome],
+        current: str | None = None,
+        toggle: str = "",
+    ) -> None:
+        super().__init__(title, explanation)
+        self.choices = list(choices)
+        self.save_choice = save
+        self.current = current
+        self.toggle = toggle
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield from self.compose_heading()
+            yield OptionList(
+                *[Option(label, id=value) for label, value in self.choices], id="choices"
+            )
+            if self.toggle:
+                yield Checkbox(self.toggle, id="toggle")
+            yield Static("", id="form-message", classes="field-message -invalid")
+            yield from self.compose_buttons()
+
+    def on_mount(self) -> None:
+        options = self.query_one("#choices", OptionList)
+        values = [value for _, value in self.choices]
+        if self.current in values:
+            options.highlighted = values.index(self.current)
+        elif values:
+            options.highlighted = 0
+        options.focus()
+
+    @on(OptionList.OptionSelected, "#choices")
+    def _picked(self) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
+        options = self.query_one("#choices", OptionList)
+        if options.highlighted is None:
+            self.show_invalid("Choose one of the list with the arrows, then press Enter.")
+            return
+        value = options.get_option_at_index(options.highlighted).id or ""
+        ticked = self.query_one("#toggle", Checkbox).value if self.toggle else False
+        self.save_with(partial(self.save_choice, value, ticked))
+
+
+class ReasonsForm(FormScreen):
+    """The reasons from the list (space ticks one), free text, and extra information."""
+
+    def __init__(
+        self,
+        *,
+        reasons: Sequence[ReasonRow],
+        chosen: Sequence[int],
+        reason_text: str,
+        extra_information: str,
+        save: Callable[[list[int], str, str], Outcome],
+    ) -> None:
+        super().__init__(
+            "Manage Cancellation reasons",
+            "Tick one or more reasons with Space; Tab moves to the text fields.",
+        )
+        self.reasons = list(reasons)
+        self.chosen = set(chosen)
+        self.reason_text = reason_text
+        self.extra_information = extra_information
+        self.save_reasons = save
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield from self.compose_heading()
+            yield SelectionList[int](
+                *[
+                    (reason.name, reason.id, reason.id in self.chosen)
+                    for reason in self.reasons
+                    if reason.active or reason.id in self.chosen
+                ],
+                id="reasons",
+            )
+            yield Static("", id="form-message", classes="field-message -invalid")
+            yield Label("Reason in your words", classes="field-label")
+            yield Input(self.reason_text, id="reason-text", max_length=4000)
+            yield Label("Extra information", classes="field-label")
+            yield Input(self.extra_information, id="extra", max_length=4000)
+            yield from self.compose_buttons()
+
+    def on_mount(self) -> None:
+        self.query_one("#reasons", SelectionList).focus()
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
+        selected = list(self.query_one("#reasons", SelectionList).selected)
+        text = self.query_one("#reason-text", Input).value
+        extra = self.query_one("#extra", Input).value
+        self.save_with(partial(self.save_reasons, selected, text, extra))

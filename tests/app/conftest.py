@@ -1,0 +1,99 @@
+"""Fixtures for the app's tests: a fresh demo database per test (copied from one built once with
+a frozen clock, so times on screen are the same on every run), the app factory, and a way to
+wait until every worker has finished and its message has been handled."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+import data.cancellations
+import data.demo
+import data.rules
+from data.db import open_database
+from tui.app import OffboardApp, create_app
+
+# The demo is built "on" this moment, and "today" for the rules is this date, so every snapshot
+# shows the same times and dates whenever it runs.
+FROZEN_NOW = dt.datetime(2026, 1, 15, 9, 30)
+FROZEN_TODAY = dt.date(2026, 1, 15)
+
+
+def _frozen_today(_time_zone: str) -> dt.date:
+    return FROZEN_TODAY
+
+
+@pytest.fixture(scope="session", autouse=True)
+def utc_local_time() -> Iterator[None]:
+    """Times are shown in the machine's local zone: make it UTC for the tests."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    yield
+    if before is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo database, built once (with the clock frozen) and copied for each test."""
+    path = tmp_path_factory.mktemp("template") / "offboard.db"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(data.cancellations, "utcnow", lambda: FROZEN_NOW)
+        patch.setattr(data.demo, "utcnow", lambda: FROZEN_NOW)
+        patch.setattr(data.rules, "today_in", _frozen_today)
+        patch.setattr(data.cancellations, "today_in", _frozen_today)
+        open_database(str(path))
+        data.demo.load(login="lead")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def frozen_today(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ "Today" as the rules see it (the expiry section's summary names it)."""
+    monkeypatch.setattr(data.rules, "today_in", _frozen_today)
+    monkeypatch.setattr(data.cancellations, "today_in", _frozen_today)
+
+
+@pytest.fixture
+def db_path(demo_template: Path, tmp_path: Path) -> str:
+    """A fresh copy of the demo database for this test, opened for direct checks."""
+    path = tmp_path / "offboard.db"
+    # SQLite's backup copies what is still in the write-ahead log too (a file copy would not).
+    with closing(sqlite3.connect(demo_template)) as source, closing(sqlite3.connect(path)) as copy:
+        source.backup(copy)
+    open_database(str(path))
+    return str(path)
+
+
+@pytest.fixture
+def make_app(db_path: str) -> Callable[..., OffboardApp]:
+    """The app on this test's database, for a login (the demo's team lead by default)."""
+
+    def make(login: str = "lead") -> OffboardApp:
+        return create_app(db_path, login)
+
+    return make
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Wait until no worker runs and every message their results posted has been handled."""
+    app = pilot.app
+    for _ in range(50):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(worker.is_running for worker in app.workers):
+            return
+    raise AssertionError("The app's workers did not settle.")

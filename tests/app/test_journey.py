@@ -1,0 +1,266 @@
+"""The journeys of the issue, driven by keys through the Pilot: a whole cancellation from a Live
+customer to Cancelled, resuming after a restart, and removing a cancellation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.pilot import Pilot
+from textual.widgets import Checkbox, DataTable, OptionList, Static
+
+from data.customers import customer_detail, pending_cancellations, tool_view
+from data.models import CANCELLED, LIVE, PENDING_CANCELLATION
+from screens.customer import CustomerScreen
+from screens.customer_list import CustomerListScreen
+from screens.dialogs import ConfirmDialog
+from screens.forms import ChoiceForm, DateForm, ReasonsForm
+from screens.manage import ManageScreen
+from screens.tool import SectionItem, SectionList, ToolScreen
+from tests.app.conftest import settle
+from tui.app import OffboardApp
+
+SMALL_LIVE = "100020"  # Lighthouse Counseling: assets, cases, opportunities, sales orders open
+SECTION_ORDER = [
+    "reasons",
+    "ownership",
+    "expiry",
+    "assets",
+    "cases",
+    "opportunities",
+    "quotations",
+    "sales_orders",
+    "mood",
+]
+
+
+def sections_of(app: OffboardApp) -> dict[str, SectionItem]:
+    return {item.section.key: item for item in app.screen.query(SectionItem)}
+
+
+def red_keys(app: OffboardApp) -> set[str]:
+    return {key for key, item in sections_of(app).items() if item.section.is_red}
+
+
+async def open_section(pilot: Pilot[None], key: str) -> None:
+    """Move to the section with the arrows and press Enter, as a person would."""
+    app = pilot.app
+    sections = app.screen.query_one("#sections", SectionList)
+    sections.focus()
+    target = SECTION_ORDER.index(key)
+    while sections.index != target:
+        await pilot.press("down" if (sections.index or 0) < target else "up")
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def choose(pilot: Pilot[None], value: str) -> None:
+    """In a ChoiceForm, move to the option and press Enter."""
+    options = pilot.app.screen.query_one("#choices", OptionList)
+    for _ in range(options.option_count):
+        highlighted = options.highlighted
+        if highlighted is not None and options.get_option_at_index(highlighted).id == value:
+            break
+        await pilot.press("down")
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def open_customer_by_search(pilot: Pilot[None], text: str) -> None:
+    await pilot.press("slash", *text, "enter")
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def test_whole_journey_from_live_to_cancelled(make_app: Callable[..., OffboardApp]) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, CustomerListScreen)
+        await open_customer_by_search(pilot, "ligh")
+        assert isinstance(app.screen, CustomerScreen)
+        assert app.screen.account == SMALL_LIVE
+
+        # Begin asks first; Cancel leaves the customer Live.
+        await pilot.press("b")
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")
+        await settle(pilot)
+        assert customer_detail(SMALL_LIVE).status == LIVE
+
+        await pilot.press("b", "y")
+        await settle(pilot)
+        assert isinstance(app.screen, ToolScreen)
+        assert customer_detail(SMALL_LIVE).status == PENDING_CANCELLATION
+        banner = str(app.screen.query_one("#banner", Static).render())
+        assert banner.startswith("Pending cancellation — since ")
+        assert "by Lead (you)" in banner
+        tool = app.screen
+        assert red_keys(app) == {
+            "reasons",
+            "ownership",
+            "expiry",
+            "assets",
+            "cases",
+            "opportunities",
+            "sales_orders",
+        }
+        # Process is shown, disabled, with the reason.
+        assert tool.check_action("process", ()) is None
+        line = str(tool.query_one("#process-line", Static).render())
+        assert line.startswith("Process is unavailable: 7 sections still red: Cancellation reasons")
+
+        # Reasons: tick two from the list, write a sentence.
+        await open_section(pilot, "reasons")
+        assert isinstance(app.screen, ReasonsForm)
+        await pilot.press("space", "down", "space", "tab")
+        await pilot.press(*"Budget moved to the new EHR")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is tool
+        assert "reasons" not in red_keys(app)
+        assert sections_of(app)["reasons"].section.summary == "Price, Moved to a competitor"
+
+        # Ownership: Tess, applied now ("Perform Now").
+        await open_section(pilot, "ownership")
+        assert isinstance(app.screen, ChoiceForm)
+        app.screen.query_one("#toggle", Checkbox).value = True
+        app.screen.query_one("#choices", OptionList).focus()
+        await choose(pilot, "tess")
+        assert app.screen is tool
+        assert sections_of(app)["ownership"].section.summary == (
+            "New owner: Tess Okafor (applied now)"
+        )
+        assert customer_detail(SMALL_LIVE).owner == "Tess Okafor"
+
+        # Future expiry, typed the short way.
+        await open_section(pilot, "expiry")
+        assert isinstance(app.screen, DateForm)
+        await pilot.press(*"+400d", "enter")
+        await settle(pilot)
+        assert "expiry" not in red_keys(app)
+
+        # Assets: Manage, cease all live as of today.
+        await open_section(pilot, "assets")
+        manage = app.screen
+        assert isinstance(manage, ManageScreen)
+        table = manage.query_one("#records", DataTable)
+        assert table.row_count == 2
+        assert [row.blocking for row in manage.rows.values()] == [True, True]
+        await pilot.press("a")
+        assert isinstance(app.screen, DateForm)
+        await pilot.press("enter")  # the form starts at "today"
+        await settle(pilot)
+        assert app.screen is manage
+        assert [row.blocking for row in manage.rows.values()] == [False, False]
+        assert not manage._section().is_red
+        await pilot.press("escape")
+        await settle(pilot)
+
+        # Cases: close the one open case (it is listed first, marked).
+        await open_section(pilot, "cases")
+        manage = app.screen
+        assert isinstance(manage, ManageScreen)
+        first = next(iter(manage.rows.values()))
+        assert first.blocking
+        await pilot.press("c")
+        assert isinstance(app.screen, ChoiceForm)
+        await choose(pilot, "Closed")
+        assert app.screen is manage
+        assert not manage._section().is_red
+        await pilot.press("escape")
+        await settle(pilot)
+
+        # Opportunities and sales orders: every open one to a closed state.
+        for key, state in (("opportunities", "Lost"), ("sales_orders", "Cancelled")):
+            await open_section(pilot, key)
+            assert isinstance(app.screen, ManageScreen)
+            await pilot.press("a")
+            await choose(pilot, state)
+            assert isinstance(app.screen, ManageScreen)
+            assert not app.screen._section().is_red
+            await pilot.press("escape")
+            await settle(pilot)
+
+        assert app.screen is tool
+        assert red_keys(app) == set()
+        assert tool.check_action("process", ()) is True
+        assert "press p to Process" in str(tool.query_one("#process-line", Static).render())
+
+        # Process: the confirmation says what will happen.
+        await pilot.press("p")
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmDialog)
+        body = "\n".join(dialog.lines)
+        assert "Status: Live (PC) → Cancelled" in body
+        assert "Owner: Tess Okafor (already applied)" in body
+        assert "Notified by e-mail: Lead (you), Sam Lee" in body
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.screen is tool
+        assert customer_detail(SMALL_LIVE).status == CANCELLED
+        banner = str(tool.query_one("#banner", Static).render())
+        assert banner.startswith("Cancelled — processed ")
+        assert "is Cancelled and now owned by Tess Okafor" in str(
+            tool.query_one("#process-line", Static).render()
+        )
+        assert tool.check_action("process", ()) is None
+        assert tool.check_action("remove", ()) is None
+
+        # Back on the customer view the status reads Cancelled and Begin is unavailable.
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, CustomerScreen)
+        assert app.screen.check_action("begin", ()) is None
+        assert "Cancelled" in str(app.screen.query_one("#reason-line", Static).render())
+
+
+async def test_resume_after_quitting_is_one_key(make_app: Callable[..., OffboardApp]) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await open_customer_by_search(pilot, "ligh")
+        await pilot.press("b", "y")
+        await settle(pilot)
+        assert isinstance(app.screen, ToolScreen)
+        await pilot.press("q")
+    assert app.return_code == 0
+    assert [p.account for p in pending_cancellations("lead")][-1] == SMALL_LIVE
+
+    again = make_app()
+    async with again.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        start = again.screen
+        assert isinstance(start, CustomerListScreen)
+        line = str(start.query_one("#pending-line", Static).render())
+        assert "Lighthouse Counseling (100020)" in line
+        assert "Press o to resume it" in line
+        await pilot.press("o")
+        await settle(pilot)
+        assert isinstance(again.screen, ToolScreen)
+        assert again.screen.account == SMALL_LIVE
+        assert "Pending cancellation" in str(again.screen.query_one("#banner", Static).render())
+
+
+async def test_remove_cancellation_returns_the_customer_to_live(
+    make_app: Callable[..., OffboardApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("o")  # the demo's 100012 was begun by lead
+        await settle(pilot)
+        tool = app.screen
+        assert isinstance(tool, ToolScreen)
+        assert tool.account == "100012"
+        assert tool.check_action("remove", ()) is True
+        await pilot.press("x")
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "returns to Live" in "\n".join(app.screen.lines)
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, CustomerListScreen)
+        assert customer_detail("100012").status == LIVE
+        assert tool_view("100012").cancellation is None
+        assert pending_cancellations("lead") == []
+        assert not app.screen.query_one("#pending-line", Static).display

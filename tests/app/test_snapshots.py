@@ -1,0 +1,133 @@
+"""SVG snapshots of the screens that matter (pytest-textual-snapshot). The database is the
+demo built with a frozen clock, and "today" is frozen, so every run draws the same picture.
+
+Update with ``pytest tests/app --snapshot-update`` and look at the SVGs before committing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+import data.cancellations
+from data import cancellations
+from data.users import list_reasons
+from screens.customer_list import CustomerListScreen
+from tests.app.conftest import FROZEN_NOW, settle
+from tui.app import OffboardApp
+
+GREEN = "100020"  # Lighthouse Counseling, cleared below with the data layer's operations
+
+SnapCompare = Callable[..., bool]
+
+
+@pytest.fixture
+def frozen_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(data.cancellations, "utcnow", lambda: FROZEN_NOW)
+
+
+@pytest.fixture
+def all_green(db_path: str, frozen_now: None) -> str:
+    """A small customer with a pending cancellation whose every section is clear."""
+    lead = "lead"
+    cancellations.begin(lead, GREEN)
+    reasons = [r.id for r in list_reasons() if r.name in {"Price", "Budget cuts"}]
+    cancellations.set_reasons(lead, GREEN, reasons, "Budget moved to a new vendor.")
+    cancellations.choose_owner(lead, GREEN, "tess")
+    cancellations.add_expiry(lead, GREEN, dt.date(2027, 6, 30), "Call back before renewal")
+    cancellations.cease_assets(lead, GREEN, dt.date(2025, 12, 31))
+    for section, state in (
+        ("cases", "Closed"),
+        ("opportunities", "Lost"),
+        ("sales_orders", "Cancelled"),
+    ):
+        cancellations.close_records(lead, GREEN, section, state)
+    cancellations.set_mood(lead, GREEN, "Neutral")
+    return GREEN
+
+
+async def finished(pilot: Pilot[Any]) -> None:
+    """Settle, then lay everything out afresh as a terminal resize does, so the picture never
+    catches a change of focus (a table's cursor colour, a dialog opening) half-way."""
+    await settle(pilot)
+    await pilot.resize_terminal(*pilot.app.size)
+    await settle(pilot)
+
+
+def open_tool(account: str, *keys: str) -> Callable[[Pilot[Any]], Any]:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        pilot.app.screen.post_message(CustomerListScreen.OpenTool(account))
+        await settle(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot)
+        await finished(pilot)
+        await settle(pilot)
+
+    return run_before
+
+
+def test_customer_list(snap_compare: SnapCompare, make_app: Callable[..., OffboardApp]) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await finished(pilot)
+
+    assert snap_compare(make_app(), terminal_size=(100, 30), run_before=run_before)
+
+
+def test_tool_with_red_sections(
+    snap_compare: SnapCompare, make_app: Callable[..., OffboardApp]
+) -> None:
+    assert snap_compare(make_app(), terminal_size=(100, 30), run_before=open_tool("100012"))
+
+
+def test_tool_with_red_sections_at_80x24(
+    snap_compare: SnapCompare, make_app: Callable[..., OffboardApp]
+) -> None:
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=open_tool("100012"))
+
+
+def test_tool_all_green(
+    snap_compare: SnapCompare, make_app: Callable[..., OffboardApp], all_green: str
+) -> None:
+    assert snap_compare(make_app(), terminal_size=(100, 30), run_before=open_tool(all_green))
+
+
+def test_process_confirmation(
+    snap_compare: SnapCompare, make_app: Callable[..., OffboardApp], all_green: str
+) -> None:
+    assert snap_compare(make_app(), terminal_size=(100, 30), run_before=open_tool(all_green, "p"))
+
+
+def test_manage_assets_table(
+    snap_compare: SnapCompare, make_app: Callable[..., OffboardApp]
+) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        pilot.app.screen.post_message(CustomerListScreen.OpenManage("100012", "assets"))
+        await finished(pilot)
+
+    assert snap_compare(make_app(), terminal_size=(100, 30), run_before=run_before)
+
+
+def test_form_with_a_validation_error(
+    snap_compare: SnapCompare, make_app: Callable[..., OffboardApp]
+) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        pilot.app.screen.post_message(CustomerListScreen.OpenManage("100012", "assets"))
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        date = pilot.app.screen.query_one("#date", Input)
+        date.cursor_blink = False  # a blinking cursor would make the picture differ run to run
+        date.value = ""
+        await pilot.press(*"next week")
+        await settle(pilot)
+        await finished(pilot)
+
+    assert snap_compare(make_app(), terminal_size=(100, 30), run_before=run_before)

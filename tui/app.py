@@ -1,0 +1,148 @@
+"""The offboard Textual app: opens the database in a worker, learns who is acting, shows the
+customer list, moves between screens when they ask, and turns every data error into a
+notification in plain words.
+
+``create_app`` builds the app for the command line and the tests alike; ``run_app`` runs it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import Static
+from textual.worker import Worker, WorkerState
+
+from data.db import describe, open_database
+from data.errors import OffboardError
+from data.users import UserRow, list_users
+from screens.base import DataWork, OffboardScreen, Session
+from screens.customer import CustomerScreen
+from screens.customer_list import CustomerListScreen
+from screens.help import HelpScreen
+from screens.manage import manage_screen
+from screens.tool import ToolScreen
+from tui.config import load_settings
+
+
+class OffboardApp(App[None]):
+    """Customer cancellations, by keyboard."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "offboard"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Help"),
+    ]
+
+    @dataclass
+    class Started(Message):
+        """The database is open and the acting user is known (or known to be missing)."""
+
+        user: UserRow | None
+
+    def __init__(self, location: str, login: str) -> None:
+        super().__init__()
+        self.session = Session(login=login, location=location)
+
+    def compose(self) -> ComposeResult:
+        yield Static(f"Opening {describe(self.session.location)}…", id="startup")
+
+    def on_mount(self) -> None:
+        self.sub_title = self.session.login
+        self._start()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="start")
+    def _start(self) -> None:
+        open_database(self.session.location)
+        user = next((u for u in list_users() if u.login == self.session.login), None)
+        self.post_message(self.Started(user))
+
+    def on_offboard_app_started(self, event: Started) -> None:
+        self.session.learn(event.user)
+        self.sub_title = self.session.display_name or self.session.login
+        if not self.session.can_cancel:
+            self.notify(self.session.refusal, title="Browsing only", severity="warning")
+        self.push_screen(CustomerListScreen(self.session))
+
+    # ------------------------------------------------------------------ errors
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # The app's own worker (opening the database); screens route theirs as DataWork.Failed.
+        if event.state is WorkerState.ERROR and event.worker.error is not None:
+            error = event.worker.error
+            self.show_error(error)
+            if event.worker.group == "start":
+                self.query_one("#startup", Static).update(
+                    f"offboard could not start: {error}\n\nPress q to quit."
+                )
+
+    def on_data_work_failed(self, event: DataWork.Failed) -> None:
+        self.show_error(event.error)
+
+    def show_error(self, error: BaseException) -> None:
+        """One place where a refusal or a failure becomes words for the team lead."""
+        if isinstance(error, OffboardError):
+            self.notify(str(error), title=error.title, severity="error", timeout=8)
+            return
+        self.log.error(repr(error))
+        self.notify(
+            f"{error.__class__.__name__}: {error}. Nothing more was changed; press r to refresh.",
+            title="Something went wrong",
+            severity="error",
+            timeout=10,
+        )
+
+    # ------------------------------------------------------------------ navigation
+
+    def on_offboard_screen_open_customer(self, event: OffboardScreen.OpenCustomer) -> None:
+        self.push_screen(CustomerScreen(self.session, event.account))
+
+    def on_offboard_screen_open_tool(self, event: OffboardScreen.OpenTool) -> None:
+        self.push_screen(ToolScreen(self.session, event.account))
+
+    def on_offboard_screen_open_manage(self, event: OffboardScreen.OpenManage) -> None:
+        self.push_screen(manage_screen(self.session, event.account, event.section))
+
+    def action_help(self) -> None:
+        screen = self.screen
+        if isinstance(screen, HelpScreen):
+            return
+        keys = []
+        seen: set[str] = set()
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if not binding.description or binding.action in seen:
+                continue
+            # A widget's own keys (scrolling, focus) are Textual's; list the ones offboard adds.
+            if not binding.show and active.node not in (screen, self):
+                continue
+            seen.add(binding.action)
+            reason = ""
+            if not active.enabled and isinstance(screen, OffboardScreen):
+                reason = screen.unavailable_reason(binding.action)
+            state = "available" if active.enabled else f"unavailable: {reason}".strip(": ")
+            keys.append(
+                (binding.key_display or self.get_key_display(binding), binding.description, state)
+            )
+        keys.sort(key=lambda entry: entry[0] in {"q", "?", "^p"})
+        keys.append(("ctrl+p", "Command palette (every action here)", "available"))
+        title = screen.sub_title or screen.title or "offboard"
+        about = getattr(screen, "HELP_TEXT", "")
+        self.push_screen(HelpScreen(str(title), str(about), keys))
+
+
+def create_app(location: str | None = None, login: str | None = None) -> OffboardApp:
+    """The app for a database location (path or URL; default as ``--db`` resolves it) and a
+    login (given, else ``OFFBOARD_USER``, else this machine's login name)."""
+    settings = load_settings(location, login)
+    return OffboardApp(settings.location, settings.login)
+
+
+def run_app(location: str | None, login: str | None) -> None:
+    """Run the app in the terminal until the team lead quits."""
+    create_app(location, login).run()
