@@ -161,7 +161,8 @@ def _ids(ids: Sequence[int] | None) -> list[int] | None:
         return None
     clean = []
     for value in ids:
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        # Past 2**63 - 1 SQLite cannot even compare the number: no id is that large.
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
             raise InvalidInput(f"'{value}' is not a record id.")
         clean.append(value)
     if not clean:
@@ -652,9 +653,9 @@ def choose_owner(
                 )
             ]
         )
-        done = "now owns" if apply_now else "will own at Process"
+        done = "now owns {}." if apply_now else "will own {} once the cancellation is processed."
         return Outcome(
-            f"{owner.display_name} {done} {change.customer.name}.",
+            f"{owner.display_name} {done.format(change.customer.name)}",
             change.customer.account,
             change.customer.version,
         )

@@ -53,7 +53,12 @@ def parse_date(text: str, time_zone: str = "UTC") -> dt.date:
         count = int(amount) * (1 if sign == "+" else -1)
         unit_name = {"": "days", "d": "days", "w": "weeks", "m": "months", "y": "years"}[unit]
         shift: dict[str, Any] = {unit_name: count}
-        return today.shift(**shift).date()
+        try:
+            return today.shift(**shift).date()
+        except (ValueError, OverflowError) as error:  # past the year 9999, or before year 1
+            raise InvalidInput(
+                f"'{text.strip()}' falls outside the calendar (years 1 to 9999). {DATE_HINT}"
+            ) from error
     try:
         return arrow.get(value, "YYYY-MM-DD").date()
     except (arrow.parser.ParserError, ValueError) as error:

@@ -76,6 +76,8 @@ def add_user(
     if len(shown) > 120:
         raise InvalidInput("The display name is longer than 120 characters.")
     address = (email or "").strip()
+    if len(address) > 254:
+        raise InvalidInput("The e-mail address is longer than 254 characters.")
     if address and not EMAIL.match(address):
         raise InvalidInput(f"'{email}' is not an e-mail address, such as sam.lee@example.com.")
     wanted = check_roles(roles)
@@ -130,6 +132,8 @@ def update_user(
             user.active = active
         if email is not None:
             address = email.strip()
+            if len(address) > 254:
+                raise InvalidInput("The e-mail address is longer than 254 characters.")
             if address and not EMAIL.match(address):
                 raise InvalidInput(
                     f"'{email}' is not an e-mail address, such as sam.lee@example.com."
@@ -201,7 +205,8 @@ def retire_reason(acting_login: str, reason_id: int, *, active: bool = False) ->
     with connection(), database.atomic():
         who = audit.actor(acting_login)
         audit.require(who, ROLE_ADMIN, doing="change the reason list")
-        reason = Reason.get_or_none(Reason.id == reason_id)
+        # SQLite cannot compare an integer past 64 bits: no id is that large anyway.
+        reason = Reason.get_or_none(Reason.id == reason_id) if 0 < reason_id < 2**63 else None
         if reason is None:
             raise NotFound(f"There is no reason with id {reason_id}.")
         Reason.update(active=active).where(Reason.id == reason.id).execute()

@@ -1,0 +1,102 @@
+"""The audit trail: every change writes its events, each naming who, which customer and
+cancellation, and what was before and after; a refusal writes none. (That the events share the
+change's transaction and cannot be altered: test_audit_guards.py.)"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+import pytest
+
+from data import cancellations, users
+from data.db import connection
+from data.errors import Conflict, NotReady
+from data.models import AuditEvent, Cancellation
+from tests.data.world import ADMIN, LEAD, TESS, World
+
+FUTURE = dt.date.today() + dt.timedelta(days=45)
+REFUSED = re.escape("The audit trail cannot be changed.")
+
+
+def events(world: World) -> list[AuditEvent]:
+    with connection():
+        return list(AuditEvent.select().order_by(AuditEvent.id))
+
+
+def test_a_whole_cancellation_leaves_a_complete_trail(world: World) -> None:
+    a1, a2 = world.asset("One"), world.asset("Two")
+    case = world.case()
+    opportunity = world.opportunity()
+
+    cancellations.begin(LEAD, world.account)
+    cancellations.set_reasons(LEAD, world.account, [world.reasons["Price"]], "Too dear")
+    cancellations.choose_owner(LEAD, world.account, TESS)
+    cancellations.add_expiry(LEAD, world.account, FUTURE, "Call in a year")
+    cancellations.cease_assets(LEAD, world.account, dt.date(2026, 2, 1))
+    cancellations.close_cases(LEAD, world.account)
+    cancellations.close_records(LEAD, world.account, "opportunities", "Lost")
+    cancellations.set_mood(LEAD, world.account, "Neutral")
+    cancellations.set_notify(LEAD, world.account, [TESS])
+    cancellations.process(LEAD, world.account)
+
+    trail = events(world)
+    assert [(e.action, e.record_id) for e in trail] == [
+        ("begin", None),
+        ("set reasons", None),
+        ("choose owner", None),
+        ("add expiry", trail[3].record_id),
+        ("cease asset", a1),
+        ("cease asset", a2),
+        ("close case", case),
+        ("close opportunity", opportunity),
+        ("set mood", None),
+        ("set notify", None),
+        ("process", None),
+    ]
+    with connection():
+        cancellation = Cancellation.get(Cancellation.customer == world.customer_id)
+    assert {e.actor.login for e in trail} == {LEAD}
+    assert {e.customer_id for e in trail} == {world.customer_id}
+    assert {e.cancellation_id for e in trail} == {cancellation.id}
+    assert json.loads(trail[1].after) == {
+        "extra_information": "",
+        "reason_text": "Too dear",
+        "reasons": ["Price"],
+    }
+    assert json.loads(trail[3].after) == {"date": str(FUTURE), "note": "Call in a year"}
+    assert json.loads(trail[7].before) == {"stage": "Prospecting"}
+    assert json.loads(trail[7].after) == {"stage": "Lost"}
+
+
+def test_managing_users_and_reasons_is_audited(world: World) -> None:
+    users.add_user(ADMIN, "newbie", "New Bie", "new@example.com", ["customer-cancellation"])
+    users.update_user(ADMIN, "newbie", active=False)
+    reason = users.add_reason(ADMIN, "Relocated")
+    users.retire_reason(ADMIN, reason.id)
+    users.retire_reason(ADMIN, reason.id, active=True)
+
+    trail = events(world)
+    assert [(e.action, e.record_kind, e.actor.login) for e in trail] == [
+        ("add user", "user", ADMIN),
+        ("change user", "user", ADMIN),
+        ("add reason", "reason", ADMIN),
+        ("retire reason", "reason", ADMIN),
+        ("restore reason", "reason", ADMIN),
+    ]
+    assert json.loads(trail[1].before)["active"] is True
+    assert json.loads(trail[1].after)["active"] is False
+
+
+def test_a_refused_operation_writes_no_event(world: World) -> None:
+    cancellations.begin(LEAD, world.account)
+    world.asset()
+    count = len(events(world))
+
+    with pytest.raises(NotReady):
+        cancellations.process(LEAD, world.account)
+    with pytest.raises(Conflict):
+        cancellations.begin(LEAD, world.account)
+
+    assert len(events(world)) == count == 1

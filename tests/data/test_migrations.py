@@ -1,0 +1,150 @@
+"""Upgrading a database made by an older offboard: the data written in the first schema survives,
+and the later migration's new column is filled in and searched on."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from peewee import Database
+
+from data import cancellations, customers
+from data.db import connection, database, migrate_schema, migration_runner, open_database
+from data.errors import InvalidInput
+from data.models import AuditEvent, Customer
+from tests.conftest import OpenedDatabase
+
+CREATED = dt.datetime(2025, 3, 1, 9, 30)
+OLD_CUSTOMERS = [
+    ("700001", "  Zeta   Dental Group ", "Live"),
+    ("700002", "ALPHA Clinics", "Live (PC)"),
+    ("700003", "Große Straße Bakery", "Cancelled"),
+    ("700004", "alpha clinics", "Live"),
+]
+
+
+def insert_old_shape(db: Database) -> None:
+    """Rows as the first release wrote them: the customer table has no name_key yet."""
+    p = db.param
+    db.execute_sql(
+        'INSERT INTO "user" (login, display_name, email, roles, active, created_at) '
+        f"VALUES ({p}, {p}, {p}, {p}, {p}, {p})",
+        ("olive", "Olive Old", "olive@example.com", "crm-admin", True, CREATED),
+    )
+    owner = db.execute_sql('SELECT id FROM "user" WHERE login = ' + p, ("olive",)).fetchone()[0]
+    for account, name, status in OLD_CUSTOMERS:
+        db.execute_sql(
+            'INSERT INTO "customer" (account, name, status, customer_type, owner_id, time_zone, '
+            "admin_name, admin_email, created_at, updated_at, version) "
+            f"VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p})",
+            (
+                account,
+                name,
+                status,
+                "Customer",
+                owner,
+                "Europe/Berlin",
+                "",
+                "",
+                CREATED,
+                CREATED,
+                4,
+            ),
+        )
+    customer = db.execute_sql('SELECT id FROM "customer" WHERE account = ' + p, ("700001",))
+    db.execute_sql(
+        'INSERT INTO "asset" (customer_id, name, start_date, live, cease_date) '
+        f"VALUES ({p}, {p}, {p}, {p}, {p})",
+        (customer.fetchone()[0], "Old seat bundle", dt.date(2021, 5, 1), True, None),
+    )
+
+
+def test_upgrade_from_the_first_migration_keeps_the_data_and_fills_name_key(
+    bare_db: OpenedDatabase,
+) -> None:
+    old = bare_db.database
+    with old.connection_context():
+        assert migrate_schema(old, target="0001_initial") == ["0001_initial"]
+        assert "name_key" not in {column.name for column in old.get_columns("customer")}
+        insert_old_shape(old)
+    old.close()
+
+    open_database(bare_db.location)  # as the new release starts: runs what is missing
+
+    with connection():
+        status = migration_runner(database.obj).status()
+        assert [m.name for m in status][:2] == ["0001_initial", "0002_customer_name_key"]
+        assert all(m.applied for m in status)
+        rows = {
+            c.account: (c.name, c.name_key, c.status, c.version, c.owner.login, c.time_zone)
+            for c in Customer.select()
+        }
+        assert Customer.get(Customer.account == "700001").assets.count() == 1
+    assert rows == {
+        "700001": (
+            "  Zeta   Dental Group ",
+            "zeta dental group",
+            "Live",
+            4,
+            "olive",
+            "Europe/Berlin",
+        ),
+        "700002": ("ALPHA Clinics", "alpha clinics", "Live (PC)", 4, "olive", "Europe/Berlin"),
+        "700003": (
+            "Große Straße Bakery",
+            "grosse strasse bakery",
+            "Cancelled",
+            4,
+            "olive",
+            "Europe/Berlin",
+        ),
+        "700004": ("alpha clinics", "alpha clinics", "Live", 4, "olive", "Europe/Berlin"),
+    }
+    # The backfilled key sorts and prefix-searches, whatever case the name was typed in.
+    assert [row.account for row in customers.customer_page()] == [
+        "700002",
+        "700004",
+        "700003",
+        "700001",
+    ]
+    assert [row.account for row in customers.customer_page("Alpha")] == ["700002", "700004"]
+    assert [row.account for row in customers.customer_page("grosse str")] == ["700003"]
+    assert [row.account for row in customers.customer_page("große")] == ["700003"]
+    assert [row.account for row in customers.customer_page("zeta  DENTAL")] == ["700001"]
+    assert [row.account for row in customers.customer_page("alpha", "live")] == ["700004"]
+    first = customers.customer_page(limit=1)[0]
+    after = customers.customer_page(after=(first.key, first.id), limit=2)
+    assert [row.account for row in after] == ["700004", "700003"]
+    assert customers.customer_count("alpha") == 2
+    # and the upgraded database is usable: the old customer takes a cancellation
+    cancellations.begin("olive", "700001")
+    assert customers.customer_detail("700001").status == "Live (PC)"
+
+
+def test_opening_an_up_to_date_database_migrates_nothing(db: OpenedDatabase) -> None:
+    with connection():
+        assert migrate_schema(database.obj) == []
+        assert AuditEvent.select().count() == 0
+
+
+def test_a_fresh_database_gets_the_append_only_trail_too(bare_db: OpenedDatabase) -> None:
+    open_database(bare_db.location)
+    with connection():
+        trigger_count = (
+            database.execute_sql(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_event'"
+            )
+            if bare_db.backend == "sqlite"
+            else database.execute_sql(
+                "SELECT count(*) FROM information_schema.triggers "
+                "WHERE event_object_table = 'audit_event'"
+            )
+        ).fetchone()[0]
+    # SQLite: one trigger per verb; PostgreSQL: one trigger, listed once per event it fires on
+    assert trigger_count == 2
+
+
+@pytest.mark.parametrize("location", ["ftp://example.com/db", "mysql://root@localhost/offboard"])
+def test_an_unsupported_database_url_is_refused(location: str) -> None:
+    with pytest.raises(InvalidInput, match=r"offboard cannot use a '(ftp|mysql)' database"):
+        open_database(location)

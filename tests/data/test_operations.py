@@ -1,0 +1,647 @@
+"""The operations of the Cancellation Tool on both backends: begin, remove, process, and each way
+of resolving a red section, with what each writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from data import cancellations, customers, users
+from data.db import connection
+from data.errors import Conflict, InvalidInput, NotReady
+from data.models import (
+    CANCELLED,
+    LIVE,
+    OPPORTUNITY_CLOSED,
+    PENDING_CANCELLATION,
+    QUOTATION_CLOSED,
+    SALES_ORDER_CLOSED,
+    Asset,
+    AuditEvent,
+    Cancellation,
+    Case,
+    Customer,
+    Expiry,
+    NotifyUser,
+    Opportunity,
+    OutboxMessage,
+    Quotation,
+    SalesOrder,
+    User,
+)
+from data.rules import SECTION_NAMES
+from tests.data.world import ADMIN, LEAD, OTHER, TESS, VIEWER, World, stage
+
+TOMORROW_AND_MORE = dt.date.today() + dt.timedelta(days=40)
+
+
+def last_event(world: World) -> AuditEvent:
+    with connection():
+        return AuditEvent.select().order_by(AuditEvent.id.desc()).get()
+
+
+def pending(world: World) -> Cancellation:
+    with connection():
+        return Cancellation.get(
+            (Cancellation.customer == world.customer_id) & (Cancellation.state == "pending")
+        )
+
+
+# ----------------------------------------------------------------------------- begin
+
+
+def test_begin_makes_a_live_customer_pending(world: World) -> None:
+    outcome = cancellations.begin(LEAD, world.account, expected_version=1)
+
+    customer = world.now()
+    assert customer.status == PENDING_CANCELLATION
+    assert outcome.version == customer.version == 2
+    assert outcome.message == "Cancellation of Acme Widgets begun: the customer is now Live (PC)."
+    cancellation = pending(world)
+    assert cancellation.previous_status == LIVE
+    assert cancellation.begun_by.login == LEAD
+    with connection():
+        notified = {link.user.login for link in NotifyUser.select().join(User)}
+    # the team lead and the account owner hear of it by default
+    assert notified == {LEAD, VIEWER}
+    event = last_event(world)
+    assert (event.action, event.actor.login, event.cancellation_id) == (
+        "begin",
+        LEAD,
+        cancellation.id,
+    )
+    assert json.loads(event.before) == {"status": LIVE}
+    assert json.loads(event.after) == {"status": PENDING_CANCELLATION}
+
+
+@pytest.mark.parametrize("second", [LEAD, OTHER])
+def test_a_second_begin_by_anyone_says_since_when_and_by_whom(world: World, second: str) -> None:
+    cancellations.begin(LEAD, world.account)
+    before = world.snapshot()
+
+    with pytest.raises(Conflict) as refused:
+        cancellations.begin(second, world.account)
+
+    assert re.search(
+        r"already pending cancellation since \d{4}-\d\d-\d\d \d\d:\d\d by Lena Lead",
+        str(refused.value),
+    )
+    assert world.snapshot() == before
+
+
+def test_only_a_live_customer_can_be_begun(world: World) -> None:
+    world.customer("500009", "Gone Already", status=CANCELLED)
+    before = world.snapshot()
+
+    with pytest.raises(Conflict, match="Gone Already is Cancelled; only a Live customer"):
+        cancellations.begin(LEAD, "500009")
+
+    assert world.snapshot() == before
+
+
+# ----------------------------------------------------------------------------- remove
+
+
+def test_remove_returns_the_customer_to_its_previous_status(world: World) -> None:
+    cancellations.begin(LEAD, world.account)
+
+    outcome = cancellations.remove(OTHER, world.account)
+
+    customer = world.now()
+    assert customer.status == LIVE
+    assert outcome.version == customer.version == 3
+    with connection():
+        gone = Cancellation.get(Cancellation.customer == world.customer_id)
+    assert (gone.state, gone.removed_by.login) == ("removed", OTHER)
+    assert gone.removed_at is not None
+    assert world.actions() == ["begin", "remove"]
+    # and the customer may be begun again
+    cancellations.begin(LEAD, world.account)
+    assert world.now().status == PENDING_CANCELLATION
+
+
+def test_remove_without_a_pending_cancellation_is_refused(world: World) -> None:
+    before = world.snapshot()
+
+    with pytest.raises(Conflict, match=r"has no pending cancellation\. Begin a cancellation first"):
+        cancellations.remove(LEAD, world.account)
+
+    assert world.snapshot() == before
+
+
+# ----------------------------------------------------------------------------- process
+
+
+@pytest.mark.parametrize(
+    "red",
+    [
+        "reasons",
+        "ownership",
+        "expiry",
+        "assets",
+        "cases",
+        "opportunities",
+        "quotations",
+        "sales_orders",
+    ],
+)
+def test_process_refuses_and_names_the_one_section_still_red(world: World, red: str) -> None:
+    world.ready(leave_red=red)
+    before = world.snapshot()
+
+    with pytest.raises(NotReady) as refused:
+        cancellations.process(LEAD, world.account)
+
+    assert refused.value.blocking_sections == [SECTION_NAMES[red]]
+    assert f"1 section still red: {SECTION_NAMES[red]}" in str(refused.value)
+    assert world.snapshot() == before
+
+
+def test_process_names_every_section_still_red(world: World) -> None:
+    cancellations.begin(LEAD, world.account)
+    world.asset()
+    world.sales_order()
+
+    with pytest.raises(NotReady) as refused:
+        cancellations.process(LEAD, world.account)
+
+    assert refused.value.blocking_sections == [
+        "Cancellation reasons",
+        "Ownership",
+        "Future expiry",
+        "Assets",
+        "Sales orders",
+    ]
+    assert str(refused.value) == (
+        "Acme Widgets cannot be processed yet: 5 sections still red: Cancellation reasons, "
+        "Ownership, Future expiry, Assets, Sales orders."
+    )
+
+
+def test_process_checks_again_rather_than_trusting_an_earlier_view(world: World) -> None:
+    world.ready()
+    assert customers.tool_view(world.account).red == []
+    world.case("Escalated")  # someone opens a case after the team lead looked
+
+    with pytest.raises(NotReady) as refused:
+        cancellations.process(LEAD, world.account)
+
+    assert refused.value.blocking_sections == ["Cases"]
+
+
+def test_process_cancels_hands_over_and_queues_one_notification(world: World) -> None:
+    world.ready()
+    cancellations.set_notify(LEAD, world.account, [LEAD, TESS, OTHER])
+    version = world.version()
+
+    outcome = cancellations.process(OTHER, world.account, expected_version=version)
+
+    customer = world.now()
+    assert (customer.status, customer.owner.login) == (CANCELLED, TESS)
+    assert outcome.version == customer.version == version + 1
+    assert outcome.message == (
+        "Acme Widgets is Cancelled and now owned by Tess Telesales. "
+        "Lena Lead, Otto Other, Tess Telesales will be notified."
+    )
+    with connection():
+        done = Cancellation.get(Cancellation.customer == world.customer_id)
+        messages = list(OutboxMessage.select())
+    assert (done.state, done.processed_by.login) == ("processed", OTHER)
+    assert len(messages) == 1
+    message = messages[0]
+    assert message.recipients == "lena@example.com, otto@example.com, tess@example.com"
+    assert (message.status, message.cancellation_id) == ("queued", done.id)
+    assert message.subject == "Cancelled: Acme Widgets (500001)"
+    assert "Otto Other processed the cancellation of **Acme Widgets**" in message.body
+    assert "- Reasons: Price" in message.body
+    assert "- New owner: Tess Telesales" in message.body
+    event = last_event(world)
+    assert event.action == "process"
+    assert json.loads(event.after)["notified"] == ["Lena Lead", "Otto Other", "Tess Telesales"]
+    assert json.loads(event.before)["owner"] == "Vic Viewer"
+
+
+def test_a_second_process_changes_nothing(world: World) -> None:
+    world.ready()
+    cancellations.process(LEAD, world.account)
+    before = world.snapshot()
+
+    with pytest.raises(Conflict) as refused:
+        cancellations.process(OTHER, world.account)
+
+    assert re.search(
+        r"already cancelled on .* by Lena Lead\. Nothing was changed", str(refused.value)
+    )
+    assert world.snapshot() == before
+
+
+def test_process_with_nobody_to_email_queues_nothing_and_says_so(world: World) -> None:
+    world.ready()
+    with connection():
+        User.create(login="mute", display_name="Mo Mute", email="", roles="")
+    cancellations.set_notify(LEAD, world.account, ["mute"])
+
+    outcome = cancellations.process(LEAD, world.account)
+
+    assert "Nobody was notified" in outcome.message
+    with connection():
+        assert OutboxMessage.select().count() == 0
+    assert world.now().status == CANCELLED
+
+
+def test_mood_never_holds_back_process(world: World) -> None:
+    world.ready()  # no mood recorded
+    cancellations.process(LEAD, world.account)
+    assert world.now().status == CANCELLED
+
+
+# ----------------------------------------------------------------------------- cease assets
+
+
+def test_cease_one_asset_at_a_date(world: World) -> None:
+    cancellations.begin(LEAD, world.account)
+    first = world.asset("First")
+    second = world.asset("Second")
+
+    outcome = cancellations.cease_assets(LEAD, world.account, dt.date(2026, 3, 31), [first])
+
+    assert (outcome.count, outcome.message) == (1, "Ceased 1 asset as of 2026-03-31.")
+    with connection():
+        rows = {a.id: (a.live, a.cease_date) for a in Asset.select()}
+    assert rows == {first: (False, dt.date(2026, 3, 31)), second: (True, None)}
+    event = last_event(world)
+    assert (event.action, event.record_kind, event.record_id) == ("cease asset", "asset", first)
+    assert json.loads(event.before) == {"live": True, "cease_date": None}
+    assert json.loads(event.after) == {"live": False, "cease_date": "2026-03-31"}
+
+
+def test_cease_many_named_assets_writes_one_event_each(world: World) -> None:
+    cancellations.begin(LEAD, world.account)
+    ids = [world.asset(f"Asset {n}") for n in range(4)]
+    version = world.version()
+
+    outcome = cancellations.cease_assets(LEAD, world.account, dt.date(2026, 1, 1), ids[:3])
+
+    assert outcome.count == 3
+    assert outcome.version == version + 1  # one change, one new version
+    with connection():
+        live = [a.id for a in Asset.select().where(Asset.live == True)]  # noqa: E712
+        events = [
+            (e.action, e.record_id)
+            for e in AuditEvent.select().where(AuditEvent.action == "cease asset")
+        ]
+    assert live == [ids[3]]
+    assert sorted(events) == [("cease asset", pk) for pk in ids[:3]]
+
+
+def test_cease_on_the_start_date_is_allowed_but_not_before(world: World) -> None:
+    cancellations.begin(LEAD, world.account)
+    pk = world.asset("New kit", start=dt.date(2026, 5, 10))
+    before = world.snapshot()
+
+    with pytest.raises(InvalidInput) as refused:
+        cancellations.cease_assets(LEAD, world.account, dt.date(2026, 5, 9), [pk])
+    assert str(refused.value) == (
+        "The cease date 2026-05-09 is before the start date of 'New kit' (2026-05-10)."
+    )
+    assert world.snapshot() == before
+
+    cancellations.cease_assets(LEAD, world.account, dt.date(2026, 5, 10), [pk])
+    with connection():
+        assert Asset.get_by_id(pk).cease_date == dt.date(2026, 5, 10)
+
+
+def test_cease_all_live_assets_at_once(world: World) -> None:
+    cancellations.begin(LEAD, world.account)
+    live = world.asset("Live")
+    dated_but_live = world.asset("Dated but live", cease=dt.date(2025, 12, 1))
+    undated = world.asset("Not live, undated", live=False)
+    ceased = world.asset("Ceased long ago", live=False, cease=dt.date(2025, 2, 1))
+
+    outcome = cancellations.cease_assets(LEAD, world.account, dt.date(2026, 6, 30))
+
+    assert outcome.count == 3
+    with connection():
+        rows = {a.id: (a.live, a.cease_date) for a in Asset.select()}
+    assert rows == {
+        live: (False, dt.date(2026, 6, 30)),
+        dated_but_live: (False, dt.date(2026, 6, 30)),
+        undated: (False, dt.date(2026, 6, 30)),
+        ceased: (False, dt.date(2025, 2, 1)),  # already ceased: left as it was
+    }
+    assert not customers.tool_view(world.account).sections[3].is_red
+
+
+def test_cease_all_writes_nothing_if_one_asset_starts_after_the_date(world: World) -> None:
+    cancellations.begin(LEAD, world.account)
+    for n in range(5):
+        world.asset(f"Old {n}", start=dt.date(2023, 1, 1))
+    world.asset("Late starter", start=dt.date(2026, 8, 1))
+    world.asset("Later starter", start=dt.date(2026, 9, 15))
+    before = world.snapshot()
+
+    with pytest.raises(InvalidInput) as refused:
+        cancellations.cease_assets(LEAD, world.account, dt.date(2026, 7, 1))
+
+    assert str(refused.value) == (
+        "The cease date 2026-07-01 is before the start date of 2 assets (the latest, "
+        "'Later starter', starts 2026-09-15). Choose 2026-09-15 or later."
+    )
+    assert world.snapshot() == before  # not even the five that could have been ceased
+
+
+def test_cease_all_when_none_is_live_changes_nothing(world: World) -> None:
+    cancellations.begin(LEAD, world.account)
+    world.asset(live=False, cease=dt.date(2025, 1, 1))
+    before = world.snapshot()
+
+    outcome = cancellations.cease_assets(LEAD, world.account, dt.date(2026, 1, 1))
+
+    assert (outcome.message, outcome.count) == ("Every asset is already ceased.", 0)
+    assert world.snapshot() == before
+
+
+def test_ceasing_an_asset_already_ceased_is_refused(world: World) -> None:
+    cancellations.begin(LEAD, world.account)
+    done = world.asset(live=False, cease=dt.date(2025, 1, 1))
+    live = world.asset()
+    before = world.snapshot()
+
+    with pytest.raises(Conflict, match=f"The asset {done} is already ceased. Refresh"):
+        cancellations.cease_assets(LEAD, world.account, dt.date(2026, 1, 1), [live, done])
+
+    assert world.snapshot() == before
+
+
+# ----------------------------------------------------------------------------- close records
+
+
+def test_close_cases_closes_every_open_case(world: World) -> None:
+    cancellations.begin(LEAD, world.account)
+    opened = [world.case(status) for status in ("New", "Working", "Escalated")]
+    world.case("Closed")
+
+    outcome = cancellations.close_cases(LEAD, world.account)
+
+    assert (outcome.count, outcome.message) == (3, "Set 3 cases to Closed.")
+    with connection():
+        assert {(c.status, c.closed) for c in Case.select()} == {("Closed", True)}
+    assert not {s.key: s for s in customers.tool_view(world.account).sections}["cases"].is_red
+    with connection():
+        events = (
+            AuditEvent.select()
+            .where(AuditEvent.action == "close case")
+            .order_by(AuditEvent.record_id)
+        )
+        assert [(e.record_id, json.loads(e.before)) for e in events] == [
+            (opened[0], {"status": "New"}),
+            (opened[1], {"status": "Working"}),
+            (opened[2], {"status": "Escalated"}),
+        ]
+
+
+def test_close_named_cases_only(world: World) -> None:
+    cancellations.begin(LEAD, world.account)
+    first, second = world.case(), world.case("Working")
+
+    cancellations.close_cases(LEAD, world.account, [second])
+
+    with connection():
+        assert Case.get_by_id(first).closed is False
+        assert Case.get_by_id(second).closed is True
+
+
+CLOSE_CASES = [
+    ("opportunities", Opportunity, "stage", OPPORTUNITY_CLOSED),
+    ("quotations", Quotation, "status", QUOTATION_CLOSED),
+    ("sales_orders", SalesOrder, "status", SALES_ORDER_CLOSED),
+]
+
+
+@pytest.mark.parametrize(("section", "model", "column", "closed"), CLOSE_CASES)
+def test_records_move_to_each_allowed_closed_state(
+    world: World, section: str, model: Any, column: str, closed: tuple[str, ...]
+) -> None:
+    cancellations.begin(LEAD, world.account)
+    ids = [world.record(section) for _ in closed]
+
+    assert cancellations.allowed_states(section) == closed
+    for pk, state in zip(ids, closed, strict=True):
+        # the state is matched whatever its case
+        outcome = cancellations.close_records(LEAD, world.account, section, state.upper(), [pk])
+        assert outcome.count == 1
+
+    with connection():
+        states = {row.id: getattr(row, column) for row in model.select()}
+    assert states == dict(zip(ids, closed, strict=True))
+    assert not {s.key: s for s in customers.tool_view(world.account).sections}[section].is_red
+
+
+def test_assets_and_unknown_sections_have_no_closed_states(world: World) -> None:
+    with pytest.raises(InvalidInput, match="Assets are ceased with a date"):
+        cancellations.allowed_states("assets")
+    with pytest.raises(InvalidInput, match="'leads' is not a section with records"):
+        cancellations.close_records(LEAD, world.account, "leads", "Closed")
+
+
+# ----------------------------------------------------------------------------- expiry, owner, reasons, mood, notify
+
+
+def test_add_expiry_in_the_future(world: World) -> None:
+    cancellations.begin(LEAD, world.account)
+
+    outcome = cancellations.add_expiry(LEAD, world.account, TOMORROW_AND_MORE, "  Call back  ")
+
+    assert outcome.message == f"Added a future expiry on {TOMORROW_AND_MORE}."
+    with connection():
+        expiry = Expiry.get(Expiry.customer == world.customer_id)
+    assert (expiry.date, expiry.note, expiry.created_by.login) == (
+        TOMORROW_AND_MORE,
+        "Call back",
+        LEAD,
+    )
+    assert last_event(world).action == "add expiry"
+
+
+def test_add_expiry_refuses_today_in_the_customers_zone(
+    world: World, clock: Callable[[dt.datetime], None]
+) -> None:
+    clock(dt.datetime(2026, 11, 21, 12, 0))  # already 22 November on Kiritimati
+    world.customer("600001", "Line Islands Co", time_zone="Pacific/Kiritimati")
+    cancellations.begin(LEAD, "600001")
+    before = world.snapshot()
+
+    with pytest.raises(InvalidInput) as refused:
+        cancellations.add_expiry(LEAD, "600001", dt.date(2026, 11, 22))
+
+    assert str(refused.value) == (
+        "The expiry date 2026-11-22 is not in the future: it is 2026-11-22 today in "
+        "Pacific/Kiritimati. Choose a later date."
+    )
+    assert world.snapshot() == before
+    cancellations.add_expiry(LEAD, "600001", dt.date(2026, 11, 23))
+
+
+def test_choose_owner_waits_for_process(world: World) -> None:
+    cancellations.begin(LEAD, world.account)
+
+    outcome = cancellations.choose_owner(LEAD, world.account, TESS)
+
+    assert outcome.message == (
+        "Tess Telesales will own Acme Widgets once the cancellation is processed."
+    )
+    assert world.now().owner.login == VIEWER
+    cancellation = pending(world)
+    assert (cancellation.new_owner.login, cancellation.owner_applied_at) == (TESS, None)
+    assert last_event(world).action == "choose owner"
+
+
+def test_apply_owner_now_reassigns_at_once(world: World) -> None:
+    cancellations.begin(LEAD, world.account)
+
+    outcome = cancellations.choose_owner(LEAD, world.account, TESS, apply_now=True)
+
+    assert outcome.message == "Tess Telesales now owns Acme Widgets."
+    assert world.now().owner.login == TESS
+    assert pending(world).owner_applied_at is not None
+    event = last_event(world)
+    assert event.action == "apply owner now"
+    assert json.loads(event.before)["owner"] == "Vic Viewer"
+    assert json.loads(event.after)["owner"] == "Tess Telesales"
+
+
+def test_set_reasons_text_and_extra_information(world: World) -> None:
+    cancellations.begin(LEAD, world.account)
+    chosen = [world.reasons["Budget cuts"], world.reasons["Price"], world.reasons["Price"]]
+
+    outcome = cancellations.set_reasons(
+        LEAD, world.account, chosen, "Cheaper elsewhere", "Export their records first"
+    )
+
+    assert (outcome.count, outcome.message) == (2, "Reasons set: Price, Budget cuts.")
+    view = customers.tool_view(world.account).cancellation
+    assert view is not None
+    assert view.reasons == ("Price", "Budget cuts")
+    assert (view.reason_text, view.extra_information) == (
+        "Cheaper elsewhere",
+        "Export their records first",
+    )
+    assert json.loads(last_event(world).after)["reasons"] == ["Price", "Budget cuts"]
+
+
+def test_a_retired_reason_cannot_be_chosen_but_may_stay(world: World) -> None:
+    cancellations.begin(LEAD, world.account)
+    cancellations.set_reasons(LEAD, world.account, [world.reasons["Budget cuts"]])
+    users.retire_reason(ADMIN, world.reasons["Budget cuts"])
+    before = world.snapshot()
+
+    with pytest.raises(InvalidInput, match="The reason Fax is retired and cannot be chosen"):
+        cancellations.set_reasons(LEAD, world.account, [world.reasons["Fax"]])
+    assert world.snapshot() == before
+
+    # Chosen while it was active: the cancellation keeps it when its reasons are set again.
+    cancellations.set_reasons(
+        LEAD, world.account, [world.reasons["Budget cuts"], world.reasons["Price"]], "still"
+    )
+    view = customers.tool_view(world.account).cancellation
+    assert view is not None and view.reasons == ("Price", "Budget cuts")
+
+
+def test_set_mood_reads_any_case_and_clears_with_nothing(world: World) -> None:
+    cancellations.begin(LEAD, world.account)
+    previous = None
+    for typed, stored in [
+        ("angry", "Angry"),
+        (" Happy ", "Happy"),
+        (None, None),
+        ("Neutral", "Neutral"),
+        ("", None),
+    ]:
+        outcome = cancellations.set_mood(LEAD, world.account, typed)
+
+        assert pending(world).mood == stored, typed
+        assert outcome.message == f"Customer mood: {stored or 'not recorded'}.", typed
+        event = last_event(world)
+        assert json.loads(event.before) == {"mood": previous}, typed
+        assert json.loads(event.after) == {"mood": stored}, typed
+        previous = stored
+
+
+def test_set_notify_replaces_the_list(world: World) -> None:
+    cancellations.begin(LEAD, world.account)
+
+    outcome = cancellations.set_notify(LEAD, world.account, [TESS, OTHER, TESS])
+
+    assert (outcome.count, outcome.message) == (
+        2,
+        "On Process, Tess Telesales, Otto Other will be notified.",
+    )
+    view = customers.tool_view(world.account).cancellation
+    assert view is not None and view.notify_logins == (OTHER, TESS)
+    assert json.loads(last_event(world).before) == {"notify": [LEAD, VIEWER]}
+
+    outcome = cancellations.set_notify(LEAD, world.account, [])
+    assert outcome.message == "On Process, nobody will be notified."
+    with connection():
+        assert NotifyUser.select().count() == 0
+
+
+def test_each_change_bumps_the_version_once(world: World) -> None:
+    cancellations.begin(LEAD, world.account)
+    world.asset()
+    world.case()
+    versions = [world.version()]
+    for change in (
+        lambda: cancellations.set_reasons(LEAD, world.account, [world.reasons["Price"]]),
+        lambda: cancellations.choose_owner(LEAD, world.account, TESS),
+        lambda: cancellations.add_expiry(LEAD, world.account, TOMORROW_AND_MORE),
+        lambda: cancellations.cease_assets(LEAD, world.account, dt.date(2026, 1, 1)),
+        lambda: cancellations.close_cases(LEAD, world.account),
+        lambda: cancellations.set_mood(LEAD, world.account, "Happy"),
+        lambda: cancellations.set_notify(LEAD, world.account, [TESS]),
+        lambda: cancellations.process(LEAD, world.account),
+    ):
+        outcome = change()
+        versions.append(world.version())
+        assert outcome.version == versions[-1]
+    assert versions == list(range(versions[0], versions[0] + 9))
+    with connection():
+        assert Customer.get_by_id(world.customer_id).status == CANCELLED
+
+
+def test_a_crm_admin_may_do_every_cancellation_operation(world: World) -> None:
+    stage(world)
+    acme = world.account
+    steps: list[tuple[str, Callable[[], object]]] = [
+        ("set reasons", lambda: cancellations.set_reasons(ADMIN, acme, [world.reasons["Price"]])),
+        ("choose owner", lambda: cancellations.choose_owner(ADMIN, acme, TESS)),
+        ("apply owner now", lambda: cancellations.choose_owner(ADMIN, acme, TESS, apply_now=True)),
+        ("add expiry", lambda: cancellations.add_expiry(ADMIN, acme, TOMORROW_AND_MORE)),
+        ("set mood", lambda: cancellations.set_mood(ADMIN, acme, "Satisfied")),
+        ("set notify", lambda: cancellations.set_notify(ADMIN, acme, [TESS])),
+        ("cease asset", lambda: cancellations.cease_assets(ADMIN, acme, dt.date(2026, 1, 1))),
+        ("close case", lambda: cancellations.close_cases(ADMIN, acme)),
+        (
+            "close opportunity",
+            lambda: cancellations.close_records(ADMIN, acme, "opportunities", "Won"),
+        ),
+        ("close quotation", lambda: cancellations.close_records(ADMIN, acme, "quotations", "Lost")),
+        (
+            "close sales order",
+            lambda: cancellations.close_records(ADMIN, acme, "sales_orders", "Completed"),
+        ),
+        ("process", lambda: cancellations.process(ADMIN, "500003")),
+        ("begin", lambda: cancellations.begin(ADMIN, "500002")),
+        ("remove", lambda: cancellations.remove(ADMIN, "500002")),
+        ("process", lambda: cancellations.process(ADMIN, acme)),
+    ]
+    for action, step in steps:
+        step()
+        event = last_event(world)
+        assert (event.action, event.actor.login) == (action, ADMIN)
+    assert world.now().status == CANCELLED
