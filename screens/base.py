@@ -160,9 +160,17 @@ class OffboardScreen(DataWork, Screen[None]):
         super().__init__()
         self.session = session
 
+    # Actions shown greyed out (and refused) while ``unavailable_reason`` gives a reason.
+    GUARDED_ACTIONS: ClassVar[frozenset[str]] = frozenset()
+
     def unavailable_reason(self, action: str) -> str:
         """Why an action of this screen is unavailable now (empty when it is available)."""
         return ""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.GUARDED_ACTIONS:
+            return None if self.unavailable_reason(action) else True
+        return True
 
     def action_back(self) -> None:
         self.dismiss()

@@ -49,6 +49,7 @@ class CustomerScreen(OffboardScreen):
         "the Cancellation Tool opens. While a cancellation is pending the banner says since when "
         "and by whom, and v opens it again."
     )
+    GUARDED_ACTIONS: ClassVar[frozenset[str]] = frozenset({"begin"})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("b", "begin", "Begin Cancellation"),
         Binding("v", "view_cancellation", "View cancellation"),
@@ -133,11 +134,9 @@ class CustomerScreen(OffboardScreen):
     # ------------------------------------------------------------------ actions
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "begin":
-            return None if self.unavailable_reason("begin") else True
         if action == "view_cancellation":
             return True if self.view is not None and self.view.cancellation else None
-        return True
+        return super().check_action(action, parameters)
 
     def unavailable_reason(self, action: str) -> str:
         if self.view is None:

@@ -50,6 +50,7 @@ class ManageScreen(OffboardScreen):
         "opportunities, quotations and sales orders are set to one of their closed states. The "
         "section's dot and summary at the top update after each change."
     )
+    GUARDED_ACTIONS: ClassVar[frozenset[str]] = frozenset({"close_chosen", "close_all"})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "mark", "Mark"),
         Binding("c", "close_chosen", "Close chosen"),
@@ -213,11 +214,6 @@ class ManageScreen(OffboardScreen):
         if not self._section().is_red:
             return f"Nothing to do: {self._section().summary}."
         return ""
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in {"close_chosen", "close_all"}:
-            return None if self.unavailable_reason(action) else True
-        return True
 
     # ------------------------------------------------------------------ actions
 

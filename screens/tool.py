@@ -70,6 +70,7 @@ class ToolScreen(OffboardScreen):
         "section is clear: the new owner takes the customer, its status becomes Cancelled and "
         "the chosen people are notified."
     )
+    GUARDED_ACTIONS: ClassVar[frozenset[str]] = frozenset({"remove", "process"})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "refresh", "Refresh"),
         Binding("x", "remove", "Remove Cancellation"),
@@ -188,11 +189,6 @@ class ToolScreen(OffboardScreen):
         if action == "process" and self.view.red:
             return f"Process is unavailable: {describe_red(self.view.sections)}."
         return ""
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in {"remove", "process"}:
-            return None if self.unavailable_reason(action) else True
-        return True
 
     # ------------------------------------------------------------------ actions
 
