@@ -115,7 +115,8 @@ class Customer(BaseModel):
     version = IntegerField(default=1)
 
     class Meta:
-        indexes = ((("status", "name_key"), False),)
+        # The list filters by status, then follows the name (or searches an account number).
+        indexes = ((("status", "name_key"), False), (("status", "account"), False))
 
     def save(self, *args: Any, **kwargs: Any) -> int:
         self.name_key = name_key(str(self.name))

@@ -58,7 +58,8 @@ class OffboardApp(App[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="start")
     def _start(self) -> None:
-        open_database(self.session.location)
+        # Pooled: every screen's worker reads in a connection of its own, handed on warm.
+        open_database(self.session.location, pooled=True)
         user = next((u for u in list_users() if u.login == self.session.login), None)
         self.post_message(self.Started(user))
 

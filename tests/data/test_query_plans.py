@@ -1,0 +1,316 @@
+"""Every query on the paths the benchmark times follows an index: SQLite's EXPLAIN QUERY PLAN of
+each statement the data layer sends must not read a large table (or a whole index of one) from
+end to end.
+
+The statements are the ones the data layer really runs, caught from peewee's query log, on a
+database shaped like the benchmark's (bench/generate.py, a few thousand rows). Without ANALYZE,
+which offboard never runs, SQLite's plans do not depend on how many rows there are, so these
+are the plans of the 100,000-customer database too. No timing here: bench/run.py judges speed.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench import generate
+from bench.generate import LEAD, Shape, make_ready
+from data import cancellations, customers, rules
+from data.db import close_idle, connection, open_database
+from data.models import ALL_MODELS, Customer
+
+SHAPE = Shape(
+    "plans",
+    customers=2_000,
+    records=10_000,
+    large_each=400,
+    large_blocking=12,
+    pending=20,
+    cancelled=100,
+)
+# A customer holds these rows, so reading one customer's must never read them all.
+LARGE_TABLES = {model._meta.table_name for model in ALL_MODELS} - {"user", "reason"}
+# The customer list walks the name index in order and stops at a page (and counts every
+# customer on no search): the one large table a query may read along a whole index.
+WALKED_IN_ORDER = {"customer"}
+TABLE_ALIAS = re.compile(r'(?:FROM|JOIN|UPDATE|INTO)\s+"(\w+)"(?:\s+AS\s+"(\w+)")?')
+SUBQUERY_ALIAS = re.compile(r'\)\s+AS\s+"(\w+)"')
+PLAN_STEP = re.compile(r"^(SCAN|SEARCH) (\S+)(.*)$")
+
+
+@dataclass(frozen=True)
+class Statement:
+    sql: str
+    params: tuple[Any, ...]
+
+
+@dataclass
+class Review:
+    """What the plans of a batch of statements show."""
+
+    checked: int = 0
+    tables: set[str] = field(default_factory=set)  # large tables the plans read
+    problems: list[str] = field(default_factory=list)
+
+
+class _QueryLog(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.statements: list[Statement] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # peewee logs every statement as (sql, params); its migration runner logs text.
+        if record.name == "peewee" and isinstance(record.msg, tuple):
+            sql, params = record.msg
+            self.statements.append(Statement(sql, tuple(params or ())))
+
+
+@contextmanager
+def caught() -> Iterator[list[Statement]]:
+    """The statements the data layer sends inside the block."""
+    logger = logging.getLogger("peewee")
+    handler = _QueryLog()
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield handler.statements
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+def review(path: Path, statements: list[Statement]) -> Review:
+    """Run EXPLAIN QUERY PLAN on each statement and note every full read of a large table."""
+    result = Review()
+    with closing(sqlite3.connect(path)) as explain:
+        for statement in statements:
+            verb = statement.sql.lstrip().split(None, 1)[0].upper()
+            if verb not in {"SELECT", "UPDATE", "DELETE", "WITH", "INSERT"}:
+                continue
+            aliases = {table: table for table, _ in TABLE_ALIAS.findall(statement.sql)}
+            aliases.update(
+                {alias: table for table, alias in TABLE_ALIAS.findall(statement.sql) if alias}
+            )
+            subqueries = set(SUBQUERY_ALIAS.findall(statement.sql))
+            plan = explain.execute(f"EXPLAIN QUERY PLAN {statement.sql}", statement.params)
+            result.checked += 1
+            for row in plan.fetchall():
+                step = PLAN_STEP.match(row[3])
+                if step is None:
+                    continue  # MULTI-INDEX OR, USE TEMP B-TREE, COMPOUND QUERY and the like
+                kind, target, rest = step.groups()
+                table = aliases.get(target)
+                if table is None:
+                    if target in subqueries or target.startswith(("(", "CONSTANT")):
+                        continue
+                    result.problems.append(f"cannot tell what {row[3]!r} reads in {statement.sql}")
+                    continue
+                if table not in LARGE_TABLES:
+                    continue
+                result.tables.add(table)
+                if kind == "SCAN" and "INDEX" not in rest:
+                    result.problems.append(f"reads all of {table}: {row[3]} — {statement.sql}")
+                elif "INTEGER PRIMARY KEY" in rest and "rowid=" not in rest:
+                    # A range of ids alone (keyset paging without its customer) is the table.
+                    result.problems.append(
+                        f"reads {table} by id range alone: {row[3]} — {statement.sql}"
+                    )
+                elif kind == "SCAN" and table not in WALKED_IN_ORDER:
+                    result.problems.append(
+                        f"reads a whole index of {table}: {row[3]} — {statement.sql}"
+                    )
+    return result
+
+
+def assert_indexed(path: Path, statements: list[Statement], reads: set[str]) -> None:
+    """No full read of a large table, and the plans did read the tables expected (so the check
+    ran on the statements it was meant for)."""
+    found = review(path, statements)
+    assert found.checked > 0, "no statement was caught"
+    assert not found.problems, "\n".join(found.problems)
+    assert reads <= found.tables, f"expected plans reading {reads}, got {found.tables}"
+
+
+# ----------------------------------------------------------------------------- the database
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("plans") / "offboard.db"
+    generate.build_sqlite(path, SHAPE)
+    return path
+
+
+@pytest.fixture
+def plans_db(built: Path) -> Iterator[Path]:
+    """The data layer pointed at the benchmark-shaped database."""
+    opened = open_database(str(built))
+    yield built
+    opened.close()
+    close_idle(opened)
+
+
+@pytest.fixture
+def large_id(plans_db: Path) -> int:
+    with connection():
+        return int(Customer.get(Customer.account == SHAPE.large_account).id)
+
+
+RECORD_TABLES = set(generate.TABLE_NAMES.values())
+
+
+def test_the_tool_view_evaluates_every_section_through_indexes(plans_db: Path) -> None:
+    with caught() as statements:
+        view = customers.tool_view(SHAPE.large_account)
+    assert view.cancellation is not None and view.red
+    assert_indexed(plans_db, statements, RECORD_TABLES | {"customer", "cancellation", "expiry"})
+
+
+def test_a_cancelled_customers_tool_view_finds_its_processed_cancellation_by_index(
+    plans_db: Path,
+) -> None:
+    with connection():
+        account = Customer.get(Customer.status == "Cancelled").account
+    with caught() as statements:
+        view = customers.tool_view(account)
+    assert view.cancellation is not None and view.cancellation.state == "processed"
+    assert_indexed(plans_db, statements, RECORD_TABLES | {"cancellation"})
+
+
+@pytest.mark.parametrize("section", list(rules.RECORD_KINDS))
+def test_a_sections_records_are_paged_through_indexes(
+    plans_db: Path, large_id: int, section: str
+) -> None:
+    with caught() as statements:
+        blocking = rules.blocking_records(large_id, section, limit=100)
+        resolved = rules.records(large_id, section, blocking=False, limit=100)
+        rules.records(large_id, section, blocking=False, after_id=resolved[-1].id, limit=100)
+        rules.records(large_id, section, limit=100)
+    assert len(blocking) == SHAPE.large_blocking and resolved
+    assert_indexed(plans_db, statements, {generate.TABLE_NAMES[section]})
+
+
+SEARCHES = ["", "m", "me", "mer", "1", "10", "1005", "10050"]
+STATUSES = [None, "live", "live-pc", "cancelled"]
+
+
+@pytest.mark.parametrize("status", STATUSES)
+@pytest.mark.parametrize("search", SEARCHES)
+def test_the_customer_list_searches_and_pages_through_indexes(
+    plans_db: Path, monkeypatch: pytest.MonkeyPatch, search: str, status: str | None
+) -> None:
+    # Lowered so that both ways of reading account matches run on this small database: "1" and
+    # "10" match more than 200 accounts (read in name order), "1005" and "10050" fewer (sorted).
+    monkeypatch.setattr(customers, "ACCOUNT_SORT_LIMIT", 200)
+    with caught() as statements:
+        first = customers.customer_page(search, status, limit=100)
+        customers.customer_count(search, status)
+        if first:
+            last = first[-1]
+            customers.customer_page(search, status, after=(last.key, last.id), limit=100)
+    assert_indexed(plans_db, statements, {"customer"})
+
+
+def test_the_search_checks_cover_both_ways_of_reading_account_matches(
+    plans_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(customers, "ACCOUNT_SORT_LIMIT", 200)
+    plans: dict[str, set[str]] = {}
+    for search in ("1", "10050"):
+        with caught() as statements:
+            customers.customer_page(search, None, limit=100)
+        with closing(sqlite3.connect(plans_db)) as explain:
+            plans[search] = {
+                row[3]
+                for statement in statements
+                for row in explain.execute(f"EXPLAIN QUERY PLAN {statement.sql}", statement.params)
+            }
+    assert any("customer_name_key" in step and "SCAN" in step for step in plans["1"])
+    assert any("customer_account" in step for step in plans["10050"])
+
+
+@pytest.mark.parametrize("login", [None, LEAD])
+def test_pending_cancellations_are_found_by_index(plans_db: Path, login: str | None) -> None:
+    with caught() as statements:
+        pending = customers.pending_cancellations(login)
+    assert pending
+    assert_indexed(plans_db, statements, {"cancellation"})
+
+
+def test_process_reads_and_writes_through_indexes(built: Path, tmp_path: Path) -> None:
+    copy = generate.copy_database(built, tmp_path / "process.db")
+    opened = open_database(str(copy))
+    try:
+        make_ready(SHAPE.large_account)
+        with caught() as statements:
+            outcome = cancellations.process(LEAD, SHAPE.large_account)
+        assert "is Cancelled" in outcome.message
+        assert_indexed(copy, statements, RECORD_TABLES | {"customer", "cancellation"})
+    finally:
+        opened.close()
+        close_idle(opened)
+
+
+# ----------------------------------------------------------------------------- the check itself
+
+
+@pytest.mark.parametrize(
+    ("dropped", "read", "table"),
+    [
+        (
+            ["asset_customer_id", "asset_customer_id_live_cease_date"],
+            lambda customer_id: rules.blocking_records(customer_id, "assets"),
+            "asset",
+        ),
+        (
+            ["customer_name_key", "customer_status_name_key"],
+            lambda _: customers.customer_page("mer", None),
+            "customer",
+        ),
+        (
+            ["expiry_customer_id", "expiry_customer_id_date"],
+            lambda _: customers.tool_view(SHAPE.large_account),
+            "expiry",
+        ),
+        (
+            ["cancellation_state_begun_by_id"],
+            lambda _: customers.pending_cancellations(None),
+            "cancellation",
+        ),
+    ],
+)
+def test_the_check_fails_when_an_index_is_missing(
+    built: Path,
+    tmp_path: Path,
+    dropped: list[str],
+    read: Callable[[int], object],
+    table: str,
+) -> None:
+    """Not a test of offboard but of this file: without the index, the plan reads everything,
+    and review() says so."""
+    copy = generate.copy_database(built, tmp_path / "dropped.db")
+    with closing(sqlite3.connect(copy)) as raw:
+        for index in dropped:
+            raw.execute(f'DROP INDEX "{index}"')
+        raw.commit()
+    opened = open_database(str(copy), migrate=False)
+    try:
+        with connection():
+            customer_id = int(Customer.get(Customer.account == SHAPE.large_account).id)
+        with caught() as statements:
+            read(customer_id)
+        found = review(copy, statements)
+    finally:
+        opened.close()
+        close_idle(opened)
+    assert found.problems
+    assert all(table in problem for problem in found.problems)
