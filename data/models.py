@@ -225,7 +225,12 @@ class Cancellation(BaseModel):
 
 # A customer has at most one pending cancellation: the database says so too.
 Cancellation.add_index(
-    Cancellation.index(Cancellation.customer, unique=True, where=SQL("state = 'pending'"))
+    Cancellation.index(
+        Cancellation.customer,
+        unique=True,
+        where=SQL("state = 'pending'"),
+        name="cancellation_one_pending",  # made by migration 0005
+    )
 )
 
 
