@@ -13,6 +13,7 @@ from typing import Any
 
 from peewee import JOIN, fn
 
+from data.dates import today_in
 from data.db import connection
 from data.errors import InvalidInput, NotFound
 from data.models import (
@@ -109,6 +110,13 @@ class ToolView:
     @property
     def red(self) -> list[Section]:
         return red_sections(self.sections)
+
+
+@dataclass(frozen=True)
+class ExpiryRow:
+    date: dt.date
+    note: str
+    future: bool
 
 
 @dataclass(frozen=True)
@@ -343,6 +351,22 @@ def record_totals(account: str) -> list[RecordCount]:
         expiries = Expiry.select().where(Expiry.customer == customer).count()
         counts.append(RecordCount("expiry", "Expiries", int(expiries), 0))
         return counts
+
+
+def expiries(account: str, *, limit: int = 20) -> list[ExpiryRow]:
+    """The customer's expiries, latest first; ``future`` says which count for the section
+    (dated after today in the customer's time zone)."""
+    with connection():
+        customer = _customer(account)
+        today = today_in(str(customer.time_zone))
+        query = (
+            Expiry.select(Expiry.date, Expiry.note)
+            .where(Expiry.customer == customer)
+            .order_by(Expiry.date.desc(), Expiry.id.desc())
+            .limit(max(1, min(limit, 1000)))
+        )
+        rows: Any = query.tuples()
+        return [ExpiryRow(date, note, date > today) for date, note in rows]
 
 
 def tool_view(account: str) -> ToolView:

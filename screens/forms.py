@@ -25,7 +25,7 @@ from textual.worker import Worker, WorkerState
 
 from data.cancellations import Outcome
 from data.dates import DATE_HINT, parse_date
-from data.errors import InvalidInput
+from data.errors import InvalidInput, OffboardError
 from data.users import ReasonRow
 from screens.base import OffboardModal
 
@@ -121,16 +121,26 @@ class DateForm(FormScreen):
         save: Callable[[dt.date, str], Outcome],
         with_note: bool = False,
         initial: str = "",
+        existing: Callable[[], list[str]] | None = None,
     ) -> None:
         super().__init__(title, explanation)
         self.time_zone = time_zone
         self.save_date = save
         self.with_note = with_note
         self.initial = initial
+        self.existing = existing
+
+    @dataclass
+    class ExistingRead(Message):
+        """What is already on record, read as the form opened (lines to show)."""
+
+        lines: list[str]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield from self.compose_heading()
+            if self.existing is not None:
+                yield Static("Reading what is on record…", id="existing", classes="dialog-body")
             yield Label("Date", classes="field-label")
             yield Input(
                 self.initial,
@@ -147,6 +157,21 @@ class DateForm(FormScreen):
         self.query_one("#date", Input).focus()
         if self.initial:
             self._check(self.initial)
+        if self.existing is not None:
+            self._read_existing(self.existing)
+
+    @work(thread=True, exclusive=True, group="existing")
+    def _read_existing(self, read: Callable[[], list[str]]) -> None:
+        # Caught here: a failed read only leaves the list out, it must not close the form.
+        try:
+            lines = read()
+        except OffboardError as error:
+            lines = [f"Could not read what is on record: {error}"]
+        self.post_message(self.ExistingRead(lines))
+
+    def on_date_form_existing_read(self, event: ExistingRead) -> None:
+        event.stop()
+        self.query_one("#existing", Static).update("\n".join(event.lines))
 
     def _check(self, text: str) -> dt.date | None:
         message = self.query_one("#form-message", Static)

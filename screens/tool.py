@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import partial
 from typing import ClassVar
 
 from rich.text import Text
@@ -20,7 +21,7 @@ from textual.widgets import Footer, Header, ListItem, ListView, Static
 
 from data import cancellations
 from data.cancellations import Outcome
-from data.customers import ToolView, tool_view
+from data.customers import ToolView, expiries, tool_view
 from data.db import connection
 from data.models import MOODS, PENDING, PENDING_CANCELLATION
 from data.rules import RECORD_KINDS, Section, describe_red
@@ -32,6 +33,19 @@ from screens.forms import ChoiceForm, DateForm, ReasonsForm
 from screens.widgets import SectionLine
 
 NOT_RECORDED = "(not recorded)"
+
+
+def expiry_lines(account: str) -> list[str]:
+    """The expiries already on record, as the expiry form lists them (runs in a worker)."""
+    rows = expiries(account, limit=5)
+    if not rows:
+        return ["No expiry on record yet."]
+    lines = ["On record:"]
+    for row in rows:
+        when = "future" if row.future else "past"
+        note = f": {row.note}" if row.note else ""
+        lines.append(f"  {row.date} ({when}){note}")
+    return lines
 
 
 class SectionItem(ListItem):
@@ -267,6 +281,7 @@ class ToolScreen(OffboardScreen):
                 time_zone=self.view.customer.time_zone,
                 save=save_expiry,
                 with_note=True,
+                existing=partial(expiry_lines, account),
             )
 
         def save_mood(mood: str, _ticked: bool) -> Outcome:

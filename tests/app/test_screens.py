@@ -3,6 +3,7 @@ stale writes, search and filter, help, and the command palette entries."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 from textual.widgets import DataTable, Input, Static
@@ -190,3 +191,22 @@ async def test_help_lists_the_bindings_of_the_screen(make_app: Callable[..., Off
         assert "Remove Cancellation" in described
         await pilot.press("escape")
         assert isinstance(app.screen, ToolScreen)
+
+
+async def test_the_expiry_form_lists_the_expiries_on_record(
+    make_app: Callable[..., OffboardApp],
+) -> None:
+    cancellations.add_expiry("lead", "100012", dt.date(2027, 6, 30), "Call back before renewal")
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        assert isinstance(app.screen, ToolScreen)
+        await pilot.press("down", "down", "enter")  # Future expiry
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, DateForm)
+        listed = str(form.query_one("#existing", Static).render())
+        assert "On record:" in listed
+        assert "2027-06-30 (future): Call back before renewal" in listed
