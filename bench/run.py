@@ -97,6 +97,20 @@ def figure(
     )
 
 
+def against_floor(
+    keys: tuple[str, str, str],
+    measures: tuple[str, str, str],
+    timings: tuple[list[float], list[float], list[float]],
+) -> list[Figure]:
+    """The data layer's figure, its floor's, and their ratio, held to the 1.5× target."""
+    ours, theirs, ratios = timings
+    return [
+        figure(keys[0], measures[0], "ms", ours),
+        figure(keys[1], measures[1], "ms", theirs),
+        figure(keys[2], measures[2], "×", ratios, target="≤ 1.5×", limit=1.5),
+    ]
+
+
 def elapsed_ms(action: Callable[[], object]) -> float:
     started = time.perf_counter()
     action()
@@ -150,37 +164,24 @@ def data_layer_figures(
         _check_sections(tool_view(), floor.sections(account))
         _check_sections(tool_view(), floor.tool_reads(account))
 
-    ours, theirs, ratios = paired(evaluate, lambda: floor.sections(account), runs)
-    figures += [
-        figure("1.evaluate", f"Sections, large customer: rules.evaluate ({label})", "ms", ours),
-        figure("1.floor", f"  floor: the same counts, 9 queries by hand ({label})", "ms", theirs),
-        figure(
-            "1.evaluate_ratio",
+    figures += against_floor(
+        ("1.evaluate", "1.floor", "1.evaluate_ratio"),
+        (
+            f"Sections, large customer: rules.evaluate ({label})",
+            f"  floor: the same counts, 9 queries by hand ({label})",
             f"  rules.evaluate ÷ floor ({label})",
-            "×",
-            ratios,
-            target="≤ 1.5×",
-            limit=1.5,
         ),
-    ]
-    ours, theirs, ratios = paired(tool_view, lambda: floor.tool_reads(account), runs)
-    figures += [
-        figure("1.tool_view", f"Sections and details: tool_view ({label})", "ms", ours),
-        figure(
-            "1.tool_floor",
+        paired(evaluate, lambda: floor.sections(account), runs),
+    )
+    figures += against_floor(
+        ("1.tool_view", "1.tool_floor", "1.tool_ratio"),
+        (
+            f"Sections and details: tool_view ({label})",
             f"  floor: the same reads, 10 queries by hand ({label})",
-            "ms",
-            theirs,
-        ),
-        figure(
-            "1.tool_ratio",
             f"  tool_view ÷ floor ({label})",
-            "×",
-            ratios,
-            target="≤ 1.5×",
-            limit=1.5,
         ),
-    ]
+        paired(tool_view, lambda: floor.tool_reads(account), runs),
+    )
 
     def blocking() -> list[rules.RecordRow]:
         with connection():
@@ -191,19 +192,15 @@ def data_layer_figures(
         expected = floor.blocking_assets(customer.id)
         if found != expected:
             raise SystemExit(f"blocking_records and the floor disagree: {found[:5]} {expected[:5]}")
-    ours, theirs, ratios = paired(blocking, lambda: floor.blocking_assets(customer.id), runs)
-    figures += [
-        figure("2.blocking", f"Blocking assets, first 100: blocking_records ({label})", "ms", ours),
-        figure("2.floor", f"  floor: the same keyset query by hand ({label})", "ms", theirs),
-        figure(
-            "2.ratio",
+    figures += against_floor(
+        ("2.blocking", "2.floor", "2.ratio"),
+        (
+            f"Blocking assets, first 100: blocking_records ({label})",
+            f"  floor: the same keyset query by hand ({label})",
             f"  blocking_records ÷ floor ({label})",
-            "×",
-            ratios,
-            target="≤ 1.5×",
-            limit=1.5,
         ),
-    ]
+        paired(blocking, lambda: floor.blocking_assets(customer.id), runs),
+    )
 
     def listing(term: str) -> Callable[[], object]:
         # What the list's worker runs for a new search: the first page and the count.

@@ -10,6 +10,7 @@ from textual.widgets import Checkbox, DataTable, OptionList, Static
 
 from data.customers import customer_detail, pending_cancellations, tool_view
 from data.models import CANCELLED, LIVE, PENDING_CANCELLATION
+from data.rules import SECTION_KEYS
 from screens.customer import CustomerScreen
 from screens.customer_list import CustomerListScreen
 from screens.dialogs import ConfirmDialog
@@ -20,17 +21,6 @@ from tests.app.conftest import settle
 from tui.app import OffboardApp
 
 SMALL_LIVE = "100020"  # Lighthouse Counseling: assets, cases, opportunities, sales orders open
-SECTION_ORDER = [
-    "reasons",
-    "ownership",
-    "expiry",
-    "assets",
-    "cases",
-    "opportunities",
-    "quotations",
-    "sales_orders",
-    "mood",
-]
 
 
 def sections_of(app: OffboardApp) -> dict[str, SectionItem]:
@@ -46,7 +36,8 @@ async def open_section(pilot: Pilot[None], key: str) -> None:
     app = pilot.app
     sections = app.screen.query_one("#sections", SectionList)
     sections.focus()
-    target = SECTION_ORDER.index(key)
+    # The tool lists the sections in the rules' own order.
+    target = SECTION_KEYS.index(key)
     while sections.index != target:
         await pilot.press("down" if (sections.index or 0) < target else "up")
     await pilot.press("enter")
