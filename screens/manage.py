@@ -91,7 +91,9 @@ class ManageScreen(OffboardScreen):
         table.add_column("State", key="state", width=10)
         table.add_column(self.kind.noun.capitalize(), key="label", width=28)
         table.add_column("Status", key="status", width=12)
-        table.add_column("Detail", key="detail")
+        # A fixed width, like every other column: an auto-sized last column is laid out again
+        # as later pages arrive, so the table's width would depend on when it was drawn.
+        table.add_column("Detail", key="detail", width=38)
         table.focus()
 
     def on_screen_resume(self) -> None:
