@@ -27,7 +27,7 @@ from typing import Any
 from data.db import MIGRATIONS, open_database
 
 # Bump when the rows generated change, so cached databases are rebuilt.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 SEED = 20261121
 CACHE = Path(__file__).resolve().parent / ".cache"
 BATCH = 50_000
@@ -82,9 +82,11 @@ TABLES: dict[str, tuple[str, ...]] = {
         "created_at",
         "updated_at",
         "version",
+        "billing_status",
+        "modules",
     ),
     "assets": ("id", "customer_id", "name", "start_date", "live", "cease_date"),
-    "cases": ("id", "customer_id", "subject", "status", "closed", "opened_at"),
+    "cases": ("id", "customer_id", "subject", "status", "closed", "opened_at", "billing_note"),
     "opportunities": ("id", "customer_id", "name", "stage", "amount"),
     "quotations": ("id", "customer_id", "reference", "status", "amount"),
     "sales_orders": ("id", "customer_id", "number", "status", "amount"),
@@ -104,6 +106,7 @@ TABLES: dict[str, tuple[str, ...]] = {
         "processed_at",
         "removed_by_id",
         "removed_at",
+        "scenario",
     ),
     "cancellation_reason": ("id", "cancellation_id", "reason_id"),
     "notify_user": ("id", "cancellation_id", "user_id"),
@@ -348,6 +351,8 @@ def customers(p: Plan) -> Iterator[Row]:
             created,
             NOW,
             1,
+            "Current",
+            "LMS",
         )
 
 
@@ -397,7 +402,7 @@ def _asset(pk: int, customer_id: int, blocking: bool, r: float) -> Row:
 def _case(pk: int, customer_id: int, blocking: bool, r: float) -> Row:
     status = CASE_OPEN[int(r * 4)] if blocking else "Closed"
     opened = f"{DAYS[int(r * 2500)]} 12:00:00"
-    return (pk, customer_id, f"Support request {pk}", status, 0 if blocking else 1, opened)
+    return (pk, customer_id, f"Support request {pk}", status, 0 if blocking else 1, opened, "")
 
 
 def _opportunity(pk: int, customer_id: int, blocking: bool, r: float) -> Row:
@@ -448,7 +453,9 @@ def cancellations(p: Plan) -> _Cancellations:
         begun_by = 1 if index == p.shape.large_index else 4 * (1 + rng.randrange(12))
         if status == "Live (PC)":
             out.cancellation.append(
-                (pk, customer_id, "pending", "Live", "", "", None, begun_by, begun) + (None,) * 6
+                (pk, customer_id, "pending", "Live", "", "", None, begun_by, begun)
+                + (None,) * 6
+                + ("buyout",)
             )
         else:
             out.cancellation.append(
@@ -468,6 +475,7 @@ def cancellations(p: Plan) -> _Cancellations:
                     "2026-10-25 16:00:00",
                     None,
                     None,
+                    "buyout",
                 )
             )
             reason = 1 + rng.randrange(len(REASONS))
@@ -698,6 +706,8 @@ def make_ready(account: str) -> None:
         ("sales_orders", "Cancelled"),
     ):
         cancellations.close_records(LEAD, account, section, state)
+    for step in ("final-amount-email", "payment-confirmed", "admin-notified"):
+        cancellations.confirm_step(LEAD, account, step)
     red = customers.tool_view(account).red
     if red:
         raise RuntimeError(f"The customer {account} is not ready: {rules.describe_red(red)}")

@@ -16,16 +16,26 @@ from typing import Any
 from data import audit, outbox
 from data.dates import today_in, when
 from data.db import connection, database, is_sqlite
-from data.errors import Conflict, InvalidInput, NotFound, NotReady
+from data.errors import Conflict, InvalidInput, NotAllowed, NotFound, NotReady
 from data.models import (
+    AUDIENCE_CUSTOMER,
+    BILLING_STATUSES,
     CANCELLED,
     CASE_CLOSED,
     LIVE,
     MOODS,
+    OUTBOX_FAILED,
+    OUTBOX_QUEUED,
+    OUTBOX_WITHDRAWN,
     PENDING,
     PENDING_CANCELLATION,
     PROCESSED,
     REMOVED,
+    SCENARIO_BUYOUT,
+    SCENARIOS,
+    STEP_FINAL_AMOUNT_EMAIL,
+    STEP_PAYMENT_CONFIRMED,
+    STEPS,
     Asset,
     AuditEvent,
     Cancellation,
@@ -34,11 +44,24 @@ from data.models import (
     Customer,
     Expiry,
     NotifyUser,
+    OutboxMessage,
     Reason,
+    ScenarioStep,
     User,
     utcnow,
 )
-from data.rules import RECORD_KINDS, describe_red, evaluate, reason_names, record_kind, red_sections
+from data.rules import (
+    OFFBOARDING_NOTICE,
+    RECORD_KINDS,
+    SCENARIO_SECTIONS,
+    describe_red,
+    evaluate,
+    reason_names,
+    record_kind,
+    red_sections,
+    scenario_key,
+    scenario_steps,
+)
 
 TEXT_LIMIT = 4000
 ID_CHUNK = 900
@@ -182,8 +205,16 @@ def _active_user(login: str, role_of: str) -> User:
 # ----------------------------------------------------------------------------- begin / remove / process
 
 
-def begin(login: str, account: str, *, expected_version: int | None = None) -> Outcome:
-    """Begin a cancellation: the customer becomes Live (PC) until it is processed or removed."""
+def begin(
+    login: str,
+    account: str,
+    *,
+    scenario: str = SCENARIO_BUYOUT,
+    expected_version: int | None = None,
+) -> Outcome:
+    """Begin a cancellation in one of the three scenarios: the customer becomes Live (PC) until
+    it is processed or removed."""
+    chosen = scenario_key(scenario)
     with connection(), database.atomic():
         who = audit.actor(login)
         audit.require_cancellation_role(who, "begin a cancellation")
@@ -200,7 +231,11 @@ def begin(login: str, account: str, *, expected_version: int | None = None) -> O
             )
         _check_version(customer, expected_version)
         cancellation = Cancellation.create(
-            customer=customer, previous_status=customer.status, begun_by=who, begun_at=utcnow()
+            customer=customer,
+            previous_status=customer.status,
+            begun_by=who,
+            begun_at=utcnow(),
+            scenario=chosen,
         )
         # By default the account owner and the team lead hear when it is processed.
         notify = {who.id}
@@ -219,12 +254,14 @@ def begin(login: str, account: str, *, expected_version: int | None = None) -> O
                     customer=customer,
                     cancellation=cancellation,
                     before=before,
-                    after={"status": PENDING_CANCELLATION},
+                    after={"status": PENDING_CANCELLATION, "scenario": chosen},
                 )
             ]
         )
+        withdrawn = _withdraw_customer_mail(who, customer, cancellation)
         return Outcome(
-            f"Cancellation of {customer.name} begun: the customer is now {PENDING_CANCELLATION}.",
+            f"Cancellation of {customer.name} begun ({SCENARIOS[chosen]}): the customer is now "
+            f"{PENDING_CANCELLATION}.{withdrawn}",
             customer.account,
             customer.version,
         )
@@ -332,9 +369,10 @@ def _queue_notification(
     addresses = [str(user.email) for user in users if user.email]
     if not addresses:
         return []
-    body = outbox.render(
+    rendered = outbox.render(
         "cancellation_notification",
         {
+            "scenario": SCENARIOS.get(str(cancellation.scenario), str(cancellation.scenario)),
             "customer_name": customer.name,
             "account": customer.account,
             "processed_by": who.display_name,
@@ -352,8 +390,9 @@ def _queue_notification(
         cancellation,
         "cancellation-notification",
         addresses,
-        f"Cancelled: {customer.name} ({customer.account})",
-        body,
+        rendered.subject,
+        rendered.body,
+        created_by=who,
     )
     return [str(user.display_name) for user in users if user.email]
 
@@ -802,3 +841,293 @@ def set_notify(
             change.customer.version,
             len(users),
         )
+
+
+# ----------------------------------------------------------------------------- scenarios
+
+
+def _withdraw_customer_mail(
+    who: User, customer: Customer, cancellation: Cancellation | None
+) -> str:
+    """Withdraw every unsent message to the customer's people while the no-contact rule holds;
+    a sentence for the outcome (empty when there was nothing to withdraw)."""
+    reason = outbox.no_contact_reason(customer)
+    if not reason:
+        return ""
+    rows: Any = (
+        OutboxMessage.select(OutboxMessage.id)
+        .where(
+            (OutboxMessage.customer == customer.id)
+            & (OutboxMessage.audience == AUDIENCE_CUSTOMER)
+            & OutboxMessage.status.in_([OUTBOX_QUEUED, OUTBOX_FAILED])
+        )
+        .tuples()
+    )
+    unsent = [int(pk) for (pk,) in rows]
+    if not unsent:
+        return ""
+    OutboxMessage.update(status=OUTBOX_WITHDRAWN, last_error=reason).where(
+        OutboxMessage.id.in_(unsent)
+    ).execute()
+    audit.record(
+        audit.event(
+            who,
+            "withdraw message",
+            customer=customer,
+            cancellation=cancellation,
+            record_kind="message",
+            record_id=pk,
+            after={"status": OUTBOX_WITHDRAWN, "why": "no contact"},
+        )
+        for pk in unsent
+    )
+    count = len(unsent)
+    return f" {count} unsent {'e-mail' if count == 1 else 'e-mails'} to the customer withdrawn (no contact)."
+
+
+def set_scenario(
+    login: str, account: str, scenario: str, *, expected_version: int | None = None
+) -> Outcome:
+    """Change the scenario of the pending cancellation; its sections change with it. Steps
+    already confirmed stay on record (they count again if the scenario comes back)."""
+    chosen = scenario_key(scenario)
+    with connection(), database.atomic():
+        change = _start_change(login, account, "change the scenario", expected_version)
+        before = str(change.cancellation.scenario)
+        if before == chosen:
+            return Outcome(
+                f"The scenario is already {SCENARIOS[chosen]}.",
+                change.customer.account,
+                change.customer.version,
+            )
+        Cancellation.update(scenario=chosen).where(
+            Cancellation.id == change.cancellation.id
+        ).execute()
+        change.cancellation.scenario = chosen
+        _bump(change.customer)
+        audit.record(
+            [
+                audit.event(
+                    change.who,
+                    "set scenario",
+                    customer=change.customer,
+                    cancellation=change.cancellation,
+                    before={"scenario": before},
+                    after={"scenario": chosen},
+                )
+            ]
+        )
+        withdrawn = _withdraw_customer_mail(change.who, change.customer, change.cancellation)
+        return Outcome(
+            f"Scenario: {SCENARIOS[chosen]}.{withdrawn}",
+            change.customer.account,
+            change.customer.version,
+        )
+
+
+def _step_key(step: str) -> str:
+    wanted = (step or "").strip().casefold()
+    for key, title in STEPS.items():
+        if wanted in (key, title.casefold()):
+            return key
+    choices = ", ".join(STEPS)
+    raise InvalidInput(f"'{step}' is not a step. Use one of: {choices}.")
+
+
+def _confirmed(cancellation: Cancellation, step: str) -> ScenarioStep | None:
+    """The confirmation of a step on this cancellation, if there is one."""
+    return (  # type: ignore[no-any-return]
+        ScenarioStep.select()
+        .where((ScenarioStep.cancellation == cancellation.id) & (ScenarioStep.step == step))
+        .first()
+    )
+
+
+def confirm_step(
+    login: str,
+    account: str,
+    step: str,
+    note: str = "",
+    *,
+    expected_version: int | None = None,
+) -> Outcome:
+    """Confirm a step of the scenario (Finance sent the final amount, Billing disabled
+    auto-renewal, the admin was told in a call…), with who and when."""
+    key = _step_key(step)
+    text = _text(note, "The note")
+    with connection(), database.atomic():
+        change = _start_change(login, account, "confirm a step", expected_version)
+        scenario = str(change.cancellation.scenario)
+        if key not in scenario_steps(scenario):
+            allowed = ", ".join(scenario_steps(scenario)) or "none (nobody contacts the admin)"
+            raise InvalidInput(
+                f"'{STEPS[key]}' is not a step of the {SCENARIOS[scenario]} scenario. "
+                f"Its steps are: {allowed}."
+            )
+        existing = _confirmed(change.cancellation, key)
+        if existing is not None:
+            raise Conflict(
+                f"'{STEPS[key]}' was already confirmed by {_display(existing.done_by_id)} on "
+                f"{when(existing.done_at)}. Nothing was changed."
+            )
+        if key == STEP_PAYMENT_CONFIRMED and not _confirmed(
+            change.cancellation, STEP_FINAL_AMOUNT_EMAIL
+        ):
+            raise Conflict(
+                "The payment cannot be confirmed before Finance has sent the final-amount "
+                "e-mail. Confirm that step first."
+            )
+        done = ScenarioStep.create(
+            cancellation=change.cancellation,
+            step=key,
+            done_by=change.who,
+            note=text,
+            done_at=utcnow(),
+        )
+        _bump(change.customer)
+        audit.record(
+            [
+                audit.event(
+                    change.who,
+                    "confirm step",
+                    customer=change.customer,
+                    cancellation=change.cancellation,
+                    record_kind="step",
+                    record_id=done.id,
+                    after={"step": key, "note": text},
+                )
+            ]
+        )
+        return Outcome(
+            f"Confirmed: {STEPS[key]}.", change.customer.account, change.customer.version, 1
+        )
+
+
+def unconfirm_step(
+    login: str, account: str, step: str, *, expected_version: int | None = None
+) -> Outcome:
+    """Take back a confirmation made by mistake; the audit trail keeps both."""
+    key = _step_key(step)
+    with connection(), database.atomic():
+        change = _start_change(login, account, "take back a step", expected_version)
+        existing = _confirmed(change.cancellation, key)
+        if existing is None:
+            raise Conflict(f"'{STEPS[key]}' is not confirmed, so there is nothing to take back.")
+        if key == STEP_FINAL_AMOUNT_EMAIL and _confirmed(
+            change.cancellation, STEP_PAYMENT_CONFIRMED
+        ):
+            raise Conflict("Take back the payment confirmation first: it rests on this step.")
+        before = {"step": key, "by": _display(existing.done_by_id), "note": existing.note}
+        existing.delete_instance()
+        _bump(change.customer)
+        audit.record(
+            [
+                audit.event(
+                    change.who,
+                    "take back step",
+                    customer=change.customer,
+                    cancellation=change.cancellation,
+                    record_kind="step",
+                    record_id=existing.id,
+                    before=before,
+                )
+            ]
+        )
+        return Outcome(
+            f"Taken back: {STEPS[key]}.", change.customer.account, change.customer.version
+        )
+
+
+def queue_offboarding_notice(
+    login: str,
+    account: str,
+    recipients: str,
+    subject: str,
+    body: str,
+    *,
+    expected_version: int | None = None,
+) -> Outcome:
+    """Queue the offboarding notice to the customer's admin, as the team lead edited it.
+
+    Refused, whoever asks, when the customer is sent to collections (no contact)."""
+    addresses = outbox.parse_addresses(recipients)
+    with connection(), database.atomic():
+        change = _start_change(login, account, "e-mail the customer's admin", expected_version)
+        if "admin_notified" not in SCENARIO_SECTIONS.get(str(change.cancellation.scenario), ()):
+            raise NotAllowed(
+                outbox.no_contact_reason(change.customer)
+                or "This scenario sends no offboarding notice."
+            )
+        message = outbox.queue(
+            change.customer,
+            change.cancellation,
+            OFFBOARDING_NOTICE,
+            addresses,
+            subject,
+            body,
+            audience=AUDIENCE_CUSTOMER,
+            created_by=change.who,
+        )
+        _bump(change.customer)
+        audit.record(
+            [
+                audit.event(
+                    change.who,
+                    "queue message",
+                    customer=change.customer,
+                    cancellation=change.cancellation,
+                    record_kind="message",
+                    record_id=message.id,
+                    after={
+                        "kind": OFFBOARDING_NOTICE,
+                        "to": message.recipients,
+                        "subject": subject,
+                    },
+                )
+            ]
+        )
+        return Outcome(
+            f"Offboarding notice to {message.recipients} queued. Admin notified turns green once "
+            "it is sent.",
+            change.customer.account,
+            change.customer.version,
+            1,
+        )
+
+
+def set_billing_status(login: str, account: str, status: str) -> str:
+    """Record the account's billing status as Billing reports it. Sent to collections withdraws
+    every unsent e-mail to the customer (no contact from then on)."""
+    chosen = next(
+        (s for s in BILLING_STATUSES if s.casefold() == (status or "").strip().casefold()), None
+    )
+    if chosen is None:
+        raise InvalidInput(
+            f"'{status}' is not a billing status. Use one of: {', '.join(BILLING_STATUSES)}."
+        )
+    with connection(), database.atomic():
+        who = audit.actor(login)
+        audit.require_cancellation_role(who, "change the billing status")
+        customer = _customer(account)
+        before = str(customer.billing_status)
+        if before == chosen:
+            return f"{customer.name} is already {chosen}."
+        _bump(customer, billing_status=chosen)
+        audit.record(
+            [
+                audit.event(
+                    who,
+                    "set billing status",
+                    customer=customer,
+                    before={"billing_status": before},
+                    after={"billing_status": chosen},
+                )
+            ]
+        )
+        withdrawn = _withdraw_customer_mail(who, customer, _pending(customer))
+        rule = (
+            " Nobody may contact its admin from now on."
+            if outbox.no_contact_reason(customer)
+            else ""
+        )
+        return f"{customer.name} is now {chosen}.{rule}{withdrawn}"

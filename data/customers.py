@@ -13,12 +13,16 @@ from typing import Any
 
 from peewee import JOIN, fn
 
+from data.billing import BillingSummary
+from data.billing import summary as billing_summary
 from data.dates import today_in
 from data.db import connection
-from data.errors import InvalidInput, NotFound
+from data.errors import InvalidInput
 from data.models import (
     CUSTOMER_STATUSES,
     PENDING,
+    SCENARIO_BUYOUT,
+    SCENARIOS,
     Cancellation,
     CancellationReason,
     Customer,
@@ -28,13 +32,16 @@ from data.models import (
     User,
     name_key,
 )
+from data.outbox import no_contact_reason
 from data.rules import (
     RECORD_KINDS,
     Section,
+    StepDone,
     current_cancellation,
     evaluate,
     record_counts,
     red_sections,
+    steps_done,
 )
 
 PAGE = 100
@@ -80,6 +87,15 @@ class CancellationView:
     notify_logins: tuple[str, ...]
     processed_at: dt.datetime | None
     processed_by: str | None
+    scenario: str = SCENARIO_BUYOUT
+    steps: tuple[StepDone, ...] = ()
+
+    @property
+    def scenario_label(self) -> str:
+        return SCENARIOS.get(self.scenario, self.scenario)
+
+    def step(self, key: str) -> StepDone | None:
+        return next((done for done in self.steps if done.step == key), None)
 
 
 @dataclass(frozen=True)
@@ -94,6 +110,8 @@ class CustomerDetail:
     time_zone: str
     admin_name: str
     admin_email: str
+    billing_status: str
+    modules: tuple[str, ...]
     created_at: dt.datetime
     updated_at: dt.datetime
     version: int
@@ -106,6 +124,9 @@ class ToolView:
     customer: CustomerDetail
     cancellation: CancellationView | None
     sections: tuple[Section, ...]
+    billing: BillingSummary | None = None
+    # Why nobody may contact the customer's admin (empty when they may).
+    no_contact: str = ""
 
     @property
     def red(self) -> list[Section]:
@@ -248,13 +269,6 @@ def customer_count(search: str = "", status: str | None = None) -> int:
         )
 
 
-def _customer(account: str) -> Customer:
-    customer = Customer.get_or_none(Customer.account == (account or "").strip())
-    if customer is None:
-        raise NotFound(f"There is no customer with account number '{account}'.")
-    return customer
-
-
 def _users(ids: Iterable[int | None]) -> dict[int, Any]:
     """The users with these ids (names and logins only), in one query."""
     wanted = {pk for pk in ids if pk is not None}
@@ -280,6 +294,8 @@ def _detail(customer: Customer, users: dict[int, Any] | None = None) -> Customer
         time_zone=customer.time_zone,
         admin_name=customer.admin_name,
         admin_email=customer.admin_email,
+        billing_status=customer.billing_status,
+        modules=tuple(customer.module_list),
         created_at=customer.created_at,
         updated_at=customer.updated_at,
         version=customer.version,
@@ -299,7 +315,10 @@ def _reasons(cancellation: Cancellation) -> list[tuple[int, str]]:
 
 
 def _cancellation_view(
-    cancellation: Cancellation, reasons: list[tuple[int, str]], users: dict[int, Any]
+    cancellation: Cancellation,
+    reasons: list[tuple[int, str]],
+    users: dict[int, Any],
+    steps: dict[str, StepDone],
 ) -> CancellationView:
     notify: list[Any] = list(
         User.select(User.display_name, User.login)
@@ -332,18 +351,20 @@ def _cancellation_view(
         notify_logins=tuple(login for _, login in notify),
         processed_at=cancellation.processed_at,
         processed_by=named(cancellation.processed_by_id)[0],
+        scenario=str(cancellation.scenario),
+        steps=tuple(steps.values()),
     )
 
 
 def customer_detail(account: str) -> CustomerDetail:
     with connection():
-        return _detail(_customer(account))
+        return _detail(Customer.by_account(account))
 
 
 def record_totals(account: str) -> list[RecordCount]:
     """How many records of each kind the customer has, and how many would block a cancellation."""
     with connection():
-        customer = _customer(account)
+        customer = Customer.by_account(account)
         counts = [
             RecordCount(kind.section, kind.title, *record_counts(customer.id, kind))
             for kind in RECORD_KINDS.values()
@@ -357,7 +378,7 @@ def expiries(account: str, *, limit: int = 20) -> list[ExpiryRow]:
     """The customer's expiries, latest first; ``future`` says which count for the section
     (dated after today in the customer's time zone)."""
     with connection():
-        customer = _customer(account)
+        customer = Customer.by_account(account)
         today = today_in(str(customer.time_zone))
         query = (
             Expiry.select(Expiry.date, Expiry.note)
@@ -372,12 +393,15 @@ def expiries(account: str, *, limit: int = 20) -> list[ExpiryRow]:
 def tool_view(account: str) -> ToolView:
     """The customer, its pending (or last processed) cancellation, and every section."""
     with connection():
-        customer = _customer(account)
+        customer = Customer.by_account(account)
         cancellation = current_cancellation(customer)
         # Read once and shared by the sections and the view: every query here is on the way
         # to the Cancellation Tool showing.
         reasons = _reasons(cancellation) if cancellation is not None else []
-        sections = tuple(evaluate(customer, cancellation, reasons=[name for _, name in reasons]))
+        steps = steps_done(cancellation) if cancellation is not None else {}
+        sections = tuple(
+            evaluate(customer, cancellation, reasons=[name for _, name in reasons], steps=steps)
+        )
         people = [customer.owner_id]
         if cancellation is not None:
             people += [
@@ -387,9 +411,17 @@ def tool_view(account: str) -> ToolView:
             ]
         users = _users(people)
         view = (
-            _cancellation_view(cancellation, reasons, users) if cancellation is not None else None
+            _cancellation_view(cancellation, reasons, users, steps)
+            if cancellation is not None
+            else None
         )
-        return ToolView(_detail(customer, users), view, sections)
+        return ToolView(
+            _detail(customer, users),
+            view,
+            sections,
+            billing_summary(customer),
+            no_contact_reason(customer),
+        )
 
 
 def pending_cancellations(login: str | None = None) -> list[PendingCancellation]:

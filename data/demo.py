@@ -11,26 +11,38 @@ import random
 from decimal import Decimal
 from typing import Any
 
-from data import cancellations
+from data import cancellations, notices
 from data.db import connection, database, migrate_schema
 from data.errors import Conflict
 from data.models import (
     ALL_MODELS,
+    BILLING_COLLECTIONS,
+    BILLING_CURRENT,
+    BILLING_PAST_DUE,
     CASE_CLOSED,
     CASE_STATUSES_OPEN,
+    INVOICE_OPEN,
+    INVOICE_PAID,
     LIVE,
     OPPORTUNITY_CLOSED,
     OPPORTUNITY_OPEN,
+    OUTBOX_SENT,
     QUOTATION_CLOSED,
     QUOTATION_OPEN,
     ROLE_ADMIN,
     ROLE_CANCELLATION,
     SALES_ORDER_CLOSED,
     SALES_ORDER_OPEN,
+    SCENARIO_COLLECTIONS,
+    SCENARIO_NON_RENEWAL,
+    STEP_FINAL_AMOUNT_EMAIL,
+    STEP_PAYMENT_CONFIRMED,
     Asset,
     Case,
     Customer,
+    Invoice,
     Opportunity,
+    OutboxMessage,
     Quotation,
     Reason,
     SalesOrder,
@@ -38,6 +50,7 @@ from data.models import (
     name_key,
     utcnow,
 )
+from data.rules import OFFBOARDING_NOTICE
 
 SEED = 20261121
 
@@ -154,9 +167,27 @@ OPPORTUNITY_NAMES = [
     "Cross-sell: credentialing",
 ]
 
+MODULES = [
+    "LMS",
+    "Compliance",
+    "Credentialing Software",
+    "Credentialing Service",
+    "Incident Reporting",
+    "Safety Data Sheets",
+]
+BILLING_NOTES = [
+    "Final amount e-mail sent by Finance on request of the TL. Customer paid in full.",
+    "Account set to bill till payout per the contract's terms and conditions.",
+    "Two invoices past due; reminder sent. If unpaid by month end it goes to collections.",
+    "Sent to collections. No further contact with the admin.",
+    "Card on file updated; next invoice goes out as usual.",
+]
+
 NEARLY_READY = "100004"  # Meridian Health Partners is large; the nearly ready one is smaller
 MANY_RED = "100012"
 ALREADY_CANCELLED = "100027"
+COLLECTIONS = "100015"  # past due, sent to collections: pending, no contact
+PAST_DUE = "100020"  # past due, still Live
 LARGE = "100004"
 
 
@@ -265,10 +296,20 @@ def _fill(me: str) -> None:
             time_zone=zone,
             admin_name=f"{admin_first} {company.split()[0]}",
             admin_email=f"admin@{domain}",
+            billing_status=BILLING_COLLECTIONS
+            if account == COLLECTIONS
+            else BILLING_PAST_DUE
+            if account == PAST_DUE
+            else BILLING_CURRENT,
+            modules=", ".join(
+                MODULES[(index + n * 2) % len(MODULES)] for n in range(1 + index % 3)
+            ),
             created_at=now - dt.timedelta(days=400 + index * 13),
             updated_at=now,
         )
         _records(rng, customer, index)
+        # A generator of its own, so the billing leaves every other record as it was.
+        _invoices(random.Random(f"{SEED}-{account}"), customer)
     _cancellations(me)
 
 
@@ -324,6 +365,49 @@ def _records(rng: random.Random, customer: Customer, index: int) -> None:
         )
 
 
+def _invoices(rng: random.Random, customer: Customer) -> None:
+    """A year of monthly invoices: paid, except the last ones of past-due accounts."""
+    today = utcnow().date()
+    unpaid = {BILLING_PAST_DUE: 2, BILLING_COLLECTIONS: 4}.get(str(customer.billing_status), 0)
+    amount = Decimal(rng.randrange(200, 4_000))
+    rows = []
+    for months_ago in range(12, 0, -1):
+        issued = today - dt.timedelta(days=30 * months_ago)
+        due = issued + dt.timedelta(days=30)
+        paid = months_ago > unpaid and due < today
+        rows.append(
+            {
+                "customer": customer.id,
+                "number": f"INV-{customer.account}-{13 - months_ago:02d}",
+                "issued_on": issued,
+                "due_date": due,
+                "amount": amount,
+                "status": INVOICE_PAID if paid else INVOICE_OPEN,
+                "paid_on": due - dt.timedelta(days=rng.randrange(0, 10)) if paid else None,
+            }
+        )
+    Invoice.insert_many(rows).execute()
+    # Billing's notes go on the customer's latest case, or a case of their own.
+    note = {
+        COLLECTIONS: BILLING_NOTES[3],
+        PAST_DUE: BILLING_NOTES[2],
+        "100011": BILLING_NOTES[0],
+        ALREADY_CANCELLED: BILLING_NOTES[0],
+        MANY_RED: BILLING_NOTES[1],
+    }.get(str(customer.account))
+    if note is None and int(customer.account) % 6 == 0:
+        note = BILLING_NOTES[4]
+    if note is not None:
+        Case.create(
+            customer=customer,
+            subject="Billing note",
+            status=CASE_CLOSED,
+            closed=True,
+            opened_at=utcnow() - dt.timedelta(days=rng.randrange(1, 20)),
+            billing_note=note,
+        )
+
+
 def _reason_ids(*names: str) -> list[int]:
     return [Reason.get(Reason.name == name).id for name in names]
 
@@ -353,6 +437,22 @@ def _clear_all_but_sales_orders(lead: str, account: str) -> None:
     ):
         cancellations.close_records(lead, account, section, state)
     cancellations.set_mood(lead, account, "Disappointed")
+    cancellations.confirm_step(lead, account, STEP_FINAL_AMOUNT_EMAIL, "Finance (Kim) sent it")
+    cancellations.confirm_step(lead, account, STEP_PAYMENT_CONFIRMED, "Paid in full by card")
+    _notice_sent(lead, account)
+
+
+def _notice_sent(lead: str, account: str) -> None:
+    """Queue the offboarding notice as the team lead would, then mark it delivered (the demo
+    has no mail server)."""
+    draft = notices.compose_offboarding_notice(account, lead)
+    cancellations.queue_offboarding_notice(
+        lead, account, draft.recipients, draft.subject, draft.body
+    )
+    OutboxMessage.update(status=OUTBOX_SENT, sent_at=utcnow(), attempts=1).where(
+        (OutboxMessage.kind == OFFBOARDING_NOTICE)
+        & (OutboxMessage.customer == Customer.get(Customer.account == account).id)
+    ).execute()
 
 
 def _cancellations(me: str) -> None:
@@ -371,7 +471,9 @@ def _cancellations(me: str) -> None:
             customer=customer, number=f"SO-{ready}-9", status="In progress", amount=Decimal(1200)
         )
     # Many red: just begun, by the person running the demo, so the app offers it on start.
-    cancellations.begin(me, MANY_RED)
+    cancellations.begin(me, MANY_RED, scenario=SCENARIO_NON_RENEWAL)
+    # Sent to collections: no contact with the admin, deactivation at once.
+    cancellations.begin("riley", COLLECTIONS, scenario=SCENARIO_COLLECTIONS)
     # Already processed: cleared and processed last week by Riley.
     cancellations.begin("riley", ALREADY_CANCELLED)
     _clear_all_but_sales_orders("riley", ALREADY_CANCELLED)

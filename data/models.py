@@ -25,7 +25,7 @@ from peewee import (
 )
 
 from data.db import database
-from data.errors import Conflict
+from data.errors import Conflict, NotFound
 
 
 def utcnow() -> dt.datetime:
@@ -65,8 +65,51 @@ SALES_ORDER_OPEN = ("Pending", "In progress", "On hold")
 SALES_ORDER_CLOSED = ("Completed", "Cancelled")
 
 OUTBOX_QUEUED = "queued"
+# Claimed by one sender: never claimed again, so a message goes out at most once.
+OUTBOX_SENDING = "sending"
 OUTBOX_SENT = "sent"
 OUTBOX_FAILED = "failed"
+# Taken back before it was sent (the customer went to collections, or a team lead withdrew it).
+OUTBOX_WITHDRAWN = "withdrawn"
+OUTBOX_STATUSES = (OUTBOX_QUEUED, OUTBOX_SENDING, OUTBOX_SENT, OUTBOX_FAILED, OUTBOX_WITHDRAWN)
+
+# Who a message is for: the customer's people (the no-contact rule applies) or our own.
+AUDIENCE_CUSTOMER = "customer"
+AUDIENCE_INTERNAL = "internal"
+
+# The account's billing status, as Billing keeps it.
+BILLING_CURRENT = "Current"
+BILLING_PAST_DUE = "Past due"
+BILLING_COLLECTIONS = "Sent to collections"
+BILLING_STATUSES = (BILLING_CURRENT, BILLING_PAST_DUE, BILLING_COLLECTIONS)
+
+INVOICE_OPEN = "open"
+INVOICE_PAID = "paid"
+INVOICE_PAST_DUE = "past due"  # never stored: an open invoice whose due date has passed
+
+# The three ways a customer leaves (seed 001), chosen at Begin and changeable while pending.
+SCENARIO_BUYOUT = "buyout"
+SCENARIO_NON_RENEWAL = "non-renewal"
+SCENARIO_COLLECTIONS = "collections"
+SCENARIOS: dict[str, str] = {
+    SCENARIO_BUYOUT: "Cancellation request (buyout)",
+    SCENARIO_NON_RENEWAL: "Non-renewal",
+    SCENARIO_COLLECTIONS: "Past due — sent to collections",
+}
+
+# Steps a scenario asks for, each confirmed by someone at some time.
+STEP_FINAL_AMOUNT_EMAIL = "final-amount-email"
+STEP_PAYMENT_CONFIRMED = "payment-confirmed"
+STEP_BILL_TILL_PAYOUT = "bill-till-payout"
+STEP_AUTO_RENEWAL_DISABLED = "auto-renewal-disabled"
+STEP_ADMIN_NOTIFIED = "admin-notified"
+STEPS: dict[str, str] = {
+    STEP_FINAL_AMOUNT_EMAIL: "Finance sent the final-amount e-mail",
+    STEP_PAYMENT_CONFIRMED: "Final payment confirmed",
+    STEP_BILL_TILL_PAYOUT: "Account set to Bill till Payout",
+    STEP_AUTO_RENEWAL_DISABLED: "Billing confirmed auto-renewal is disabled",
+    STEP_ADMIN_NOTIFIED: "Admin told in a call or meeting",
+}
 
 
 class BaseModel(Model):
@@ -109,6 +152,10 @@ class Customer(BaseModel):
     time_zone = CharField(max_length=64, default="UTC")
     admin_name = CharField(max_length=120, default="")
     admin_email = CharField(max_length=254, default="")
+    billing_status = CharField(max_length=24, default=BILLING_CURRENT)
+    # Comma-separated product modules (LMS, Credentialing Software, …): what the offboarding
+    # notice tells the admin how to save data from.
+    modules = TextField(default="")
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
     # Optimistic concurrency: every change to the customer or its cancellation bumps it.
@@ -121,6 +168,18 @@ class Customer(BaseModel):
     def save(self, *args: Any, **kwargs: Any) -> int:
         self.name_key = name_key(str(self.name))
         return int(super().save(*args, **kwargs))
+
+    @classmethod
+    def by_account(cls, account: str) -> Customer:
+        """The customer with this account number, or NotFound that names it."""
+        customer = cls.get_or_none(cls.account == (account or "").strip())
+        if customer is None:
+            raise NotFound(f"There is no customer with account number '{account}'.")
+        return customer
+
+    @property
+    def module_list(self) -> list[str]:
+        return [module.strip() for module in str(self.modules).split(",") if module.strip()]
 
 
 def name_key(name: str) -> str:
@@ -145,6 +204,8 @@ class Case(BaseModel):
     status = CharField(max_length=32, default="New")
     closed = BooleanField(default=False)
     opened_at = DateTimeField(default=utcnow)
+    # What Billing wrote on the case: the team lead reads it for collections, "paid in full"…
+    billing_note = TextField(default="")
 
     class Meta:
         indexes = ((("customer", "closed"), False),)
@@ -180,6 +241,19 @@ class SalesOrder(BaseModel):
         indexes = ((("customer", "status"), False),)
 
 
+class Invoice(BaseModel):
+    customer = ForeignKeyField(Customer, backref="invoices", on_delete="CASCADE")
+    number = CharField(max_length=32)
+    issued_on = DateField()
+    due_date = DateField()
+    amount = DecimalField(max_digits=12, decimal_places=2, default=0)
+    status = CharField(max_length=16, default=INVOICE_OPEN)
+    paid_on = DateField(null=True)
+
+    class Meta:
+        indexes = ((("customer", "due_date"), False),)
+
+
 class Expiry(BaseModel):
     customer = ForeignKeyField(Customer, backref="expiries", on_delete="CASCADE")
     date = DateField()
@@ -205,6 +279,7 @@ class Cancellation(BaseModel):
     processed_by_id: int | None
     removed_by_id: int | None
     state = CharField(max_length=16, default=PENDING)
+    scenario = CharField(max_length=24, default=SCENARIO_BUYOUT)
     previous_status = CharField(max_length=16)
     reason_text = TextField(default="")
     extra_information = TextField(default="")
@@ -244,6 +319,21 @@ class CancellationReason(BaseModel):
         indexes = ((("cancellation", "reason"), True),)
 
 
+class ScenarioStep(BaseModel):
+    """A step of the cancellation's scenario, confirmed: who, when, and a note."""
+
+    cancellation = ForeignKeyField(Cancellation, backref="steps", on_delete="CASCADE")
+    cancellation_id: int
+    step = CharField(max_length=32)
+    done_by = ForeignKeyField(User, on_delete="RESTRICT")
+    done_by_id: int
+    done_at = DateTimeField(default=utcnow)
+    note = TextField(default="")
+
+    class Meta:
+        indexes = ((("cancellation", "step"), True),)
+
+
 class NotifyUser(BaseModel):
     cancellation = ForeignKeyField(Cancellation, backref="notify_links", on_delete="CASCADE")
     user = ForeignKeyField(User, on_delete="RESTRICT")
@@ -279,18 +369,28 @@ class AuditEvent(BaseModel):
 class OutboxMessage(BaseModel):
     customer = ForeignKeyField(Customer, backref="outbox", on_delete="RESTRICT")
     cancellation = ForeignKeyField(Cancellation, null=True, on_delete="RESTRICT")
+    customer_id: int
+    cancellation_id: int | None
     kind = CharField(max_length=48)
+    audience = CharField(max_length=16, default=AUDIENCE_INTERNAL)
     recipients = TextField()
     subject = CharField(max_length=300)
+    # Markdown: rendered to HTML (with a plain-text part) when it is sent.
     body = TextField()
     status = CharField(max_length=16, default=OUTBOX_QUEUED)
     created_at = DateTimeField(default=utcnow)
+    created_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    created_by_id: int | None
+    # Not before this time (back-off after a failure); null means at once.
+    next_attempt_at = DateTimeField(null=True)
+    claimed_by = CharField(max_length=120, default="")
+    claimed_at = DateTimeField(null=True)
     sent_at = DateTimeField(null=True)
     attempts = IntegerField(default=0)
     last_error = TextField(default="")
 
     class Meta:
-        indexes = ((("status", "created_at"), False), (("customer",), False))
+        indexes = ((("status", "created_at"), False), (("customer", "id"), False))
 
 
 ALL_MODELS: list[type[BaseModel]] = [
@@ -301,10 +401,12 @@ ALL_MODELS: list[type[BaseModel]] = [
     Opportunity,
     Quotation,
     SalesOrder,
+    Invoice,
     Expiry,
     Reason,
     Cancellation,
     CancellationReason,
+    ScenarioStep,
     NotifyUser,
     AuditEvent,
     OutboxMessage,

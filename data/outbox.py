@@ -1,38 +1,197 @@
 """The outbox: messages queued in the database, in the same transaction as the change that
-causes them, and the Markdown templates they are written from. Delivery comes later."""
+causes them, the Markdown templates they are written from, and the no-contact rule for
+customers sent to collections. ``data.delivery`` sends what is queued."""
 
 from __future__ import annotations
 
+import re
+import threading
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from email.utils import parseaddr
 from pathlib import Path
 from string import Template
 
-from data.errors import InvalidInput
-from data.models import OUTBOX_QUEUED, Cancellation, Customer, OutboxMessage
+from markdown_it import MarkdownIt
+
+from data.errors import InvalidInput, NotAllowed
+from data.models import (
+    AUDIENCE_CUSTOMER,
+    AUDIENCE_INTERNAL,
+    BILLING_COLLECTIONS,
+    OUTBOX_QUEUED,
+    PENDING,
+    PROCESSED,
+    SCENARIO_COLLECTIONS,
+    Cancellation,
+    Customer,
+    OutboxMessage,
+    User,
+    utcnow,
+)
 
 TEMPLATES = Path(__file__).parent / "templates"
+SUBJECT_PREFIX = "Subject:"
+SUBJECT_LIMIT = 300
+BODY_LIMIT = 50_000
+
+# The organisation's own templates folder, named in configuration; its files win over ours.
+_folder_lock = threading.Lock()
+_organisation_folder: Path | None = None
 
 
-def render(template_name: str, values: Mapping[str, object]) -> str:
-    """Fill a shipped Markdown template; a placeholder without a value is an error naming it."""
-    path = TEMPLATES / f"{template_name}.md"
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise InvalidInput(
-            f"The e-mail template '{template_name}' cannot be read: {error}."
-        ) from error
+def use_templates(folder: str | Path | None) -> None:
+    """Look for templates in ``folder`` first (``None``: only the shipped ones)."""
+    global _organisation_folder
+    if folder is not None and str(folder).strip():
+        path = Path(folder).expanduser()
+        if not path.is_dir():
+            raise InvalidInput(
+                f"The templates folder '{path}' does not exist or is not a folder. "
+                "Create it, or remove 'templates' from the configuration to use the shipped ones."
+            )
+        with _folder_lock:
+            _organisation_folder = path
+    else:
+        with _folder_lock:
+            _organisation_folder = None
+
+
+def template_path(template_name: str) -> Path:
+    """The file a template is read from: the organisation's, else the shipped one."""
+    if not re.fullmatch(r"[a-z0-9_]+", template_name):
+        raise InvalidInput(f"'{template_name}' is not a template name (use a-z, 0-9 and _).")
+    with _folder_lock:
+        folder = _organisation_folder
+    if folder is not None:
+        own = folder / f"{template_name}.md"
+        if own.is_file():
+            return own
+    return TEMPLATES / f"{template_name}.md"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A filled template: the subject (its ``Subject:`` line) and the Markdown body."""
+
+    subject: str
+    body: str
+
+
+def _fill(template_name: str, where: Path, text: str, values: Mapping[str, object]) -> str:
     try:
         return Template(text).substitute({key: str(value) for key, value in values.items()})
     except KeyError as error:
         raise InvalidInput(
-            f"The e-mail template '{template_name}' needs a value for ${{{error.args[0]}}}, "
-            "which this message does not have."
+            f"The e-mail template '{template_name}' ({where}) needs a value for "
+            f"${{{error.args[0]}}}, which this message does not have. Remove the placeholder "
+            "from the template or use one this message fills."
         ) from error
     except ValueError as error:
         raise InvalidInput(
-            f"The e-mail template '{template_name}' is malformed: {error}."
+            f"The e-mail template '{template_name}' ({where}) is malformed: {error}. "
+            "Write placeholders as ${name}, and a literal dollar sign as $$."
         ) from error
+
+
+def render(template_name: str, values: Mapping[str, object]) -> Rendered:
+    """Fill a template; a placeholder without a value is an error that names it.
+
+    The first line of a template is ``Subject: …``; the rest is the Markdown body."""
+    path = template_path(template_name)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise InvalidInput(
+            f"The e-mail template '{template_name}' cannot be read from {path}: {error}."
+        ) from error
+    first, _, rest = text.lstrip("\ufeff").partition("\n")
+    if not first.startswith(SUBJECT_PREFIX):
+        raise InvalidInput(
+            f"The e-mail template '{template_name}' ({path}) must start with a line "
+            f"'{SUBJECT_PREFIX} …'; it starts with '{first[:40]}'."
+        )
+    subject = _fill(template_name, path, first[len(SUBJECT_PREFIX) :].strip(), values)
+    body = _fill(template_name, path, rest.lstrip("\n"), values)
+    return Rendered(" ".join(subject.split()), body.strip() + "\n")
+
+
+def available_templates() -> list[str]:
+    """The template names there are, shipped or the organisation's own."""
+    names = {path.stem for path in TEMPLATES.glob("*.md")}
+    with _folder_lock:
+        folder = _organisation_folder
+    if folder is not None:
+        names.update(path.stem for path in folder.glob("*.md"))
+    return sorted(names)
+
+
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+
+
+def to_html(body: str) -> str:
+    """The HTML part of a message. Raw HTML in the Markdown is shown as text, never passed on."""
+    return str(_markdown.render(body))
+
+
+# --------------------------------------------------------------------------- addresses
+
+
+def check_address(address: str) -> str:
+    """One e-mail address (``name@example.com`` or ``Name <name@example.com>``), cleaned, or
+    InvalidInput saying what is wrong with it."""
+    text = (address or "").strip()
+    _, addr = parseaddr(text)
+    local, at, domain = addr.rpartition("@")
+    if (
+        not at
+        or not local
+        or "." not in domain.strip(".")
+        or any(c.isspace() or c in ",;<>" for c in addr)
+        or any(c in "\r\n" for c in text)
+    ):
+        raise InvalidInput(f"'{text}' is not an e-mail address. Write it as name@example.com.")
+    return addr
+
+
+def parse_addresses(text: str) -> list[str]:
+    """Addresses separated by commas, semicolons or new lines; each one checked (so
+    ``Dana Admin <dana@example.com>`` is one address)."""
+    parts = [part.strip() for part in re.split(r"[,;\n]+", text or "") if part.strip()]
+    if not parts:
+        raise InvalidInput("There is no recipient. Give at least one e-mail address.")
+    return list(dict.fromkeys(check_address(part) for part in parts))
+
+
+# --------------------------------------------------------------------------- no contact
+
+
+def no_contact_reason(customer: Customer) -> str:
+    """Why the customer's people may not be contacted (empty when they may).
+
+    Once an account is sent to collections nobody writes to its admin again (seed 001)."""
+    if customer.billing_status == BILLING_COLLECTIONS:
+        return (
+            f"{customer.name} has been sent to collections: nobody may contact its admin, "
+            "so no e-mail to the customer can be queued or sent."
+        )
+    latest = (
+        Cancellation.select(Cancellation.scenario)
+        .where((Cancellation.customer == customer) & Cancellation.state.in_([PENDING, PROCESSED]))
+        .order_by(Cancellation.id.desc())
+        .first()
+    )
+    if latest is not None and latest.scenario == SCENARIO_COLLECTIONS:
+        return (
+            f"{customer.name}'s cancellation is 'Past due — sent to collections': nobody may "
+            "contact its admin, so no e-mail to the customer can be queued or sent."
+        )
+    return ""
+
+
+def is_customer_address(customer: Customer, address: str) -> bool:
+    admin = str(customer.admin_email or "").strip().casefold()
+    return bool(admin) and address.strip().casefold() == admin
 
 
 def queue(
@@ -42,18 +201,46 @@ def queue(
     recipients: Sequence[str],
     subject: str,
     body: str,
+    *,
+    audience: str = AUDIENCE_INTERNAL,
+    created_by: User | None = None,
 ) -> OutboxMessage:
-    """Queue one message; call inside the transaction of the change that causes it."""
-    addresses = sorted({address.strip() for address in recipients if address.strip()})
+    """Queue one message; call inside the transaction of the change that causes it.
+
+    A message to the customer's people (by audience, or because it is addressed to the admin)
+    is refused while the no-contact rule holds, whoever asks."""
+    if audience not in (AUDIENCE_CUSTOMER, AUDIENCE_INTERNAL):
+        raise InvalidInput(f"'{audience}' is not an audience: use customer or internal.")
+    addresses = list(dict.fromkeys(check_address(a) for a in recipients if a and a.strip()))
     if not addresses:
         raise InvalidInput(f"The message '{subject}' has no recipient with an e-mail address.")
+    if any(is_customer_address(customer, address) for address in addresses):
+        audience = AUDIENCE_CUSTOMER
+    if audience == AUDIENCE_CUSTOMER:
+        reason = no_contact_reason(customer)
+        if reason:
+            raise NotAllowed(reason)
+    subject = " ".join((subject or "").split())
+    if not subject:
+        raise InvalidInput("The message has no subject. Write one.")
+    if len(subject) > SUBJECT_LIMIT:
+        raise InvalidInput(
+            f"The subject is {len(subject)} characters; keep it under {SUBJECT_LIMIT}."
+        )
+    if not (body or "").strip():
+        raise InvalidInput("The message has no text. Write the message before queueing it.")
+    if len(body) > BODY_LIMIT:
+        raise InvalidInput(f"The message is {len(body)} characters; keep it under {BODY_LIMIT}.")
     message: OutboxMessage = OutboxMessage.create(
         customer=customer,
         cancellation=cancellation,
         kind=kind,
+        audience=audience,
         recipients=", ".join(addresses),
         subject=subject,
         body=body,
         status=OUTBOX_QUEUED,
+        created_by=created_by,
+        created_at=utcnow(),
     )
     return message

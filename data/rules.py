@@ -17,15 +17,30 @@ from typing import Any
 from peewee import SQL, Expression, ModelSelect, Value, fn
 from peewee import Case as When
 
-from data.dates import today_in
+from data.dates import today_in, when
 from data.db import database
 from data.errors import InvalidInput
 from data.models import (
+    AUDIENCE_CUSTOMER,
     CASE_CLOSED,
     OPPORTUNITY_CLOSED,
+    OUTBOX_FAILED,
+    OUTBOX_QUEUED,
+    OUTBOX_SENDING,
+    OUTBOX_SENT,
     PENDING,
     QUOTATION_CLOSED,
     SALES_ORDER_CLOSED,
+    SCENARIO_BUYOUT,
+    SCENARIO_COLLECTIONS,
+    SCENARIO_NON_RENEWAL,
+    SCENARIOS,
+    STEP_ADMIN_NOTIFIED,
+    STEP_AUTO_RENEWAL_DISABLED,
+    STEP_BILL_TILL_PAYOUT,
+    STEP_FINAL_AMOUNT_EMAIL,
+    STEP_PAYMENT_CONFIRMED,
+    STEPS,
     Asset,
     BaseModel,
     Cancellation,
@@ -34,9 +49,11 @@ from data.models import (
     Customer,
     Expiry,
     Opportunity,
+    OutboxMessage,
     Quotation,
     Reason,
     SalesOrder,
+    ScenarioStep,
     User,
 )
 
@@ -45,6 +62,8 @@ class SectionState(StrEnum):
     CLEAR = "clear"
     BLOCKING = "blocking"
     OPTIONAL = "optional"
+    # Not a task but a rule to keep in mind (the no-contact rule of collections); never blocks.
+    NOTE = "note"
 
 
 @dataclass(frozen=True)
@@ -169,6 +188,49 @@ SECTION_NAMES: dict[str, str] = {
     "mood": "Customer mood",
 }
 SECTION_KEYS: tuple[str, ...] = tuple(SECTION_NAMES)
+
+# The sections a scenario adds (seed 001), between the records and the customer's mood.
+SCENARIO_SECTION_NAMES: dict[str, str] = {
+    "final_amount": "Final amount paid",
+    "bill_till_payout": "Bill till Payout set",
+    "auto_renewal": "Auto-renewal billing disabled",
+    "admin_notified": "Admin notified",
+    "no_contact": "No contact (collections)",
+}
+SCENARIO_SECTIONS: dict[str, tuple[str, ...]] = {
+    SCENARIO_BUYOUT: ("final_amount", "admin_notified"),
+    SCENARIO_NON_RENEWAL: ("bill_till_payout", "auto_renewal", "admin_notified"),
+    SCENARIO_COLLECTIONS: ("no_contact",),
+}
+# The steps someone confirms to clear a section, in the order they happen.
+SECTION_STEPS: dict[str, tuple[str, ...]] = {
+    "final_amount": (STEP_FINAL_AMOUNT_EMAIL, STEP_PAYMENT_CONFIRMED),
+    "bill_till_payout": (STEP_BILL_TILL_PAYOUT,),
+    "auto_renewal": (STEP_AUTO_RENEWAL_DISABLED,),
+    "admin_notified": (STEP_ADMIN_NOTIFIED,),
+}
+OFFBOARDING_NOTICE = "offboarding-notice"
+
+
+def scenario_steps(scenario: str) -> tuple[str, ...]:
+    """The steps a scenario's sections ask someone to confirm."""
+    return tuple(
+        step for key in SCENARIO_SECTIONS.get(scenario, ()) for step in SECTION_STEPS.get(key, ())
+    )
+
+
+def scenario_key(text: str) -> str:
+    """A scenario named by its key or its label, any case; InvalidInput lists the choices."""
+    wanted = " ".join((text or "").split()).casefold()
+    for key, label in SCENARIOS.items():
+        if wanted in (key, label.casefold()):
+            return key
+    choices = ", ".join(f"{key} ({label})" for key, label in SCENARIOS.items())
+    raise InvalidInput(f"'{text}' is not a scenario. Choose one of: {choices}.")
+
+
+def section_name(key: str) -> str:
+    return SECTION_NAMES.get(key) or SCENARIO_SECTION_NAMES.get(key, key)
 
 
 def record_kind(section: str) -> RecordKind:
@@ -325,15 +387,150 @@ def _mood_section(cancellation: Cancellation | None) -> Section:
     return Section("mood", SECTION_NAMES["mood"], SectionState.OPTIONAL, summary, 0)
 
 
+@dataclass(frozen=True)
+class StepDone:
+    """A confirmed step: who, when, and what they noted."""
+
+    step: str
+    title: str
+    by: str
+    at: dt.datetime
+    note: str
+
+    def line(self) -> str:
+        return f"{self.title} ({self.by}, {when(self.at)})"
+
+
+def steps_done(cancellation: Cancellation) -> dict[str, StepDone]:
+    """The scenario steps confirmed on a cancellation, by step."""
+    rows: Any = (
+        ScenarioStep.select(
+            ScenarioStep.step, User.display_name, ScenarioStep.done_at, ScenarioStep.note
+        )
+        .join(User, on=(ScenarioStep.done_by == User.id))
+        .where(ScenarioStep.cancellation == cancellation.id)
+        .tuples()
+    )
+    return {
+        str(step): StepDone(str(step), STEPS.get(str(step), str(step)), str(by), at, str(note))
+        for step, by, at, note in rows
+    }
+
+
+def latest_notice(cancellation: Cancellation, *, sent: bool = False) -> OutboxMessage | None:
+    """The cancellation's latest offboarding notice to the admin (the latest sent one, if
+    ``sent``)."""
+    query = (
+        OutboxMessage.select(
+            OutboxMessage.id,
+            OutboxMessage.status,
+            OutboxMessage.recipients,
+            OutboxMessage.sent_at,
+            OutboxMessage.created_at,
+            OutboxMessage.last_error,
+        )
+        .where(
+            (OutboxMessage.cancellation == cancellation.id)
+            & (OutboxMessage.kind == OFFBOARDING_NOTICE)
+            & (OutboxMessage.audience == AUDIENCE_CUSTOMER)
+        )
+        .order_by(OutboxMessage.id.desc())
+    )
+    if sent:
+        query = query.where(OutboxMessage.status == OUTBOX_SENT)
+    return query.first()  # type: ignore[no-any-return]
+
+
+def _step_section(key: str, done: dict[str, StepDone]) -> Section:
+    name = SCENARIO_SECTION_NAMES[key]
+    steps = SECTION_STEPS[key]
+    missing = [step for step in steps if step not in done]
+    confirmed = [done[step] for step in steps if step in done]
+    if not missing:
+        # The last step rests on the earlier ones (no payment before the final-amount e-mail).
+        summary = confirmed[-1].line()
+        return Section(key, name, SectionState.CLEAR, summary, 0, len(steps))
+    waiting = {
+        STEP_FINAL_AMOUNT_EMAIL: "Waiting for Finance to send the final-amount e-mail",
+        STEP_PAYMENT_CONFIRMED: "payment not confirmed yet",
+        STEP_BILL_TILL_PAYOUT: "Not set yet: set the account to Bill till Payout in the case",
+        STEP_AUTO_RENEWAL_DISABLED: "Not confirmed yet: ask Billing to disable auto-renewal",
+    }
+    parts = [step.line() for step in confirmed] + [waiting[missing[0]]]
+    summary = "; ".join(parts)
+    return Section(
+        key,
+        name,
+        SectionState.BLOCKING,
+        summary[:1].upper() + summary[1:],
+        len(missing),
+        len(steps),
+    )
+
+
+def _admin_notified_section(cancellation: Cancellation, done: dict[str, StepDone]) -> Section:
+    name = SCENARIO_SECTION_NAMES["admin_notified"]
+    # Once one notice went out the admin was told, whatever a later correction does.
+    sent = latest_notice(cancellation, sent=True)
+    if sent is not None:
+        summary = f"Offboarding notice sent to {sent.recipients} on {when(sent.sent_at)}"
+        return Section("admin_notified", name, SectionState.CLEAR, summary, 0, 1)
+    notice = latest_notice(cancellation)
+    told = done.get(STEP_ADMIN_NOTIFIED)
+    if told is not None:
+        return Section("admin_notified", name, SectionState.CLEAR, told.line(), 0, 1)
+    if notice is None:
+        summary = "No offboarding notice yet: write one or record a call"
+    elif notice.status in (OUTBOX_QUEUED, OUTBOX_SENDING):
+        retry = f" (last try failed: {notice.last_error})" if notice.last_error else ""
+        summary = f"Offboarding notice to {notice.recipients} queued, not sent yet{retry}"
+    elif notice.status == OUTBOX_FAILED:
+        summary = f"Offboarding notice failed: {notice.last_error or 'no reason given'}"
+    else:
+        summary = "Offboarding notice withdrawn: write a new one or record a call"
+    return Section("admin_notified", name, SectionState.BLOCKING, summary, 1, 1)
+
+
+def scenario_sections(
+    cancellation: Cancellation, done: dict[str, StepDone] | None = None
+) -> list[Section]:
+    """The sections the cancellation's scenario adds; ``done`` are its confirmed steps, when the
+    caller has read them already."""
+    keys = SCENARIO_SECTIONS.get(str(cancellation.scenario), ())
+    if not keys:
+        return []
+    if done is None:
+        done = steps_done(cancellation) if any(key in SECTION_STEPS for key in keys) else {}
+    sections = []
+    for key in keys:
+        if key == "no_contact":
+            sections.append(
+                Section(
+                    key,
+                    SCENARIO_SECTION_NAMES[key],
+                    SectionState.NOTE,
+                    "No e-mail or call to the admin; deactivate at once, without notice",
+                    0,
+                )
+            )
+        elif key == "admin_notified":
+            sections.append(_admin_notified_section(cancellation, done))
+        else:
+            sections.append(_step_section(key, done))
+    return sections
+
+
 def evaluate(
     customer: Customer,
     cancellation: Cancellation | None,
     *,
     reasons: Sequence[str] | None = None,
+    steps: dict[str, StepDone] | None = None,
 ) -> list[Section]:
     """Every section of the cancellation, in the order of the tool. Runs inside a connection.
 
-    ``reasons`` are the cancellation's reason names, when the caller has read them already."""
+    ``reasons`` are the cancellation's reason names and ``steps`` its confirmed scenario steps,
+    when the caller has read them already."""
     sections = [
         _reasons_section(cancellation, reasons),
         _ownership_section(cancellation),
@@ -343,6 +540,8 @@ def evaluate(
     sections.extend(
         record_section(customer.id, kind, counts[kind.section]) for kind in RECORD_KINDS.values()
     )
+    if cancellation is not None:
+        sections.extend(scenario_sections(cancellation, steps))
     sections.append(_mood_section(cancellation))
     return sections
 

@@ -37,6 +37,7 @@ class Session:
     can_cancel: bool = False
     loaded: bool = False
     refusal: str = "Checking your roles…"
+    notice_days: int = 3
 
     def learn(self, user: UserRow | None) -> None:
         """Take what the database says about the acting user."""
@@ -155,6 +156,25 @@ class OffboardScreen(DataWork, Screen[None]):
 
         account: str
         section: str
+
+    @dataclass
+    class OpenBilling(Message):
+        """Show the billing of an account: invoices and Billing's notes."""
+
+        account: str
+
+    @dataclass
+    class OpenOutbox(Message):
+        """Show the e-mails queued and sent for an account."""
+
+        account: str
+
+    @dataclass
+    class OpenEmail(Message):
+        """Write the offboarding notice to an account's admin."""
+
+        account: str
+        version: int
 
     def __init__(self, session: Session) -> None:
         super().__init__()

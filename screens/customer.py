@@ -18,9 +18,18 @@ from data.cancellations import Outcome, begin
 from data.customers import RecordCount, ToolView, record_totals, tool_view
 from data.dates import when
 from data.db import connection
-from data.models import CANCELLED, LIVE, PENDING, PENDING_CANCELLATION
+from data.models import (
+    BILLING_COLLECTIONS,
+    CANCELLED,
+    LIVE,
+    PENDING,
+    PENDING_CANCELLATION,
+    SCENARIO_BUYOUT,
+    SCENARIO_COLLECTIONS,
+    SCENARIOS,
+)
 from screens.base import OffboardScreen, Session
-from screens.dialogs import ConfirmDialog
+from screens.forms import ChoiceForm
 
 
 def banner_text(view: ToolView) -> str:
@@ -45,8 +54,8 @@ class CustomerScreen(OffboardScreen):
 
     HELP_TEXT = (
         "The customer's details and how many records of each kind it has (and how many are "
-        "still open). b begins a cancellation: after you confirm, the customer is Live (PC) and "
-        "the Cancellation Tool opens. While a cancellation is pending the banner says since when "
+        "still open). b begins a cancellation: choose the scenario (buyout, non-renewal or sent "
+        "to collections) and the customer is Live (PC) and the Cancellation Tool opens. While a cancellation is pending the banner says since when "
         "and by whom, and v opens it again."
     )
     GUARDED_ACTIONS: ClassVar[frozenset[str]] = frozenset({"begin"})
@@ -60,10 +69,6 @@ class CustomerScreen(OffboardScreen):
     class Loaded(Message):
         view: ToolView
         totals: list[RecordCount]
-
-    @dataclass
-    class Begun(Message):
-        outcome: Outcome
 
     def __init__(self, session: Session, account: str) -> None:
         super().__init__(session)
@@ -118,6 +123,8 @@ class CustomerScreen(OffboardScreen):
             ("Owner", owner),
             ("Time zone", customer.time_zone),
             ("Admin", admin),
+            ("Billing", customer.billing_status),
+            ("Modules", ", ".join(customer.modules) or "—"),
             ("Customer since", f"{customer.created_at:%Y-%m-%d}"),
         ):
             details.append(f"{label:<15}", style="dim")
@@ -163,25 +170,36 @@ class CustomerScreen(OffboardScreen):
         if self.view is None:
             return
         customer = self.view.customer
-        lines = [
-            f"Begin the cancellation of {customer.name} ({customer.account})?",
-            "",
-            f"The customer's status becomes {PENDING_CANCELLATION} until the cancellation is "
-            "processed or removed, and the Cancellation Tool opens.",
-        ]
+        login, account, version = self.session.login, self.account, customer.version
+
+        def save(scenario: str, _ticked: bool) -> Outcome:
+            return begin(login, account, scenario=scenario, expected_version=version)
+
+        explanation = (
+            f"Begin the cancellation of {customer.name} ({customer.account}): its status "
+            f"becomes {PENDING_CANCELLATION} until the cancellation is processed or removed. "
+            "Choose how the customer is leaving (you can change it while it is pending); "
+            "Enter begins."
+        )
+        if customer.billing_status == BILLING_COLLECTIONS:
+            explanation += (
+                " Billing has sent this account to collections: nobody may contact its admin."
+            )
         self.app.push_screen(
-            ConfirmDialog("Begin Cancellation", lines, "Begin"), self._begin_confirmed
+            ChoiceForm(
+                "Begin Cancellation",
+                explanation,
+                choices=[(label, key) for key, label in SCENARIOS.items()],
+                current=SCENARIO_COLLECTIONS
+                if customer.billing_status == BILLING_COLLECTIONS
+                else SCENARIO_BUYOUT,
+                save=save,
+                save_label="Begin",
+            ),
+            self._begun,
         )
 
-    def _begin_confirmed(self, confirmed: bool | None) -> None:
-        if confirmed and self.view is not None:
-            self._begin(self.view.customer.version)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="change")
-    def _begin(self, version: int) -> None:
-        outcome = begin(self.session.login, self.account, expected_version=version)
-        self.post_message(self.Begun(outcome))
-
-    def on_customer_screen_begun(self, event: Begun) -> None:
-        self.notify(event.outcome.message, title="Cancellation begun")
-        self.post_message(self.OpenTool(self.account))
+    def _begun(self, outcome: Outcome | None) -> None:
+        if outcome is not None:
+            self.notify(outcome.message, title="Cancellation begun")
+            self.post_message(self.OpenTool(self.account))

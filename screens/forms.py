@@ -1,5 +1,6 @@
 """The small forms of the Cancellation Tool: a date (cease assets, add an expiry), a choice from a
-list (a closed state, the new owner, the mood) and the cancellation reasons.
+list (a closed state, the new owner, the mood, the scenario), the cancellation reasons and the
+steps of a scenario.
 
 A form checks what it can as you type (a date's format) and saves through the operation it was
 given, in a worker. A refusal about the input (``InvalidInput``) is shown next to the field and
@@ -18,14 +19,16 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Label, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from data.cancellations import Outcome
-from data.dates import DATE_HINT, parse_date
+from data.dates import DATE_HINT, parse_date, when
 from data.errors import InvalidInput, OffboardError
+from data.rules import StepDone
 from data.users import ReasonRow
 from screens.base import OffboardModal
 
@@ -50,10 +53,11 @@ class FormScreen(OffboardModal[Outcome]):
 
         message: str
 
-    def __init__(self, title: str, explanation: str) -> None:
+    def __init__(self, title: str, explanation: str, *, save_label: str = "Save") -> None:
         super().__init__()
         self.title_text = title
         self.explanation = explanation
+        self.save_label = save_label
 
     def compose_heading(self) -> ComposeResult:
         yield Label(self.title_text, classes="dialog-title", markup=False)
@@ -62,7 +66,7 @@ class FormScreen(OffboardModal[Outcome]):
 
     def compose_buttons(self) -> ComposeResult:
         with Horizontal(classes="dialog-buttons"):
-            yield Button("Save (ctrl+s)", variant="primary", id="save")
+            yield Button(f"{self.save_label} (ctrl+s)", variant="primary", id="save")
             yield Button("Cancel (esc)", id="cancel")
 
     def save_with(self, call: Callable[[], Outcome]) -> None:
@@ -229,8 +233,9 @@ class ChoiceForm(FormScreen):
         save: Callable[[str, bool], Outcome],
         current: str | None = None,
         toggle: str = "",
+        save_label: str = "Save",
     ) -> None:
-        super().__init__(title, explanation)
+        super().__init__(title, explanation, save_label=save_label)
         self.choices = list(choices)
         self.save_choice = save
         self.current = current
@@ -322,3 +327,89 @@ class ReasonsForm(FormScreen):
         text = self.query_one("#reason-text", Input).value
         extra = self.query_one("#extra", Input).value
         self.save_with(partial(self.save_reasons, selected, text, extra))
+
+
+class StepForm(FormScreen):
+    """The steps of a scenario's section (Finance's e-mail, the payment, Billing's confirmation…):
+    Enter confirms the highlighted step with the note typed; ctrl+u takes a confirmation back."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *FormScreen.BINDINGS,
+        Binding("ctrl+u", "take_back", "Take back"),
+    ]
+
+    def __init__(
+        self,
+        title: str,
+        explanation: str,
+        *,
+        steps: Sequence[tuple[str, str, StepDone | None]],
+        confirm: Callable[[str, str], Outcome],
+        take_back: Callable[[str], Outcome],
+    ) -> None:
+        super().__init__(title, explanation, save_label="Confirm")
+        self.steps = list(steps)
+        self.confirm = confirm
+        self.take_back = take_back
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield from self.compose_heading()
+            yield OptionList(
+                *[Option(self._label(title, done), id=key) for key, title, done in self.steps],
+                id="steps",
+            )
+            yield Input(placeholder="Note (optional): who confirmed it, and how", id="note")
+            yield Static("", id="form-message", classes="field-message -invalid")
+            yield from self.compose_buttons()
+
+    @staticmethod
+    def _label(title: str, done: StepDone | None) -> Content:
+        if done is None:
+            return Content.assemble(("✗ ", "$error bold"), title, ("  not yet", "$text-muted"))
+        note = f": {done.note}" if done.note else ""
+        return Content.assemble(
+            ("✓ ", "$success bold"),
+            title,
+            (f"  {done.by}, {when(done.at)}{note}", "$text-muted"),
+        )
+
+    def on_mount(self) -> None:
+        options = self.query_one("#steps", OptionList)
+        pending = [n for n, (_, _, done) in enumerate(self.steps) if done is None]
+        options.highlighted = pending[0] if pending else 0
+        options.focus()
+
+    def _highlighted(self) -> tuple[str, str, StepDone | None] | None:
+        index = self.query_one("#steps", OptionList).highlighted
+        return self.steps[index] if index is not None else None
+
+    @on(OptionList.OptionSelected, "#steps")
+    @on(Input.Submitted, "#note")
+    def _chosen(self) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
+        chosen = self._highlighted()
+        if chosen is None:
+            self.show_invalid("Choose a step with the arrows, then press Enter.")
+            return
+        key, title, done = chosen
+        if done is not None:
+            self.show_invalid(
+                f"'{title}' was confirmed by {done.by} on {when(done.at)}. "
+                "ctrl+u takes it back if that was a mistake."
+            )
+            return
+        note = self.query_one("#note", Input).value
+        self.save_with(partial(self.confirm, key, note))
+
+    def action_take_back(self) -> None:
+        chosen = self._highlighted()
+        if chosen is None:
+            return
+        key, title, done = chosen
+        if done is None:
+            self.show_invalid(f"'{title}' is not confirmed, so there is nothing to take back.")
+            return
+        self.save_with(partial(self.take_back, key))

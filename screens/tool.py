@@ -16,6 +16,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import Footer, Header, ListItem, ListView, Static
 
@@ -23,13 +24,13 @@ from data import cancellations
 from data.cancellations import Outcome
 from data.customers import ToolView, expiries, tool_view
 from data.db import connection
-from data.models import MOODS, PENDING, PENDING_CANCELLATION
-from data.rules import RECORD_KINDS, Section, describe_red
+from data.models import MOODS, PENDING, PENDING_CANCELLATION, SCENARIOS, STEPS
+from data.rules import RECORD_KINDS, SECTION_STEPS, Section, describe_red, section_name
 from data.users import ReasonRow, UserRow, list_reasons, list_users
 from screens.base import OffboardScreen, Session
 from screens.customer import banner_text
 from screens.dialogs import ConfirmDialog
-from screens.forms import ChoiceForm, DateForm, ReasonsForm
+from screens.forms import ChoiceForm, DateForm, ReasonsForm, StepForm
 from screens.widgets import SectionLine
 
 NOT_RECORDED = "(not recorded)"
@@ -82,13 +83,22 @@ class ToolScreen(OffboardScreen):
         "for it. r re-reads everything, so another team lead's changes show. x removes the "
         "cancellation (the customer returns to its earlier status). p processes it once every "
         "section is clear: the new owner takes the customer, its status becomes Cancelled and "
-        "the chosen people are notified."
+        "the chosen people are notified. s changes the scenario (buyout, non-renewal, sent to "
+        "collections), e writes the offboarding notice to the customer's admin (never for "
+        "collections), b shows the billing (invoices and Billing's notes), o the e-mails "
+        "queued and sent for this customer."
     )
-    GUARDED_ACTIONS: ClassVar[frozenset[str]] = frozenset({"remove", "process"})
+    GUARDED_ACTIONS: ClassVar[frozenset[str]] = frozenset(
+        {"remove", "process", "scenario", "email"}
+    )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "refresh", "Refresh"),
         Binding("x", "remove", "Remove Cancellation"),
         Binding("p", "process", "Process"),
+        Binding("s", "scenario", "Scenario"),
+        Binding("e", "email", "E-mail admin"),
+        Binding("b", "billing", "Billing"),
+        Binding("o", "outbox", "Outbox"),
         Binding("m", "manage", "Manage section", show=False),
     ]
 
@@ -117,6 +127,7 @@ class ToolScreen(OffboardScreen):
         yield Header()
         yield Static("", id="banner", classes="banner")
         yield Static(f"Loading the cancellation of {self.account}…", id="tool-customer")
+        yield Static("", id="tool-scenario")
         yield SectionList(id="sections")
         yield Static("", id="process-line", classes="reason-line")
         yield Footer()
@@ -139,7 +150,7 @@ class ToolScreen(OffboardScreen):
             users = list_users(include_inactive=False)
         self.post_message(self.Loaded(view, reasons, users))
 
-    def on_tool_screen_loaded(self, event: Loaded) -> None:
+    async def on_tool_screen_loaded(self, event: Loaded) -> None:
         self.view, self.reasons, self.users = event.view, event.reasons, event.users
         customer = event.view.customer
         self.sub_title = f"{customer.name} ({customer.account})"
@@ -154,17 +165,32 @@ class ToolScreen(OffboardScreen):
                 f" · {customer.account} · {customer.status} · owner {customer.owner or 'nobody'}",
             )
         )
+        self.query_one("#tool-scenario", Static).update(self._scenario_line(event.view))
         sections = self.query_one("#sections", SectionList)
         items = {item.section.key: item for item in sections.query(SectionItem)}
         if set(items) == {section.key for section in event.view.sections}:
             for section in event.view.sections:
                 items[section.key].show(section)
         else:
-            sections.clear()
-            sections.extend(SectionItem(section) for section in event.view.sections)
+            # A scenario change brings other sections: the old items must be gone before the
+            # new ones (same ids) are mounted.
+            await sections.clear()
+            await sections.extend(SectionItem(section) for section in event.view.sections)
             sections.index = 0
         self._show_process_line()
         self.refresh_bindings()
+
+    @staticmethod
+    def _scenario_line(view: ToolView) -> Content:
+        parts: list[str | tuple[str, str]] = []
+        if view.cancellation is not None:
+            parts += ["Scenario: ", (view.cancellation.scenario_label, "bold"), " · "]
+        if view.billing is not None:
+            style = "$text-error bold" if view.billing.past_due else ""
+            parts.append((view.billing.line(), style))
+        if view.no_contact:
+            parts += [" · ", ("No contact with the admin", "$text-warning bold")]
+        return Content.assemble(*parts)
 
     @property
     def pending(self) -> bool:
@@ -191,7 +217,7 @@ class ToolScreen(OffboardScreen):
     def unavailable_reason(self, action: str) -> str:
         if self.view is None:
             return "The cancellation is still loading."
-        if action in {"refresh", "manage"}:
+        if action in {"refresh", "manage", "billing", "outbox"}:
             return ""
         if not self.pending:
             customer = self.view.customer
@@ -202,6 +228,11 @@ class ToolScreen(OffboardScreen):
             return self.session.refusal
         if action == "process" and self.view.red:
             return f"Process is unavailable: {describe_red(self.view.sections)}."
+        if action == "email":
+            if self.view.no_contact:
+                return self.view.no_contact
+            if not any(section.key == "admin_notified" for section in self.view.sections):
+                return "This scenario sends no offboarding notice."
         return ""
 
     # ------------------------------------------------------------------ actions
@@ -224,17 +255,22 @@ class ToolScreen(OffboardScreen):
         if key in RECORD_KINDS:
             self.post_message(self.OpenManage(self.account, key))
             return
+        if key == "no_contact":
+            self.notify(item.section.summary, title="No contact (collections)", severity="warning")
+            return
         reason = self.unavailable_reason("change")
         if reason:
             self.notify(reason, title="Unavailable", severity="warning")
             return
         self.app.push_screen(self._form(key), self._form_closed)
 
-    def _form(self, key: str) -> ChoiceForm | DateForm | ReasonsForm:
+    def _form(self, key: str) -> ChoiceForm | DateForm | ReasonsForm | StepForm:
         assert self.view is not None and self.view.cancellation is not None
         login, account = self.session.login, self.account
         version = self.view.customer.version
         cancellation = self.view.cancellation
+        if key in SECTION_STEPS:
+            return self._step_form(key)
         if key == "reasons":
 
             def save_reasons(ids: list[int], text: str, extra: str) -> Outcome:
@@ -296,6 +332,68 @@ class ToolScreen(OffboardScreen):
             current=cancellation.mood or NOT_RECORDED,
             save=save_mood,
         )
+
+    def _step_form(self, key: str) -> StepForm:
+        assert self.view is not None and self.view.cancellation is not None
+        login, account = self.session.login, self.account
+        version = self.view.customer.version
+        cancellation = self.view.cancellation
+
+        def confirm(step: str, note: str) -> Outcome:
+            return cancellations.confirm_step(login, account, step, note, expected_version=version)
+
+        def take_back(step: str) -> Outcome:
+            return cancellations.unconfirm_step(login, account, step, expected_version=version)
+
+        explanations = {
+            "final_amount": "Finance sends the customer the final-amount e-mail; once the customer "
+            "has paid, confirm the payment. Note who told you (e.g. Finance, Kim).",
+            "bill_till_payout": "In the customer's case, set the account to Bill till Payout, "
+            "then confirm it here.",
+            "auto_renewal": "Ask Billing to disable the account's auto-renewal billing; confirm "
+            "once Billing says it is done.",
+            "admin_notified": "Green once the offboarding notice is sent (press e on the tool to "
+            "write it), or once you record here that you told the admin in a call or meeting.",
+        }
+        return StepForm(
+            f"Manage {section_name(key)}",
+            explanations[key],
+            steps=[(step, STEPS[step], cancellation.step(step)) for step in SECTION_STEPS[key]],
+            confirm=confirm,
+            take_back=take_back,
+        )
+
+    def action_scenario(self) -> None:
+        if self.view is None or self.view.cancellation is None:
+            return
+        login, account = self.session.login, self.account
+        version = self.view.customer.version
+
+        def save(scenario: str, _ticked: bool) -> Outcome:
+            return cancellations.set_scenario(login, account, scenario, expected_version=version)
+
+        self.app.push_screen(
+            ChoiceForm(
+                "Change the scenario",
+                "How the customer is leaving. The tool's sections follow the scenario; steps "
+                "already confirmed stay on record. Sent to collections withdraws every unsent "
+                "e-mail to the customer.",
+                choices=[(label, key) for key, label in SCENARIOS.items()],
+                current=self.view.cancellation.scenario,
+                save=save,
+            ),
+            self._form_closed,
+        )
+
+    def action_email(self) -> None:
+        if self.view is not None and not self.unavailable_reason("email"):
+            self.post_message(self.OpenEmail(self.account, self.view.customer.version))
+
+    def action_billing(self) -> None:
+        self.post_message(self.OpenBilling(self.account))
+
+    def action_outbox(self) -> None:
+        self.post_message(self.OpenOutbox(self.account))
 
     def _form_closed(self, outcome: Outcome | None) -> None:
         if outcome is not None:

@@ -9,8 +9,9 @@ from data.rules import Section, SectionState
 
 GLYPH_RED = "✗"
 GLYPH_GREEN = "✓"
+GLYPH_NOTE = "!"
 DOT = "●"
-NAME_WIDTH = 22
+NAME_WIDTH = 31
 
 
 def section_content(section: Section) -> Content:
@@ -19,6 +20,8 @@ def section_content(section: Section) -> Content:
     The colours are the theme's ($error, $success), so dark and light themes both read."""
     if section.is_red:
         mark = (f"{DOT} {GLYPH_RED}", "$error bold")
+    elif section.state is SectionState.NOTE:
+        mark = (f"{DOT} {GLYPH_NOTE}", "$warning bold")
     elif section.state is SectionState.OPTIONAL:
         mark = (f"{DOT} {GLYPH_GREEN}", "$success 60%")
     else:
@@ -27,7 +30,10 @@ def section_content(section: Section) -> Content:
         mark,
         " ",
         (section.name.ljust(NAME_WIDTH), "bold"),
-        (section.summary, "" if section.is_red else "$text-muted"),
+        (
+            section.summary,
+            "" if section.is_red or section.state is SectionState.NOTE else "$text-muted",
+        ),
     )
 
 

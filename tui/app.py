@@ -17,14 +17,18 @@ from textual.message import Message
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
+from data import outbox
 from data.db import describe, open_database
 from data.errors import OffboardError
 from data.users import UserRow, list_users
 from screens.base import DataWork, OffboardScreen, Session
+from screens.billing import BillingScreen
 from screens.customer import CustomerScreen
 from screens.customer_list import CustomerListScreen
+from screens.email import EmailScreen
 from screens.help import HelpScreen
 from screens.manage import manage_screen
+from screens.outbox import OutboxScreen
 from screens.tool import ToolScreen
 from tui.config import load_settings
 
@@ -45,9 +49,9 @@ class OffboardApp(App[None]):
 
         user: UserRow | None
 
-    def __init__(self, location: str, login: str) -> None:
+    def __init__(self, location: str, login: str, *, notice_days: int = 3) -> None:
         super().__init__()
-        self.session = Session(login=login, location=location)
+        self.session = Session(login=login, location=location, notice_days=notice_days)
 
     def compose(self) -> ComposeResult:
         yield Static(f"Opening {describe(self.session.location)}…", id="startup")
@@ -109,6 +113,15 @@ class OffboardApp(App[None]):
     def on_offboard_screen_open_manage(self, event: OffboardScreen.OpenManage) -> None:
         self.push_screen(manage_screen(self.session, event.account, event.section))
 
+    def on_offboard_screen_open_billing(self, event: OffboardScreen.OpenBilling) -> None:
+        self.push_screen(BillingScreen(self.session, event.account))
+
+    def on_offboard_screen_open_outbox(self, event: OffboardScreen.OpenOutbox) -> None:
+        self.push_screen(OutboxScreen(self.session, event.account))
+
+    def on_offboard_screen_open_email(self, event: OffboardScreen.OpenEmail) -> None:
+        self.push_screen(EmailScreen(self.session, event.account, event.version))
+
     def action_help(self) -> None:
         screen = self.screen
         if isinstance(screen, HelpScreen):
@@ -141,7 +154,8 @@ def create_app(location: str | None = None, login: str | None = None) -> Offboar
     """The app for a database location (path or URL; default as ``--db`` resolves it) and a
     login (given, else ``OFFBOARD_USER``, else this machine's login name)."""
     settings = load_settings(location, login)
-    return OffboardApp(settings.location, settings.login)
+    outbox.use_templates(settings.templates or None)
+    return OffboardApp(settings.location, settings.login, notice_days=settings.notice_days)
 
 
 def run_app(location: str | None, login: str | None) -> None:

@@ -1,5 +1,5 @@
 """The ``offboard`` command: alone it opens the app; its subcommands do the same work without a
-screen, for scripts and support (list, show, begin, remove, process, users, reasons, demo).
+screen, for scripts and support (list, show, begin, remove, process, users, reasons, outbox, demo).
 
 Exit codes: 0 done, 1 refused (the reason is on stderr), 2 the command line itself is wrong.
 """
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import json
 import os
 import sys
@@ -17,21 +18,31 @@ from typing import Any
 
 from peewee import PeeweeException
 
-from data import cancellations, customers, demo, users
+from data import cancellations, customers, delivery, demo, outbox, users
 from data.cancellations import Outcome
 from data.customers import CancellationView, CustomerRow, ToolView
 from data.db import database, describe, open_database
+from data.delivery import DeliveryReport, OutboxRow
 from data.errors import InvalidInput, OffboardError
-from data.models import KNOWN_ROLES, PENDING
+from data.models import KNOWN_ROLES, OUTBOX_QUEUED, OUTBOX_SENDING, OUTBOX_STATUSES, PENDING
 from data.rules import Section, describe_red
 from data.users import LOGIN, ReasonRow, UserRow
-from tui.config import USER_VARIABLE, Settings, load_settings
+from tui.config import (
+    CONFIG_VARIABLE,
+    PASSWORD_VARIABLE,
+    SMTP_KEYS,
+    USER_VARIABLE,
+    ConfigError,
+    Settings,
+    load_settings,
+)
 
 PROG = "offboard"
 # Customers are read this many at a time, so `list` starts printing at once and never holds
 # the whole table in memory.
 PAGE = 200
 STATUS_CHOICES = tuple(customers.STATUS_FILTERS)
+TO_WIDTH = 30  # the outbox list's recipient column
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 Json = dict[str, Any]
@@ -174,6 +185,26 @@ def reason_json(reason: ReasonRow) -> Json:
     return {"id": reason.id, "name": reason.name, "active": reason.active}
 
 
+def outbox_json(row: OutboxRow) -> Json:
+    return {
+        "id": row.id,
+        "account": row.account,
+        "customer": row.customer,
+        "kind": row.kind,
+        "audience": row.audience,
+        "recipients": list(row.recipients),
+        "subject": row.subject,
+        "status": row.status,
+        "created_at": iso(row.created_at),
+        "sent_at": iso(row.sent_at),
+        "attempts": row.attempts,
+        "last_error": row.last_error or None,
+        "next_attempt_at": iso(row.next_attempt_at),
+        "claimed_by": row.claimed_by or None,
+        "body": row.body,
+    }
+
+
 # ----------------------------------------------------------------------------- who is acting
 
 
@@ -290,11 +321,27 @@ def operation(
     run: Callable[[str, str], Outcome],
 ) -> Handler:
     def handler(args: argparse.Namespace, settings: Settings) -> int:
-        outcome = run(acting_login(settings), args.account)
-        out(outcome.message)
+        out(run(acting_login(settings), args.account).message)
         return 0
 
     return handler
+
+
+def cmd_begin(args: argparse.Namespace, settings: Settings) -> int:
+    outcome = cancellations.begin(acting_login(settings), args.account, scenario=args.scenario)
+    out(outcome.message)
+    return 0
+
+
+def cmd_scenario(args: argparse.Namespace, settings: Settings) -> int:
+    out(cancellations.set_scenario(acting_login(settings), args.account, args.scenario).message)
+    return 0
+
+
+def cmd_confirm(args: argparse.Namespace, settings: Settings) -> int:
+    outcome = cancellations.confirm_step(acting_login(settings), args.account, args.step, args.note)
+    out(outcome.message)
+    return 0
 
 
 def roles_given(values: Sequence[str] | None) -> list[str]:
@@ -385,6 +432,115 @@ def reason_state(active: bool) -> Handler:
     return handler
 
 
+def all_messages(account: str | None, status: str | None) -> Iterator[OutboxRow]:
+    """Every matching message, newest first, a page at a time. The first page is read at once,
+    so a bad filter is refused before anything is printed."""
+    first = delivery.outbox_page(account, status, limit=PAGE)
+
+    def more(page: list[OutboxRow]) -> Iterator[OutboxRow]:
+        while len(page) == PAGE:
+            page = delivery.outbox_page(account, status, after_id=page[-1].id, limit=PAGE)
+            yield from page
+
+    return itertools.chain(first, more(first))
+
+
+def outbox_line(row: OutboxRow) -> str:
+    more = f" +{len(row.recipients) - 1}" if len(row.recipients) > 1 else ""
+    first = row.recipients[0] if row.recipients else "-"
+    if len(first) + len(more) > TO_WIDTH:
+        first = first[: TO_WIDTH - len(more) - 1] + "…"
+    to = first + more
+    created = local_time(row.created_at)
+    return f"{row.id:>6}  {row.status:<9}  {created:<16}  {row.account:<8}  {to:<{TO_WIDTH}}  {row.subject}"
+
+
+def cmd_outbox_list(args: argparse.Namespace, settings: Settings) -> int:
+    rows = all_messages(args.account, args.status)
+    if args.json:
+        stream_json(outbox_json(row) for row in rows)
+        return 0
+    shown = 0
+    for row in rows:
+        if shown == 0:
+            out(
+                f"{'ID':>6}  {'STATUS':<9}  {'CREATED':<16}  {'ACCOUNT':<8}  {'TO':<{TO_WIDTH}}  SUBJECT"
+            )
+        out(outbox_line(row))
+        if row.status == OUTBOX_SENDING:
+            out(f"        claimed by {row.claimed_by} at {local_time(row.claimed_at)}")
+        if row.next_attempt_at is not None and row.status == OUTBOX_QUEUED:
+            out(
+                f"        next try after {local_time(row.next_attempt_at)} (attempt {row.attempts + 1})"
+            )
+        if row.last_error:
+            out(f"        {row.last_error}")
+        shown += 1
+    if shown == 0:
+        out(f"The outbox in {settings.shown_location} holds no such message.")
+    return 0
+
+
+def cmd_outbox_send(args: argparse.Namespace, settings: Settings) -> int:
+    smtp = settings.smtp
+    if smtp is None:
+        return fail(
+            "No mail server is configured, so nothing was sent; the messages stay queued. "
+            f"Set host, port, security, user and from under [smtp] in {settings.config_path} "
+            f"(or {CONFIG_VARIABLE} to name another file), or set {SMTP_KEYS['host']} and "
+            f"{SMTP_KEYS['from']}; the password only ever in {PASSWORD_VARIABLE}. Without a "
+            f"mail server, '{PROG} outbox export DIR' writes the messages as .eml files."
+        )
+    sender_id = delivery.default_sender_id()
+    report = DeliveryReport()
+    while True:
+        batch = delivery.send_queued(smtp, sender_id=sender_id, limit=PAGE)
+        for line in batch.lines:
+            out(line)
+        report += batch
+        # A message that fails waits at least a minute before its next try, so this ends.
+        if batch.handled < PAGE:
+            break
+    out(report.summary)
+    if report.failed or report.retrying:
+        return fail(
+            f"{report.failed + report.retrying} messages were not sent through {smtp.address} "
+            f"(see above). '{PROG} outbox list --status queued' shows when each is tried again."
+        )
+    return 0
+
+
+def cmd_outbox_export(args: argparse.Namespace, settings: Settings) -> int:
+    paths = delivery.export_queued(args.directory, sender=settings.mail_from or None)
+    for path in paths:
+        out(str(path))
+    if not paths:
+        out(f"No message is queued: nothing was written to {args.directory}.")
+    else:
+        out(
+            f"Wrote {len(paths)} messages to {args.directory}. They stay queued: withdraw each "
+            f"one you send by hand ('{PROG} outbox withdraw ID'), or it goes out again once a "
+            "mail server is configured."
+        )
+    return 0
+
+
+def cmd_outbox_retry(args: argparse.Namespace, settings: Settings) -> int:
+    login = acting_login(settings)
+    before = delivery.outbox_row(args.id)
+    row = delivery.requeue(login, args.id)
+    out(f"Message {row.id} ({row.subject}) is queued again; '{PROG} outbox send' sends it.")
+    if before.status == OUTBOX_SENDING:
+        out("Its sender stopped while sending it: it may have gone out already.")
+    return 0
+
+
+def cmd_outbox_withdraw(args: argparse.Namespace, settings: Settings) -> int:
+    row = delivery.withdraw(acting_login(settings), args.id)
+    out(f"Message {row.id} ({row.subject}) is withdrawn: it will not be sent.")
+    return 0
+
+
 # ----------------------------------------------------------------------------- the parser
 
 
@@ -451,8 +607,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("account", metavar="ACCOUNT", help="the account number, such as 100011")
     sub.add_argument("--json", action="store_true", help="print one JSON object")
 
+    sub = command(
+        commands, "begin", cmd_begin, "begin a cancellation: the customer becomes Live (PC)"
+    )
+    sub.add_argument("account", metavar="ACCOUNT", help="the account number, such as 100011")
+    sub.add_argument(
+        "--scenario",
+        default="buyout",
+        help="how the customer leaves: buyout (default), non-renewal or collections",
+    )
     for name, run, help_text in (
-        ("begin", cancellations.begin, "begin a cancellation: the customer becomes Live (PC)"),
         (
             "remove",
             cancellations.remove,
@@ -462,6 +626,24 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         sub = command(commands, name, operation(run), help_text)
         sub.add_argument("account", metavar="ACCOUNT", help="the account number, such as 100011")
+    sub = command(
+        commands,
+        "scenario",
+        cmd_scenario,
+        "change the scenario of a pending cancellation (buyout, non-renewal, collections)",
+    )
+    sub.add_argument("account", metavar="ACCOUNT", help="the account number")
+    sub.add_argument("scenario", metavar="SCENARIO", help="buyout, non-renewal or collections")
+    sub = command(
+        commands,
+        "confirm",
+        cmd_confirm,
+        "confirm a step of the scenario (final-amount-email, payment-confirmed, "
+        "bill-till-payout, auto-renewal-disabled, admin-notified)",
+    )
+    sub.add_argument("account", metavar="ACCOUNT", help="the account number")
+    sub.add_argument("step", metavar="STEP", help="the step, such as payment-confirmed")
+    sub.add_argument("--note", default="", help="who confirmed it, and how")
 
     users_parser = commands.add_parser(
         "users", parents=[shared], help="list, add and change users", allow_abbrev=False
@@ -512,6 +694,53 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         sub = command(reasons_commands, name, reason_state(active), help_text)
         sub.add_argument("id", metavar="ID", type=int, help="the id 'reasons list --all' shows")
+
+    outbox_parser = commands.add_parser(
+        "outbox",
+        parents=[shared],
+        help="the e-mail outbox: list, send, export, retry and withdraw messages",
+        allow_abbrev=False,
+    )
+    outbox_commands = outbox_parser.add_subparsers(
+        dest="outbox_command", metavar="OUTBOX_COMMAND", title="outbox commands", required=True
+    )
+    sub = command(outbox_commands, "list", cmd_outbox_list, "list the outbox, newest first")
+    sub.add_argument("--account", metavar="ACCOUNT", help="only messages about this customer")
+    sub.add_argument(
+        "--status",
+        type=str.lower,
+        choices=OUTBOX_STATUSES,
+        help=f"only messages with this status: {', '.join(OUTBOX_STATUSES)}",
+    )
+    sub.add_argument("--json", action="store_true", help="print one JSON array")
+    command(
+        outbox_commands,
+        "send",
+        cmd_outbox_send,
+        "send the queued messages through the configured mail server",
+    )
+    sub = command(
+        outbox_commands,
+        "export",
+        cmd_outbox_export,
+        "write the queued messages as .eml files (they stay queued)",
+    )
+    sub.add_argument("directory", metavar="DIR", help="the folder to write to (made if missing)")
+    id_help = "the message id 'outbox list' shows"
+    sub = command(
+        outbox_commands,
+        "retry",
+        cmd_outbox_retry,
+        "queue a failed message, or one stuck in sending, again (team lead)",
+    )
+    sub.add_argument("id", metavar="ID", type=int, help=id_help)
+    sub = command(
+        outbox_commands,
+        "withdraw",
+        cmd_outbox_withdraw,
+        "withdraw a queued or failed message: it is never sent (team lead)",
+    )
+    sub.add_argument("id", metavar="ID", type=int, help=id_help)
     return parser
 
 
@@ -565,8 +794,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if isinstance(parsed, int):
         return parsed
     args = parsed
-    settings = load_settings(args.db, args.user)
     try:
+        settings = load_settings(args.db, args.user)
+    except ConfigError as error:
+        fail(f"{error.title}: {error}")
+        return 2
+    try:
+        # The organisation's own e-mail templates, named in the configuration.
+        outbox.use_templates(settings.templates or None)
         if args.command is None:
             return open_app(settings)
         opened = open_chosen_database(settings)

@@ -1,27 +1,68 @@
-"""offboard's configuration in one place: which database to open and who the user is.
+"""offboard's configuration in one place: the database, the user, e-mail delivery and templates.
 
-Both come from the command line first, then the environment (``OFFBOARD_DATABASE``,
-``OFFBOARD_USER``), then the defaults (the file in the user data directory, the login name).
+The database and user come from the command line first, then the environment
+(``OFFBOARD_DATABASE``, ``OFFBOARD_USER``), then the defaults. E-mail settings come from the
+environment, then the configuration file (TOML, at ``OFFBOARD_CONFIG`` or ``config.toml`` in the
+user config folder); the SMTP password only ever from ``OFFBOARD_SMTP_PASSWORD``.
 """
 
 from __future__ import annotations
 
 import getpass
+import ipaddress
 import os
+import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
 
 from data.db import ENVIRONMENT_VARIABLE, default_database_path, describe
+from data.delivery import DEFAULT_PORTS, DEFAULT_TIMEOUT, SECURITY_MODES, SmtpSettings
+from data.errors import InvalidInput
+from data.outbox import check_address
 
 USER_VARIABLE = "OFFBOARD_USER"
+CONFIG_VARIABLE = "OFFBOARD_CONFIG"
+PASSWORD_VARIABLE = "OFFBOARD_SMTP_PASSWORD"
+DEFAULT_NOTICE_DAYS = 3
+NOTICE_DAYS_RANGE = (0, 60)
+
+# Each setting: its section and key in the file, and the environment variable that overrides it.
+SMTP_KEYS = {
+    "host": "OFFBOARD_SMTP_HOST",
+    "port": "OFFBOARD_SMTP_PORT",
+    "security": "OFFBOARD_SMTP_SECURITY",
+    "user": "OFFBOARD_SMTP_USER",
+    "from": "OFFBOARD_SMTP_FROM",
+    "timeout": "OFFBOARD_SMTP_TIMEOUT",
+}
+EMAIL_KEYS = {"templates": "OFFBOARD_TEMPLATES", "notice_days": "OFFBOARD_NOTICE_DAYS"}
+SECTIONS = {"smtp": SMTP_KEYS, "email": EMAIL_KEYS}
+
+
+class ConfigError(InvalidInput):
+    """The configuration file or an OFFBOARD_* variable holds something offboard cannot use."""
+
+    title = "Configuration error"
 
 
 @dataclass(frozen=True)
 class Settings:
-    """The database location (a path or a ``postgresql://`` URL) and the acting user's login."""
+    """The database location (a path or a ``postgresql://`` URL), the acting user's login, and
+    how e-mail goes out (``smtp`` is None when no mail server is configured)."""
 
     location: str
     login: str
+    smtp: SmtpSettings | None = None
+    templates: str = ""
+    notice_days: int = DEFAULT_NOTICE_DAYS
+    # The From address, also for exports when no mail server is configured.
+    mail_from: str = ""
+    # The configuration file read (or that would be), for messages that say where to configure.
+    config_path: str = field(default="", compare=False)
 
     @property
     def shown_location(self) -> str:
@@ -50,14 +91,231 @@ def resolve_login(login: str | None = None, environ: Mapping[str, str] | None = 
     return machine_login().strip().lower()
 
 
+# ----------------------------------------------------------------------------- the file
+
+
+def default_config_path() -> Path:
+    """``config.toml`` in the user config folder (``~/.config/offboard`` on Linux)."""
+    return Path(platformdirs.user_config_dir("offboard", appauthor=False)) / "config.toml"
+
+
+def config_path(environ: Mapping[str, str] | None = None) -> Path:
+    """The configuration file to read: ``OFFBOARD_CONFIG``, else the default one."""
+    env = os.environ if environ is None else environ
+    named = env.get(CONFIG_VARIABLE, "").strip()
+    return Path(named).expanduser() if named else default_config_path()
+
+
+def read_config_file(path: Path, *, required: bool = False) -> dict[str, dict[str, Any]]:
+    """The file's sections, checked for unknown sections and keys; ``{}`` if there is no file
+    (a ConfigError instead when ``required``: it was named on purpose)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as error:
+        if not required:
+            return {}
+        raise ConfigError(
+            f"{CONFIG_VARIABLE} names the configuration file {path}, which does not exist. "
+            f"Create it, or unset {CONFIG_VARIABLE} to use {default_config_path()}."
+        ) from error
+    except (OSError, UnicodeDecodeError) as error:
+        problem = error.strerror if isinstance(error, OSError) else str(error)
+        raise ConfigError(
+            f"Cannot read the configuration file {path}: {problem}. "
+            "Make it a readable UTF-8 text file."
+        ) from error
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(
+            f"The configuration file {path} is not valid TOML: {error}. Fix that line; "
+            'values are written as key = "text" or key = 123 under [smtp] or [email].'
+        ) from error
+    sections: dict[str, dict[str, Any]] = {}
+    for name, content in document.items():
+        if name not in SECTIONS or not isinstance(content, dict):
+            raise ConfigError(
+                f"The configuration file {path} has '{name}', which offboard does not know. "
+                f"Use the sections {' and '.join(f'[{known}]' for known in SECTIONS)} only."
+            )
+        for key in content:
+            if name == "smtp" and key == "password":
+                raise ConfigError(
+                    f"The configuration file {path} has a password under [smtp]. offboard never "
+                    f"reads a password from a file: remove it, and set {PASSWORD_VARIABLE} in "
+                    "the environment of the command that sends."
+                )
+            if key not in SECTIONS[name]:
+                raise ConfigError(
+                    f"The configuration file {path} has '{key}' under [{name}], which offboard "
+                    f"does not know. Use: {', '.join(SECTIONS[name])}."
+                )
+        sections[name] = dict(content)
+    return sections
+
+
+# ----------------------------------------------------------------------------- values
+
+
+@dataclass(frozen=True)
+class _Source:
+    """Where a value came from, for messages that say where to fix it."""
+
+    text: str
+    path: Path | None  # the file, or None for an environment variable
+
+    def fix(self) -> str:
+        return f"in {self.path}" if self.path is not None else "in the environment"
+
+
+class _Values:
+    """Setting values: an environment variable wins over the file."""
+
+    def __init__(
+        self, sections: dict[str, dict[str, Any]], path: Path, env: Mapping[str, str]
+    ) -> None:
+        self.sections = sections
+        self.path = path
+        self.env = env
+
+    def get(self, section: str, key: str) -> tuple[Any, _Source] | None:
+        variable = SECTIONS[section][key]
+        from_env = self.env.get(variable, "").strip()
+        if from_env:
+            return from_env, _Source(variable, None)
+        if key in self.sections.get(section, {}):
+            return self.sections[section][key], _Source(f"'{key}' under [{section}]", self.path)
+        return None
+
+    def text(self, section: str, key: str) -> str:
+        found = self.get(section, key)
+        if found is None:
+            return ""
+        value, source = found
+        if not isinstance(value, str):
+            raise ConfigError(
+                f"{source.text} {source.fix()} must be text in quotes, such as "
+                f'{key} = "…"; it is {value!r}.'
+            )
+        return value.strip()
+
+    def number(self, section: str, key: str, low: int, high: int, *, meaning: str) -> int | None:
+        found = self.get(section, key)
+        if found is None:
+            return None
+        value, source = found
+        number: int | None = None
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        elif isinstance(value, str) and value.strip().isdigit():
+            number = int(value.strip())
+        if number is None or not low <= number <= high:
+            raise ConfigError(
+                f"{source.text} {source.fix()} is {value!r}: give {meaning}, a whole number "
+                f"from {low} to {high}."
+            )
+        return number
+
+    def where(self, section: str, key: str) -> str:
+        found = self.get(section, key)
+        if found is None:
+            return f"'{key}' under [{section}] in {self.path}, or {SECTIONS[section][key]}"
+        return f"{found[1].text} {found[1].fix()}"
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _smtp_settings(values: _Values, env: Mapping[str, str]) -> tuple[SmtpSettings | None, str]:
+    """The SMTP settings (None without a host) and the From address."""
+    host = values.text("smtp", "host")
+    security = values.text("smtp", "security").lower() or SECURITY_MODES[0]
+    if security not in SECURITY_MODES:
+        raise ConfigError(
+            f"{values.where('smtp', 'security')} is '{security}': use one of "
+            f"{', '.join(SECURITY_MODES)} (starttls on port 587, tls on 465, none on 25)."
+        )
+    port = values.number("smtp", "port", 1, 65535, meaning="the mail server's port")
+    timeout = values.number("smtp", "timeout", 1, 600, meaning="seconds to wait for the server")
+    user = values.text("smtp", "user")
+    sender = values.text("smtp", "from")
+    if sender:
+        try:
+            check_address(sender)
+        except InvalidInput as error:
+            raise ConfigError(f"{values.where('smtp', 'from')}: {error}") from error
+    elif "@" in user:
+        sender = user
+    if not host:
+        return None, sender
+    if not sender:
+        raise ConfigError(
+            f"The mail server {host} is configured but not the address mail comes from: add "
+            f'from = "offboard@example.com" under [smtp] in {values.path}, '
+            f"or set {SMTP_KEYS['from']}."
+        )
+    if user and security == "none" and not _is_loopback(host):
+        raise ConfigError(
+            f"{values.where('smtp', 'security')} is 'none', which would send the SMTP password "
+            f"to {host} unencrypted. Use starttls or tls."
+        )
+    smtp = SmtpSettings(
+        host=host,
+        port=port or DEFAULT_PORTS[security],
+        security=security,
+        user=user,
+        password=env.get(PASSWORD_VARIABLE, ""),
+        sender=sender,
+        timeout=float(timeout) if timeout is not None else DEFAULT_TIMEOUT,
+    )
+    return smtp, sender
+
+
+def _templates(values: _Values) -> str:
+    folder = values.text("email", "templates")
+    if not folder:
+        return ""
+    path = Path(folder).expanduser()
+    found = values.get("email", "templates")
+    if not path.is_absolute() and found is not None and found[1].path is not None:
+        # A relative folder in the file is relative to the file, wherever offboard is run.
+        path = found[1].path.parent / path
+    return str(path)
+
+
 def load_settings(
     location: str | None = None,
     login: str | None = None,
     environ: Mapping[str, str] | None = None,
+    *,
+    config_file: str | Path | None = None,
 ) -> Settings:
-    """The settings for this run, from explicit values (``--db``, ``--user``) and the environment."""
+    """The settings for this run, from explicit values (``--db``, ``--user``), the environment
+    and the configuration file (``config_file``, else ``OFFBOARD_CONFIG``, else the default).
+
+    Raises ConfigError, naming the file or variable and how to fix it, for anything unusable."""
     env = os.environ if environ is None else environ
     chosen = (location or "").strip() or env.get(ENVIRONMENT_VARIABLE, "").strip()
+    # A file a person named in OFFBOARD_CONFIG must exist; the default one need not.
+    named = config_file is None and bool(env.get(CONFIG_VARIABLE, "").strip())
+    path = Path(config_file).expanduser() if config_file is not None else config_path(env)
+    values = _Values(read_config_file(path, required=named), path, env)
+    smtp, sender = _smtp_settings(values, env)
+    notice_days = values.number(
+        "email", "notice_days", *NOTICE_DAYS_RANGE, meaning="days of notice"
+    )
     return Settings(
-        location=chosen or str(default_database_path()), login=resolve_login(login, env)
+        location=chosen or str(default_database_path()),
+        login=resolve_login(login, env),
+        smtp=smtp,
+        templates=_templates(values),
+        notice_days=DEFAULT_NOTICE_DAYS if notice_days is None else notice_days,
+        mail_from=sender,
+        config_path=str(path),
     )

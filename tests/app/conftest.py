@@ -15,8 +15,11 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
+import data.billing
 import data.cancellations
 import data.demo
+import data.notices
+import data.outbox
 import data.rules
 from data.db import open_database
 from tui.app import OffboardApp, create_app
@@ -52,8 +55,10 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(data.cancellations, "utcnow", lambda: FROZEN_NOW)
         patch.setattr(data.demo, "utcnow", lambda: FROZEN_NOW)
+        patch.setattr(data.outbox, "utcnow", lambda: FROZEN_NOW)
         patch.setattr(data.rules, "today_in", _frozen_today)
         patch.setattr(data.cancellations, "today_in", _frozen_today)
+        patch.setattr(data.notices, "today_in", _frozen_today)
         open_database(str(path))
         data.demo.load(login="lead")
     return path
@@ -64,6 +69,8 @@ def frozen_today(monkeypatch: pytest.MonkeyPatch) -> None:
     """ "Today" as the rules see it (the expiry section's summary names it)."""
     monkeypatch.setattr(data.rules, "today_in", _frozen_today)
     monkeypatch.setattr(data.cancellations, "today_in", _frozen_today)
+    monkeypatch.setattr(data.billing, "today_in", _frozen_today)
+    monkeypatch.setattr(data.notices, "today_in", _frozen_today)
 
 
 @pytest.fixture
@@ -90,10 +97,14 @@ def make_app(db_path: str) -> Callable[..., OffboardApp]:
 async def settle(pilot: Pilot[None]) -> None:
     """Wait until no worker runs and every message their results posted has been handled."""
     app = pilot.app
-    for _ in range(50):
+    idle = 0
+    for _ in range(100):
         await pilot.pause()
         await app.workers.wait_for_complete()
         await pilot.pause()
-        if not any(worker.is_running for worker in app.workers):
+        # Idle twice in a row: a dialog's callback or a posted result may start one more worker
+        # just after the first check (a loaded machine made the journey test flaky).
+        idle = idle + 1 if not any(worker.is_running for worker in app.workers) else 0
+        if idle == 2:
             return
     raise AssertionError("The app's workers did not settle.")

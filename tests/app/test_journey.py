@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from textual.pilot import Pilot
-from textual.widgets import Checkbox, DataTable, OptionList, Static
+from textual.widgets import Checkbox, DataTable, Input, OptionList, Static
 
 from data.customers import customer_detail, pending_cancellations, tool_view
 from data.models import CANCELLED, LIVE, PENDING_CANCELLATION
@@ -14,7 +14,7 @@ from data.rules import SECTION_KEYS
 from screens.customer import CustomerScreen
 from screens.customer_list import CustomerListScreen
 from screens.dialogs import ConfirmDialog
-from screens.forms import ChoiceForm, DateForm, ReasonsForm
+from screens.forms import ChoiceForm, DateForm, ReasonsForm, StepForm
 from screens.manage import ManageScreen
 from screens.tool import SectionItem, SectionList, ToolScreen
 from tests.app.conftest import settle
@@ -36,8 +36,10 @@ async def open_section(pilot: Pilot[None], key: str) -> None:
     app = pilot.app
     sections = app.screen.query_one("#sections", SectionList)
     sections.focus()
-    # The tool lists the sections in the rules' own order.
-    target = SECTION_KEYS.index(key)
+    # The tool lists the sections in the rules' own order, the scenario's before the mood.
+    keys = [item.section.key for item in sections.query(SectionItem)]
+    assert [k for k in keys if k in SECTION_KEYS] == list(SECTION_KEYS)
+    target = keys.index(key)
     while sections.index != target:
         await pilot.press("down" if (sections.index or 0) < target else "up")
     await pilot.press("enter")
@@ -72,15 +74,15 @@ async def test_whole_journey_from_live_to_cancelled(make_app: Callable[..., Offb
         assert isinstance(app.screen, CustomerScreen)
         assert app.screen.account == SMALL_LIVE
 
-        # Begin asks first; Cancel leaves the customer Live.
+        # Begin asks for the scenario first; Escape leaves the customer Live.
         await pilot.press("b")
-        assert isinstance(app.screen, ConfirmDialog)
-        await pilot.press("n")
+        assert isinstance(app.screen, ChoiceForm)
+        await pilot.press("escape")
         await settle(pilot)
         assert customer_detail(SMALL_LIVE).status == LIVE
 
-        await pilot.press("b", "y")
-        await settle(pilot)
+        await pilot.press("b")
+        await choose(pilot, "non-renewal")
         assert isinstance(app.screen, ToolScreen)
         assert customer_detail(SMALL_LIVE).status == PENDING_CANCELLATION
         banner = str(app.screen.query_one("#banner", Static).render())
@@ -95,11 +97,16 @@ async def test_whole_journey_from_live_to_cancelled(make_app: Callable[..., Offb
             "cases",
             "opportunities",
             "sales_orders",
+            "bill_till_payout",
+            "auto_renewal",
+            "admin_notified",
         }
         # Process is shown, disabled, with the reason.
         assert tool.check_action("process", ()) is None
         line = str(tool.query_one("#process-line", Static).render())
-        assert line.startswith("Process is unavailable: 7 sections still red: Cancellation reasons")
+        assert line.startswith(
+            "Process is unavailable: 10 sections still red: Cancellation reasons"
+        )
 
         # Reasons: tick two from the list, write a sentence.
         await open_section(pilot, "reasons")
@@ -173,6 +180,21 @@ async def test_whole_journey_from_live_to_cancelled(make_app: Callable[..., Offb
             await pilot.press("escape")
             await settle(pilot)
 
+        # The scenario's steps: each confirmed with a note, who and when recorded.
+        for key, note in (
+            ("bill_till_payout", "Set in the escalation case"),
+            ("auto_renewal", "Billing (Kim) disabled it"),
+            ("admin_notified", "Told the admin in today's call"),
+        ):
+            await open_section(pilot, key)
+            assert isinstance(app.screen, StepForm)
+            app.screen.query_one("#note", Input).value = note
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert app.screen is tool
+            assert key not in red_keys(app)
+            assert "(Lead (you), " in sections_of(app)[key].section.summary
+
         assert app.screen is tool
         assert red_keys(app) == set()
         assert tool.check_action("process", ()) is True
@@ -211,7 +233,7 @@ async def test_resume_after_quitting_is_one_key(make_app: Callable[..., Offboard
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await open_customer_by_search(pilot, "ligh")
-        await pilot.press("b", "y")
+        await pilot.press("b", "enter")
         await settle(pilot)
         assert isinstance(app.screen, ToolScreen)
         await pilot.press("q")

@@ -14,6 +14,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 import data.cancellations
+import data.outbox
 from data import cancellations
 from data.users import list_reasons
 from screens.customer_list import CustomerListScreen
@@ -28,6 +29,7 @@ SnapCompare = Callable[..., bool]
 @pytest.fixture
 def frozen_now(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(data.cancellations, "utcnow", lambda: FROZEN_NOW)
+    monkeypatch.setattr(data.outbox, "utcnow", lambda: FROZEN_NOW)
 
 
 @pytest.fixture
@@ -47,6 +49,9 @@ def all_green(db_path: str, frozen_now: None) -> str:
     ):
         cancellations.close_records(lead, GREEN, section, state)
     cancellations.set_mood(lead, GREEN, "Neutral")
+    cancellations.confirm_step(lead, GREEN, "final-amount-email", "Finance (Kim)")
+    cancellations.confirm_step(lead, GREEN, "payment-confirmed", "Paid in full")
+    cancellations.confirm_step(lead, GREEN, "admin-notified", "Told in the call")
     return GREEN
 
 
@@ -131,3 +136,56 @@ def test_form_with_a_validation_error(
         await finished(pilot)
 
     assert snap_compare(make_app(), terminal_size=(100, 30), run_before=run_before)
+
+
+# ----------------------------------------------------------------------------- issue 4 screens
+
+COLLECTIONS = "100015"  # Coastal Urgent Care: sent to collections, pending
+NON_RENEWAL = "100012"  # Redwood Legal LLP: non-renewal, just begun
+NOTICE_SENT = "100011"  # Pinecrest Home Health: buyout, its offboarding notice sent
+
+
+def test_tool_sent_to_collections(
+    snap_compare: SnapCompare, make_app: Callable[..., OffboardApp]
+) -> None:
+    """The no-contact note instead of Admin notified, and the billing line in red."""
+    assert snap_compare(make_app(), terminal_size=(110, 30), run_before=open_tool(COLLECTIONS))
+
+
+def test_scenario_step_form(
+    snap_compare: SnapCompare, make_app: Callable[..., OffboardApp]
+) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        pilot.app.screen.post_message(CustomerListScreen.OpenTool(NON_RENEWAL))
+        await settle(pilot)
+        for _ in range(8):  # down to "Bill till Payout set"
+            await pilot.press("down")
+        await pilot.press("enter")
+        await settle(pilot)
+        note = pilot.app.screen.query_one("#note", Input)
+        note.cursor_blink = False
+        await finished(pilot)
+
+    assert snap_compare(make_app(), terminal_size=(100, 30), run_before=run_before)
+
+
+def test_billing_view(snap_compare: SnapCompare, make_app: Callable[..., OffboardApp]) -> None:
+    """Past-due invoices stand out; the note's "collections" is highlighted."""
+    assert snap_compare(make_app(), terminal_size=(100, 34), run_before=open_tool(COLLECTIONS, "b"))
+
+
+def test_email_preview(snap_compare: SnapCompare, make_app: Callable[..., OffboardApp]) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await open_tool(NON_RENEWAL, "e")(pilot)
+        for field in pilot.app.screen.query(Input):
+            field.cursor_blink = False
+        await finished(pilot)
+
+    assert snap_compare(make_app(), terminal_size=(100, 34), run_before=run_before)
+
+
+def test_outbox_with_a_sent_notice(
+    snap_compare: SnapCompare, make_app: Callable[..., OffboardApp]
+) -> None:
+    assert snap_compare(make_app(), terminal_size=(110, 30), run_before=open_tool(NOTICE_SENT, "o"))

@@ -81,7 +81,8 @@ def test_begin_then_remove(run: Run, demo_db: str) -> None:
     begun = run("begin", "100001")
     assert begun.code == 0, begun.err
     assert begun.out == (
-        "Cancellation of Northwind Dental Group begun: the customer is now Live (PC).\n"
+        "Cancellation of Northwind Dental Group begun (Cancellation request (buyout)): "
+        "the customer is now Live (PC).\n"
     )
     assert status_of(run, "100001") == "Live (PC)"
     removed = run("remove", "100001")
@@ -293,3 +294,24 @@ def test_reasons_add_by_a_non_admin_is_refused(run: Run, demo_db: str) -> None:
     result = run("reasons", "add", "Too expensive", "--user", "alex")
     assert result.code == 1
     assert "Alex Morgan cannot change the reason list" in result.err
+
+
+def test_scenario_chosen_at_begin_changed_and_its_steps_confirmed(run: Run, demo_db: str) -> None:
+    begun = run("begin", "100001", "--scenario", "non-renewal")
+    assert begun.code == 0, begun.err
+    assert "begun (Non-renewal)" in begun.out
+    shown = json.loads(run("show", "100001", "--json").out)
+    keys = [section["key"] for section in shown["sections"]]
+    assert {"bill_till_payout", "auto_renewal", "admin_notified"} <= set(keys)
+    confirmed = run("confirm", "100001", "bill-till-payout", "--note", "case 12")
+    assert confirmed.code == 0, confirmed.err
+    assert confirmed.out == "Confirmed: Account set to Bill till Payout.\n"
+    wrong = run("confirm", "100001", "payment-confirmed")
+    assert wrong.code == 1
+    assert "not a step of the Non-renewal scenario" in wrong.err
+    changed = run("scenario", "100001", "collections")
+    assert changed.code == 0, changed.err
+    assert changed.out.startswith("Scenario: Past due — sent to collections.")
+    bad = run("begin", "100002", "--scenario", "holiday")
+    assert bad.code == 1
+    assert "'holiday' is not a scenario" in bad.err

@@ -50,7 +50,7 @@ def test_python_m_tui_cli_end_to_end(tmp_path: Path) -> None:
 
     listed = offboard(command, env, "list", "--json", "--status", "live-pc")
     assert listed.returncode == 0
-    assert [row["account"] for row in json.loads(listed.stdout)] == ["100011", "100012"]
+    assert [row["account"] for row in json.loads(listed.stdout)] == ["100015", "100011", "100012"]
 
     refused = offboard(command, env, "process", "100011")
     assert refused.returncode == 1

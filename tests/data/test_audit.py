@@ -39,6 +39,9 @@ def test_a_whole_cancellation_leaves_a_complete_trail(world: World) -> None:
     cancellations.close_records(LEAD, world.account, "opportunities", "Lost")
     cancellations.set_mood(LEAD, world.account, "Neutral")
     cancellations.set_notify(LEAD, world.account, [TESS])
+    cancellations.confirm_step(LEAD, world.account, "final-amount-email")
+    cancellations.confirm_step(LEAD, world.account, "payment-confirmed", "Paid by card")
+    cancellations.confirm_step(LEAD, world.account, "admin-notified", "Told on the phone")
     cancellations.process(LEAD, world.account)
 
     trail = events(world)
@@ -53,6 +56,9 @@ def test_a_whole_cancellation_leaves_a_complete_trail(world: World) -> None:
         ("close opportunity", opportunity),
         ("set mood", None),
         ("set notify", None),
+        ("confirm step", trail[10].record_id),
+        ("confirm step", trail[11].record_id),
+        ("confirm step", trail[12].record_id),
         ("process", None),
     ]
     with connection():
@@ -68,6 +74,7 @@ def test_a_whole_cancellation_leaves_a_complete_trail(world: World) -> None:
     assert json.loads(trail[3].after) == {"date": str(FUTURE), "note": "Call in a year"}
     assert json.loads(trail[7].before) == {"stage": "Prospecting"}
     assert json.loads(trail[7].after) == {"stage": "Lost"}
+    assert json.loads(trail[11].after) == {"step": "payment-confirmed", "note": "Paid by card"}
 
 
 def test_managing_users_and_reasons_is_audited(world: World) -> None:

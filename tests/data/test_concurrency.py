@@ -86,6 +86,35 @@ STALE: list[tuple[str, str, Callable[[World, int], object]]] = [
             LEAD, ACME, dt.date(2026, 1, 1), expected_version=v
         ),
     ),
+    (
+        "confirm step",
+        ACME,
+        lambda w, v: cancellations.confirm_step(
+            LEAD, ACME, "final-amount-email", expected_version=v
+        ),
+    ),
+    (
+        "confirm step",
+        ACME,
+        lambda w, v: cancellations.confirm_step(
+            LEAD, ACME, "payment-confirmed", expected_version=v
+        ),
+    ),
+    (
+        "confirm step",
+        ACME,
+        lambda w, v: cancellations.confirm_step(LEAD, ACME, "admin-notified", expected_version=v),
+    ),
+    (
+        "set scenario",
+        ACME,
+        lambda w, v: cancellations.set_scenario(LEAD, ACME, "non-renewal", expected_version=v),
+    ),
+    (
+        "set scenario",
+        ACME,
+        lambda w, v: cancellations.set_scenario(LEAD, ACME, "buyout", expected_version=v),
+    ),
     ("process", ACME, lambda w, v: cancellations.process(LEAD, ACME, expected_version=v)),
     ("begin", FRESH, lambda w, v: cancellations.begin(LEAD, FRESH, expected_version=v)),
     ("remove", FRESH, lambda w, v: cancellations.remove(LEAD, FRESH, expected_version=v)),

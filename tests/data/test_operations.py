@@ -61,7 +61,10 @@ def test_begin_makes_a_live_customer_pending(world: World) -> None:
     customer = world.now()
     assert customer.status == PENDING_CANCELLATION
     assert outcome.version == customer.version == 2
-    assert outcome.message == "Cancellation of Acme Widgets begun: the customer is now Live (PC)."
+    assert outcome.message == (
+        "Cancellation of Acme Widgets begun (Cancellation request (buyout)): "
+        "the customer is now Live (PC)."
+    )
     cancellation = pending(world)
     assert cancellation.previous_status == LIVE
     assert cancellation.begun_by.login == LEAD
@@ -76,7 +79,7 @@ def test_begin_makes_a_live_customer_pending(world: World) -> None:
         cancellation.id,
     )
     assert json.loads(event.before) == {"status": LIVE}
-    assert json.loads(event.after) == {"status": PENDING_CANCELLATION}
+    assert json.loads(event.after) == {"status": PENDING_CANCELLATION, "scenario": "buyout"}
 
 
 @pytest.mark.parametrize("second", [LEAD, OTHER])
@@ -176,10 +179,12 @@ def test_process_names_every_section_still_red(world: World) -> None:
         "Future expiry",
         "Assets",
         "Sales orders",
+        "Final amount paid",
+        "Admin notified",
     ]
     assert str(refused.value) == (
-        "Acme Widgets cannot be processed yet: 5 sections still red: Cancellation reasons, "
-        "Ownership, Future expiry, Assets, Sales orders."
+        "Acme Widgets cannot be processed yet: 7 sections still red: Cancellation reasons, "
+        "Ownership, Future expiry, Assets, Sales orders, Final amount paid, Admin notified."
     )
 
 
@@ -604,12 +609,15 @@ def test_each_change_bumps_the_version_once(world: World) -> None:
         lambda: cancellations.close_cases(LEAD, world.account),
         lambda: cancellations.set_mood(LEAD, world.account, "Happy"),
         lambda: cancellations.set_notify(LEAD, world.account, [TESS]),
+        lambda: cancellations.confirm_step(LEAD, world.account, "final-amount-email"),
+        lambda: cancellations.confirm_step(LEAD, world.account, "payment-confirmed"),
+        lambda: cancellations.confirm_step(LEAD, world.account, "admin-notified"),
         lambda: cancellations.process(LEAD, world.account),
     ):
         outcome = change()
         versions.append(world.version())
         assert outcome.version == versions[-1]
-    assert versions == list(range(versions[0], versions[0] + 9))
+    assert versions == list(range(versions[0], versions[0] + 12))
     with connection():
         assert Customer.get_by_id(world.customer_id).status == CANCELLED
 
@@ -635,6 +643,9 @@ def test_a_crm_admin_may_do_every_cancellation_operation(world: World) -> None:
             "close sales order",
             lambda: cancellations.close_records(ADMIN, acme, "sales_orders", "Completed"),
         ),
+        ("confirm step", lambda: cancellations.confirm_step(ADMIN, acme, "final-amount-email")),
+        ("confirm step", lambda: cancellations.confirm_step(ADMIN, acme, "payment-confirmed")),
+        ("confirm step", lambda: cancellations.confirm_step(ADMIN, acme, "admin-notified")),
         ("process", lambda: cancellations.process(ADMIN, "500003")),
         ("begin", lambda: cancellations.begin(ADMIN, "500002")),
         ("remove", lambda: cancellations.remove(ADMIN, "500002")),

@@ -18,6 +18,9 @@ from data.models import (
     LIVE,
     ROLE_ADMIN,
     ROLE_CANCELLATION,
+    STEP_ADMIN_NOTIFIED,
+    STEP_FINAL_AMOUNT_EMAIL,
+    STEP_PAYMENT_CONFIRMED,
     Asset,
     AuditEvent,
     Case,
@@ -29,6 +32,7 @@ from data.models import (
     SalesOrder,
     User,
 )
+from data.rules import RECORD_KINDS
 
 LEAD = "lead"  # team lead: customer-cancellation
 OTHER = "other"  # a second team lead: customer-cancellation
@@ -133,6 +137,13 @@ class World:
             )
             return int(made.id)
 
+    def details(self, account: str | None = None, **fields: Any) -> None:
+        """Set a customer's columns straight in the table, as an import would (admin, modules,
+        time zone, billing status…): no version bump and no audit row."""
+        customer = self._of(account)
+        with connection():
+            Customer.update(**fields).where(Customer.id == customer).execute()
+
     def record(self, section: str, state: str | None = None) -> int:
         """One record of a record section; without a state, one that blocks."""
         if section == "assets":
@@ -164,7 +175,12 @@ class World:
             with connection():
                 zone = str(Customer.get(Customer.account == account).time_zone)
             cancellations.add_expiry(LEAD, account, today_in(zone) + dt.timedelta(days=30))
-        if leave_red not in (None, "reasons", "ownership", "expiry"):
+        if leave_red != "final_amount":
+            cancellations.confirm_step(LEAD, account, STEP_FINAL_AMOUNT_EMAIL)
+            cancellations.confirm_step(LEAD, account, STEP_PAYMENT_CONFIRMED)
+        if leave_red != "admin_notified":
+            cancellations.confirm_step(LEAD, account, STEP_ADMIN_NOTIFIED, "told in a call")
+        if leave_red in RECORD_KINDS:
             self.record(leave_red)
 
     # ----------------------------------------------------------------- reading

@@ -1,0 +1,153 @@
+"""The offboarding notice to the customer's admin (seed 001): written from the template with the
+customer's own modules, for the team lead to read and edit before it is queued."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+import arrow
+
+from data import outbox
+from data.dates import today_in
+from data.db import connection
+from data.errors import InvalidInput
+from data.models import PENDING, Cancellation, Customer, User
+from data.rules import SCENARIO_SECTIONS
+
+DEFAULT_NOTICE_DAYS = 3
+MODULE_GUIDE = "module_guide"
+_HEADING = re.compile(r"^##\s+(.+?)\s*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An e-mail ready to be read, edited and queued, or the reason there may be none."""
+
+    account: str
+    customer_name: str
+    recipients: str
+    subject: str
+    body: str
+    notice_days: int
+    deactivation_date: dt.date | None
+    refusal: str = ""
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _guide_sections() -> list[tuple[str, str]]:
+    """The module guide's sections in file order: (module name as written, its steps)."""
+    path = outbox.template_path(MODULE_GUIDE)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise InvalidInput(f"The module guide cannot be read from {path}: {error}.") from error
+    headings = list(_HEADING.finditer(text))
+    sections = []
+    for number, heading in enumerate(headings):
+        end = headings[number + 1].start() if number + 1 < len(headings) else len(text)
+        sections.append((heading.group(1), text[heading.end() : end].strip()))
+    return sections
+
+
+def module_guide() -> dict[str, str]:
+    """The "save your data" instructions by module (the key is the module name, case-folded)."""
+    return {name.casefold(): steps for name, steps in _guide_sections()}
+
+
+def save_data_text(modules: list[str]) -> tuple[str, list[str]]:
+    """The notice's module-by-module part, and warnings for modules the guide does not cover."""
+    sections = _guide_sections()
+    guide = {name.casefold(): steps for name, steps in sections}
+    warnings = []
+    if not modules:
+        warnings.append(
+            "The customer has no modules on record, so the notice lists every module. "
+            "Delete the ones they do not use."
+        )
+        modules = [name for name, _ in sections]
+    parts = []
+    for module in modules:
+        steps = guide.get(module.casefold())
+        if steps is None:
+            warnings.append(
+                f"The module guide has no section for '{module}': write its export steps "
+                "into the notice yourself."
+            )
+            steps = "- (Write how to export this module's data here.)"
+        parts.append(f"### {module}\n\n{steps}")
+    return "\n\n".join(parts), warnings
+
+
+def deactivation_date(customer: Customer, notice_days: int) -> dt.date:
+    """Today where the customer is, plus the notice period."""
+    return today_in(str(customer.time_zone)) + dt.timedelta(days=notice_days)
+
+
+def compose_offboarding_notice(
+    account: str, login: str, *, notice_days: int = DEFAULT_NOTICE_DAYS
+) -> Draft:
+    """The offboarding notice for the customer's pending cancellation, filled and ready to edit.
+
+    When no notice may be sent (no contact, wrong scenario, nothing pending) the draft is empty
+    and ``refusal`` says why."""
+    if (
+        isinstance(notice_days, bool)
+        or not isinstance(notice_days, int)
+        or not 0 <= notice_days <= 60
+    ):
+        raise InvalidInput(f"'{notice_days}' is not a notice period: give 0 to 60 days.")
+    with connection():
+        customer = Customer.by_account(account)
+
+        def refused(reason: str) -> Draft:
+            return Draft(
+                customer.account, customer.name, "", "", "", notice_days, None, refusal=reason
+            )
+
+        reason = outbox.no_contact_reason(customer)
+        if reason:
+            return refused(reason)
+        cancellation = (
+            Cancellation.select()
+            .where((Cancellation.customer == customer) & (Cancellation.state == PENDING))
+            .first()
+        )
+        if cancellation is None:
+            return refused(
+                f"{customer.name} has no pending cancellation: the offboarding notice is sent "
+                "while a cancellation is in progress."
+            )
+        if "admin_notified" not in SCENARIO_SECTIONS.get(str(cancellation.scenario), ()):
+            return refused("This cancellation's scenario sends no offboarding notice.")
+        lead = User.get_or_none(User.login == (login or "").strip())
+        save_data, warnings = save_data_text(customer.module_list)
+        if not customer.admin_email:
+            warnings.append(
+                "There is no admin e-mail address on record: type the recipient's address."
+            )
+        when = deactivation_date(customer, notice_days)
+        rendered = outbox.render(
+            "offboarding_notice",
+            {
+                "admin_name": customer.admin_name or "there",
+                "customer_name": customer.name,
+                "account": customer.account,
+                "notice_days": notice_days,
+                "deactivation_date": arrow.get(when).format("dddd D MMMM YYYY"),
+                "save_data": save_data,
+                "team_lead": lead.display_name if lead is not None else login,
+                "team_lead_email": lead.email if lead is not None else "",
+            },
+        )
+        return Draft(
+            customer.account,
+            customer.name,
+            str(customer.admin_email),
+            rendered.subject,
+            rendered.body,
+            notice_days,
+            when,
+            warnings=tuple(warnings),
+        )

@@ -1,0 +1,826 @@
+"""Delivering the outbox on both backends, to a real SMTP server on loopback (aiosmtpd): what
+arrives, retries with back-off, at most once with two senders, the no-contact rule at send time,
+export as .eml, and who may put a message back or withdraw it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import shutil
+import socket
+import ssl
+import subprocess
+import threading
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+
+from data import delivery, outbox
+from data.db import connection, database
+from data.delivery import (
+    BACKOFF_MINUTES,
+    MAX_ATTEMPTS,
+    DeliveryReport,
+    SmtpSettings,
+    build_email,
+    claim,
+    export_queued,
+    outbox_page,
+    requeue,
+    send_queued,
+    withdraw,
+)
+from data.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from data.models import (
+    AUDIENCE_CUSTOMER,
+    AUDIENCE_INTERNAL,
+    BILLING_COLLECTIONS,
+    OUTBOX_FAILED,
+    OUTBOX_QUEUED,
+    OUTBOX_SENDING,
+    OUTBOX_SENT,
+    OUTBOX_WITHDRAWN,
+    AuditEvent,
+    Customer,
+    OutboxMessage,
+)
+from tests.conftest import OpenedDatabase
+from tests.data.world import ADMIN, GONE, LEAD, NOBODY, VIEWER, World
+
+T0 = dt.datetime(2030, 3, 4, 9, 0)  # the sender's clock, moved by hand
+SENDER = "Offboard <offboard@example.com>"
+ADMIN_EMAIL = "pat@acme.example"
+
+
+# ----------------------------------------------------------------------------- the mail server
+
+
+@dataclass
+class Mailbox:
+    """What a real SMTP server on loopback received, and how it should answer."""
+
+    port: int
+    received: list[Envelope] = field(default_factory=list)
+    refuse_data: str = ""  # an SMTP reply such as "550 …" to every message
+    refuse_recipients: dict[str, str] = field(default_factory=dict)  # address -> reply
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_RCPT(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        rcpt_options: list[str],
+    ) -> str:
+        if address in self.refuse_recipients:
+            return self.refuse_recipients[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self.refuse_data:
+            return self.refuse_data
+        with self.lock:
+            self.received.append(envelope)
+        return "250 Message accepted for delivery"
+
+    def messages(self) -> list[EmailMessage]:
+        with self.lock:
+            return [parse(envelope.original_content or b"") for envelope in self.received]
+
+    def settings(self, **changes: Any) -> SmtpSettings:
+        values: dict[str, Any] = {
+            "host": "127.0.0.1",
+            "port": self.port,
+            "security": "none",
+            "sender": SENDER,
+            "timeout": 10.0,
+        }
+        values.update(changes)
+        return SmtpSettings(**values)
+
+
+def parse(raw: bytes) -> EmailMessage:
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(parsed, EmailMessage)
+    return parsed
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def running_mailbox(**server: Any) -> Iterator[Mailbox]:
+    """A real SMTP server (aiosmtpd) on a free loopback port, for the block; ``server`` are
+    aiosmtpd's options (TLS, authentication)."""
+    mailbox = Mailbox(free_port())
+    controller = Controller(mailbox, hostname="127.0.0.1", port=mailbox.port, **server)
+    controller.start()
+    try:
+        yield mailbox
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    with running_mailbox() as box:
+        yield box
+
+
+@pytest.fixture(autouse=True)
+def shipped_templates() -> Iterator[None]:
+    outbox.use_templates(None)
+    yield
+    outbox.use_templates(None)
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def queue(
+    world: World,
+    subject: str = "Hello",
+    body: str = "Hello **there**.\n",
+    recipients: tuple[str, ...] = ("lena@example.com",),
+    *,
+    audience: str = AUDIENCE_INTERNAL,
+    kind: str = "note",
+) -> int:
+    with connection(), database.atomic():
+        customer = Customer.get_by_id(world.customer_id)
+        message = outbox.queue(
+            customer, None, kind, list(recipients), subject, body, audience=audience
+        )
+        return int(message.id)
+
+
+def message(pk: int) -> OutboxMessage:
+    with connection():
+        found: OutboxMessage = OutboxMessage.get_by_id(pk)
+        return found
+
+
+def give_admin_email(world: World) -> None:
+    with connection():
+        Customer.update(admin_email=ADMIN_EMAIL, admin_name="Pat Admin").where(
+            Customer.id == world.customer_id
+        ).execute()
+
+
+def send_to_collections(world: World) -> None:
+    with connection():
+        Customer.update(billing_status=BILLING_COLLECTIONS).where(
+            Customer.id == world.customer_id
+        ).execute()
+
+
+NOTIFICATION_VALUES = {
+    "scenario": "Non-renewal",
+    "customer_name": "Acme Widgets",
+    "account": "500001",
+    "processed_by": "Lena Lead",
+    "processed_at": "2030-03-04 09:00",
+    "begun_at": "2030-02-01 10:30",
+    "begun_by": "Otto Other",
+    "reasons": "Price, Budget cuts",
+    "new_owner": "Tess Telesales",
+    "mood": "Neutral",
+    "extra_information": "Call before *Friday*.",
+}
+
+
+# ----------------------------------------------------------------------------- sending
+
+
+def test_a_queued_message_arrives_as_text_and_html_with_its_placeholders_filled(
+    world: World, mailbox: Mailbox
+) -> None:
+    rendered = outbox.render("cancellation_notification", NOTIFICATION_VALUES)
+    pk = queue(
+        world,
+        rendered.subject,
+        rendered.body,
+        ("lena@example.com", "Otto Other <otto@example.com>"),
+        kind="cancellation-notification",
+    )
+
+    report = send_queued(mailbox.settings(), sender_id="sender-1", now=T0)
+
+    assert (report.sent, report.retrying, report.failed, report.withdrawn) == (1, 0, 0, 0)
+    assert report.lines == (
+        f"#{pk} sent to lena@example.com, otto@example.com: Cancelled: Acme Widgets (500001)",
+    )
+    [envelope] = mailbox.received
+    assert envelope.mail_from == "offboard@example.com"
+    assert envelope.rcpt_tos == ["lena@example.com", "otto@example.com"]
+    [arrived] = mailbox.messages()
+    assert arrived["Subject"] == "Cancelled: Acme Widgets (500001)"
+    assert arrived["From"] == SENDER
+    assert arrived["To"] == "lena@example.com, otto@example.com"
+    assert arrived["X-Offboard-Message"] == str(pk)
+    assert arrived["Message-ID"].endswith("@example.com>")
+    assert arrived["Date"]
+    assert arrived.get_content_type() == "multipart/alternative"
+    plain = arrived.get_body(("plain",))
+    html = arrived.get_body(("html",))
+    assert plain is not None and html is not None
+    text, page = plain.get_content(), html.get_content()
+    # The plain part is the Markdown itself; the HTML part is it rendered.
+    assert "Lena Lead processed the cancellation of **Acme Widgets** (account 500001)" in text
+    assert "- New owner: Tess Telesales" in text
+    assert "Call before *Friday*." in text
+    assert "<strong>Acme Widgets</strong>" in page
+    assert "<li>Reasons: Price, Budget cuts</li>" in page
+    assert "<em>Friday</em>" in page
+    assert "<title>Cancelled: Acme Widgets (500001)</title>" in page
+    assert "$" not in text and "$" not in page
+
+    sent = message(pk)
+    assert (sent.status, sent.sent_at, sent.attempts, sent.last_error) == (OUTBOX_SENT, T0, 1, "")
+    assert sent.claimed_by == "sender-1"
+
+
+def test_a_sent_message_is_not_sent_again(world: World, mailbox: Mailbox) -> None:
+    queue(world)
+    assert send_queued(mailbox.settings(), now=T0).sent == 1
+
+    again = send_queued(mailbox.settings(), now=T0 + dt.timedelta(days=1))
+
+    assert again == DeliveryReport()
+    assert again.summary == "No message was due to be sent."
+    assert len(mailbox.received) == 1
+
+
+def test_raw_html_in_a_message_reaches_the_html_part_as_text(world: World) -> None:
+    pk = queue(world, "Careful", "<script>alert(1)</script> and *this*\n")
+
+    built = build_email(message(pk), sender=SENDER)
+
+    html = built.get_body(("html",))
+    assert html is not None
+    assert "<script>" not in html.get_content()
+    assert "&lt;script&gt;" in html.get_content()
+    assert "<em>this</em>" in html.get_content()
+    # The same message always has the same Message-ID (an export and a send agree).
+    assert build_email(message(pk), sender=SENDER)["Message-ID"] == built["Message-ID"]
+
+
+def test_a_refused_message_is_retried_with_back_off_then_fails(
+    world: World, mailbox: Mailbox
+) -> None:
+    mailbox.refuse_data = "550 5.7.1 Relaying denied"
+    pk = queue(world)
+    settings = mailbox.settings()
+    moment = T0
+
+    for attempt, wait in enumerate(BACKOFF_MINUTES, start=1):
+        report = send_queued(settings, now=moment)
+        assert (report.retrying, report.sent, report.failed) == (1, 0, 0), attempt
+        row = message(pk)
+        assert row.status == OUTBOX_QUEUED
+        assert row.attempts == attempt
+        assert row.next_attempt_at == moment + dt.timedelta(minutes=wait)
+        assert row.last_error == (
+            f"The mail server 127.0.0.1:{mailbox.port} refused the message: "
+            "550 5.7.1 Relaying denied."
+        )
+        assert row.claimed_by == ""
+        assert f"(attempt {attempt} of {MAX_ATTEMPTS}); next try after " in report.lines[0]
+        # Not due yet: a sender a moment later leaves it alone.
+        early = send_queued(settings, now=moment + dt.timedelta(minutes=wait, seconds=-1))
+        assert early.handled == 0
+        moment += dt.timedelta(minutes=wait)
+
+    last = send_queued(settings, now=moment)
+
+    assert (last.failed, last.retrying) == (1, 0)
+    assert last.lines[0].startswith(f"#{pk} failed after {MAX_ATTEMPTS} attempts: ")
+    row = message(pk)
+    assert (row.status, row.attempts, row.next_attempt_at) == (OUTBOX_FAILED, MAX_ATTEMPTS, None)
+    assert "550 5.7.1 Relaying denied" in row.last_error
+    assert send_queued(settings, now=moment + dt.timedelta(days=30)).handled == 0
+    assert mailbox.received == []
+
+
+def test_an_unreachable_server_is_recorded_on_every_message_of_the_batch(
+    world: World,
+) -> None:
+    closed = SmtpSettings("127.0.0.1", free_port(), security="none", sender=SENDER)
+    ids = [queue(world, f"Message {n}") for n in range(3)]
+
+    report = send_queued(closed, now=T0)
+
+    assert report.retrying == 3
+    for pk in ids:
+        row = message(pk)
+        assert (row.status, row.attempts) == (OUTBOX_QUEUED, 1)
+        assert row.next_attempt_at == T0 + dt.timedelta(minutes=BACKOFF_MINUTES[0])
+        assert row.last_error == (
+            f"Cannot connect to the mail server {closed.address}: the connection was refused."
+        )
+
+
+def test_starttls_against_a_server_without_it_says_how_to_fix_the_setting(
+    world: World, mailbox: Mailbox
+) -> None:
+    pk = queue(world)
+
+    report = send_queued(mailbox.settings(security="starttls"), now=T0)
+
+    assert report.retrying == 1
+    error = message(pk).last_error
+    assert "STARTTLS" in error and "set security to 'tls'" in error
+    assert mailbox.received == []
+
+
+def test_a_recipient_refused_among_others_is_noted_and_not_sent_again(
+    world: World, mailbox: Mailbox
+) -> None:
+    mailbox.refuse_recipients["gone@example.com"] = "550 5.1.1 No such user"
+    pk = queue(world, recipients=("lena@example.com", "gone@example.com"))
+
+    report = send_queued(mailbox.settings(), now=T0)
+
+    assert report.sent == 1
+    [envelope] = mailbox.received
+    assert envelope.rcpt_tos == ["lena@example.com"]
+    row = message(pk)
+    assert row.status == OUTBOX_SENT
+    assert row.last_error == "Not delivered to gone@example.com (550 5.1.1 No such user)"
+
+
+def test_a_user_without_a_password_is_refused_before_anything_is_claimed(world: World) -> None:
+    pk = queue(world)
+    settings = SmtpSettings("127.0.0.1", 2525, security="none", user="mailer", sender=SENDER)
+
+    with pytest.raises(InvalidInput, match="OFFBOARD_SMTP_PASSWORD"):
+        send_queued(settings, now=T0)
+
+    assert message(pk).status == OUTBOX_QUEUED
+
+
+def test_the_password_is_never_shown() -> None:
+    settings = SmtpSettings("smtp.example.com", user="mailer", password="hunter2", sender=SENDER)
+    assert "hunter2" not in repr(settings)
+    assert "hunter2" not in str(settings)
+
+
+# ----------------------------------------------------------------------------- TLS and login
+
+LOGIN, PASSWORD = "mailer", "s3cret"
+
+
+@dataclass(frozen=True)
+class Certificate:
+    cert: Path
+    key: Path
+
+    def server_context(self) -> ssl.SSLContext:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(self.cert, self.key)
+        return context
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> Certificate:
+    """A self-signed certificate for 127.0.0.1, made with the openssl command."""
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is needed to make a test certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    made = Certificate(folder / "cert.pem", folder / "key.pem")
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-nodes", "-days", "2"),
+            *("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"),
+            *("-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"),
+            *("-keyout", str(made.key), "-out", str(made.cert)),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return made
+
+
+def authenticator(
+    server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any
+) -> AuthResult:
+    good = isinstance(auth_data, LoginPassword) and auth_data == (
+        LOGIN.encode(),
+        PASSWORD.encode(),
+    )
+    # handled=False: aiosmtpd itself answers (535 on a refusal).
+    return AuthResult(success=good, handled=False)
+
+
+@pytest.fixture
+def trusted(certificate: Certificate, monkeypatch: pytest.MonkeyPatch) -> Certificate:
+    """The test certificate, trusted by ssl.create_default_context() as a CA would be."""
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate.cert))
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    return certificate
+
+
+def test_starttls_with_a_login_delivers_and_a_wrong_password_is_said_plainly(
+    world: World, trusted: Certificate
+) -> None:
+    good, bad = queue(world, "Good"), queue(world, "Bad")
+    with running_mailbox(
+        tls_context=trusted.server_context(),
+        require_starttls=True,
+        authenticator=authenticator,
+        auth_require_tls=True,
+    ) as box:
+        wrong = box.settings(security="starttls", user=LOGIN, password="wrong")
+        refused = send_queued(wrong, now=T0, limit=1)
+        error = message(good).last_error
+        right = box.settings(security="starttls", user=LOGIN, password=PASSWORD)
+        delivered = send_queued(right, now=T0 + dt.timedelta(minutes=1))
+
+    assert refused.retrying == 1
+    assert error.startswith(
+        f"The mail server 127.0.0.1:{box.port} did not accept the user name and password (535"
+    )
+    assert error.endswith("Check the SMTP user and OFFBOARD_SMTP_PASSWORD.")
+    assert delivered.sent == 2
+    assert sorted(int(m["X-Offboard-Message"]) for m in box.messages()) == [good, bad]
+
+
+def test_implicit_tls_delivers(world: World, trusted: Certificate) -> None:
+    pk = queue(world)
+    with running_mailbox(ssl_context=trusted.server_context()) as box:
+        report = send_queued(box.settings(security="tls"), now=T0)
+
+    assert report.sent == 1
+    assert [int(m["X-Offboard-Message"]) for m in box.messages()] == [pk]
+
+
+def test_a_certificate_nobody_vouches_for_is_refused(
+    world: World, certificate: Certificate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate.cert.with_name("none.pem")))
+    pk = queue(world)
+    with running_mailbox(ssl_context=certificate.server_context()) as box:
+        report = send_queued(box.settings(security="tls"), now=T0)
+
+    assert report.retrying == 1
+    assert box.received == []
+    assert message(pk).last_error == (
+        f"The secure connection to 127.0.0.1:{box.port} failed: CERTIFICATE_VERIFY_FAILED."
+    )
+
+
+# ----------------------------------------------------------------------------- the no-contact rule
+
+
+def test_a_customer_sent_to_collections_after_queueing_gets_nothing(
+    world: World, mailbox: Mailbox
+) -> None:
+    give_admin_email(world)
+    to_admin = queue(world, "Your data", recipients=(ADMIN_EMAIL,), audience=AUDIENCE_CUSTOMER)
+    internal = queue(world, "For us", recipients=("lena@example.com",))
+    send_to_collections(world)
+
+    report = send_queued(mailbox.settings(), now=T0)
+
+    assert (report.withdrawn, report.sent) == (1, 1)
+    row = message(to_admin)
+    assert row.status == OUTBOX_WITHDRAWN
+    assert "has been sent to collections: nobody may contact its admin" in row.last_error
+    assert report.lines[0] == f"#{to_admin} withdrawn: {row.last_error}"
+    assert [arrived["X-Offboard-Message"] for arrived in mailbox.messages()] == [str(internal)]
+
+
+def test_a_message_addressed_to_the_admin_counts_as_to_the_customer(
+    world: World, mailbox: Mailbox
+) -> None:
+    pk = queue(world, "Hello", recipients=("lena@example.com",))
+    # The admin's address became one of the recipients' after queueing.
+    with connection():
+        Customer.update(admin_email="lena@example.com").where(
+            Customer.id == world.customer_id
+        ).execute()
+    send_to_collections(world)
+
+    assert send_queued(mailbox.settings(), now=T0).withdrawn == 1
+    assert message(pk).status == OUTBOX_WITHDRAWN
+    assert mailbox.received == []
+
+
+# ----------------------------------------------------------------------------- at most once
+
+
+def test_a_claimed_message_cannot_be_claimed_by_a_second_sender(world: World) -> None:
+    ids = [queue(world, f"Message {n}") for n in range(3)]
+
+    assert claim(10, "first", T0) == ids
+    assert claim(10, "second", T0) == []
+    for pk in ids:
+        row = message(pk)
+        assert (row.status, row.claimed_by, row.claimed_at) == (OUTBOX_SENDING, "first", T0)
+
+
+def test_a_sender_that_saw_the_messages_but_lost_the_race_sends_none(
+    world: World, mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = [queue(world, f"Message {n}") for n in range(3)]
+    settings = mailbox.settings()
+    real_due = delivery._due
+    quick: list[DeliveryReport] = []
+    raced = threading.Event()
+
+    def due_then_overtaken(limit: int, moment: dt.datetime) -> list[int]:
+        seen = real_due(limit, moment)
+        if not raced.is_set():
+            raced.set()  # the quick sender's own read is not interrupted
+            # Between the slow sender reading the due messages and claiming them, a quick
+            # sender claims and sends them all.
+            quick.append(send_queued(settings, sender_id="quick", now=moment))
+        return seen
+
+    monkeypatch.setattr(delivery, "_due", due_then_overtaken)
+
+    slow = send_queued(settings, sender_id="slow", now=T0)
+
+    assert slow.handled == 0
+    assert [report.sent for report in quick] == [3]
+    assert sorted(int(m["X-Offboard-Message"]) for m in mailbox.messages()) == ids
+    assert {message(pk).claimed_by for pk in ids} == {"quick"}
+
+
+def test_two_senders_at_once_send_each_message_exactly_once(
+    db: OpenedDatabase, world: World, mailbox: Mailbox
+) -> None:
+    ids = [queue(world, f"Message {n}") for n in range(24)]
+    settings = mailbox.settings()
+    start = threading.Barrier(2, timeout=60)
+    reports: dict[str, list[DeliveryReport]] = {"a": [], "b": []}
+    errors: list[BaseException] = []
+
+    def sender(name: str) -> None:
+        try:
+            with connection():  # a connection of this thread's own
+                start.wait()
+                while True:
+                    report = send_queued(settings, sender_id=name, now=T0, limit=3)
+                    reports[name].append(report)
+                    if report.handled == 0:
+                        return
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=sender, args=(name,)) for name in reports]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads)
+    assert errors == []
+
+    arrived = Counter(int(m["X-Offboard-Message"]) for m in mailbox.messages())
+    assert sorted(arrived) == ids
+    assert set(arrived.values()) == {1}
+    assert sum(r.sent for rs in reports.values() for r in rs) == len(ids)
+    with connection():
+        rows = list(OutboxMessage.select())
+    assert {row.status for row in rows} == {OUTBOX_SENT}
+    for name, sent in reports.items():
+        # Each line starts with the message id: "#12 sent to …".
+        mine = {int(line.split()[0][1:]) for report in sent for line in report.lines}
+        assert mine == {int(row.id) for row in rows if row.claimed_by == name}
+
+
+class BreaksOnSecond:
+    """A transport that hands on the first message, then fails in a way nobody foresaw."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    def send(
+        self, email: EmailMessage, sender: str, recipients: Sequence[str]
+    ) -> dict[str, tuple[int, bytes]]:
+        if self.sent:
+            raise RuntimeError("the transport broke")
+        self.sent.append(str(email["X-Offboard-Message"]))
+        return {}
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_sender_stopped_mid_batch_leaves_only_the_message_in_hand_sending(
+    world: World, mailbox: Mailbox
+) -> None:
+    first, in_hand, untried = (queue(world, f"Message {n}") for n in range(3))
+    transport = BreaksOnSecond()
+
+    with pytest.raises(RuntimeError, match="the transport broke"):
+        send_queued(mailbox.settings(), sender_id="s", now=T0, transport=transport)
+
+    assert transport.sent == [str(first)]
+    assert [message(pk).status for pk in (first, in_hand, untried)] == [
+        OUTBOX_SENT,
+        OUTBOX_SENDING,  # it may have gone out: a person decides (requeue)
+        OUTBOX_QUEUED,
+    ]
+    assert message(untried).claimed_by == ""
+    report = send_queued(mailbox.settings(), now=T0)
+    assert report.sent == 1
+    assert [int(m["X-Offboard-Message"]) for m in mailbox.messages()] == [untried]
+
+
+# ----------------------------------------------------------------------------- a person's say
+
+
+def test_a_message_left_sending_is_never_resent_until_a_team_lead_requeues_it(
+    world: World, mailbox: Mailbox
+) -> None:
+    pk = queue(world)
+    assert claim(10, "crashed-sender", T0) == [pk]
+
+    assert send_queued(mailbox.settings(), now=T0 + dt.timedelta(days=1)).handled == 0
+
+    with pytest.raises(Conflict, match="is being sent right now"):
+        requeue(LEAD, pk, now=T0 + dt.timedelta(minutes=5))
+    row = requeue(LEAD, pk, now=T0 + dt.timedelta(minutes=20))
+
+    assert (row.status, row.attempts, row.claimed_by, row.next_attempt_at) == (
+        OUTBOX_QUEUED,
+        0,
+        "",
+        None,
+    )
+    with connection():
+        event = AuditEvent.select().order_by(AuditEvent.id.desc()).get()
+    assert (event.action, event.record_kind, event.record_id) == (
+        "requeue message",
+        "outbox_message",
+        pk,
+    )
+    assert '"status": "sending"' in event.before
+    assert send_queued(mailbox.settings(), now=T0 + dt.timedelta(days=1)).sent == 1
+    assert len(mailbox.received) == 1
+
+
+def test_a_failed_message_may_be_requeued_by_a_crm_admin(world: World, mailbox: Mailbox) -> None:
+    pk = queue(world)
+    with connection():
+        OutboxMessage.update(status=OUTBOX_FAILED, attempts=MAX_ATTEMPTS, last_error="x").where(
+            OutboxMessage.id == pk
+        ).execute()
+
+    assert requeue(ADMIN, pk).status == OUTBOX_QUEUED
+    assert send_queued(mailbox.settings(), now=T0).sent == 1
+
+
+@pytest.mark.parametrize("login", [VIEWER, GONE, NOBODY])
+def test_only_a_team_lead_or_crm_admin_may_requeue_or_withdraw(world: World, login: str) -> None:
+    queued = queue(world)
+    failed = queue(world, "Failed")
+    with connection():
+        OutboxMessage.update(status=OUTBOX_FAILED).where(OutboxMessage.id == failed).execute()
+    before = world.snapshot()
+
+    with pytest.raises(NotAllowed):
+        requeue(login, failed)
+    with pytest.raises(NotAllowed):
+        withdraw(login, queued)
+
+    assert world.snapshot() == before
+
+
+def test_requeue_and_withdraw_refuse_messages_in_the_wrong_state(
+    world: World, mailbox: Mailbox
+) -> None:
+    sent = queue(world, "Sent")
+    send_queued(mailbox.settings(), now=T0)
+    queued = queue(world, "Queued")
+    before = world.snapshot()
+
+    with pytest.raises(Conflict, match=rf"Outbox message {sent} is sent: only a queued or failed"):
+        withdraw(LEAD, sent)
+    with pytest.raises(Conflict, match=rf"Outbox message {queued} is queued: only a failed"):
+        requeue(LEAD, queued)
+    with pytest.raises(NotFound, match="There is no outbox message 99999"):
+        requeue(LEAD, 99999)
+
+    assert world.snapshot() == before
+
+
+def test_a_withdrawn_message_is_never_sent(world: World, mailbox: Mailbox) -> None:
+    pk = queue(world)
+
+    row = withdraw(LEAD, pk)
+
+    assert row.status == OUTBOX_WITHDRAWN
+    assert row.last_error.startswith("Withdrawn by Lena Lead on ")
+    assert world.actions()[-1] == "withdraw message"
+    assert send_queued(mailbox.settings(), now=T0).handled == 0
+    assert mailbox.received == []
+
+
+def test_a_failed_message_to_a_customer_in_collections_cannot_be_requeued(world: World) -> None:
+    give_admin_email(world)
+    pk = queue(world, recipients=(ADMIN_EMAIL,), audience=AUDIENCE_CUSTOMER)
+    with connection():
+        OutboxMessage.update(status=OUTBOX_FAILED).where(OutboxMessage.id == pk).execute()
+    send_to_collections(world)
+
+    with pytest.raises(NotAllowed, match="sent to collections"):
+        requeue(LEAD, pk)
+    assert message(pk).status == OUTBOX_FAILED
+
+
+# ----------------------------------------------------------------------------- export
+
+
+def test_export_writes_each_queued_message_as_an_eml_file_and_keeps_it_queued(
+    world: World, tmp_path: Path
+) -> None:
+    first = queue(world, "Zoë’s account", "Grüße, **Zoë**\n", kind="cancellation-notification")
+    second = queue(world, "Second", "Plain text\n", ("otto@example.com",))
+    folder = tmp_path / "out" / "nested"
+
+    paths = export_queued(folder, sender=SENDER)
+
+    assert paths == [
+        folder / f"{first}-cancellation-notification.eml",
+        folder / f"{second}-note.eml",
+    ]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in paths)
+    exported = parse(paths[0].read_bytes())
+    assert exported["Subject"] == "Zoë’s account"
+    assert exported["X-Offboard-Message"] == str(first)
+    assert exported["From"] == SENDER
+    plain, html = exported.get_body(("plain",)), exported.get_body(("html",))
+    assert plain is not None and html is not None
+    assert "Grüße, **Zoë**" in plain.get_content()
+    assert "<strong>Zoë</strong>" in html.get_content()
+    assert parse(paths[1].read_bytes())["To"] == "otto@example.com"
+    assert {message(pk).status for pk in (first, second)} == {OUTBOX_QUEUED}
+    # Exporting again writes the same files over the old ones.
+    assert export_queued(folder, sender=SENDER) == paths
+
+
+def test_export_leaves_out_messages_the_no_contact_rule_holds_back(
+    world: World, tmp_path: Path
+) -> None:
+    give_admin_email(world)
+    queue(world, recipients=(ADMIN_EMAIL,), audience=AUDIENCE_CUSTOMER)
+    internal = queue(world, "For us")
+    send_to_collections(world)
+
+    assert [path.name for path in export_queued(tmp_path)] == [f"{internal}-note.eml"]
+
+
+def test_export_to_a_place_that_is_not_a_folder_is_refused(world: World, tmp_path: Path) -> None:
+    queue(world)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+
+    with pytest.raises(InvalidInput, match="it is a file, not a folder"):
+        export_queued(blocker)
+    with pytest.raises(InvalidInput, match="Cannot create the folder"):
+        export_queued(blocker / "inside")
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def test_the_outbox_is_read_newest_first_a_page_at_a_time(world: World, mailbox: Mailbox) -> None:
+    ids = [queue(world, f"Message {n}") for n in range(5)]
+    world.customer("500002", "Calm Co")
+    with connection(), database.atomic():
+        calm = Customer.get(Customer.account == "500002")
+        other = int(outbox.queue(calm, None, "note", ["otto@example.com"], "Calm", "Hi\n").id)
+    withdraw(LEAD, ids[0])
+
+    first = outbox_page(limit=4)
+    rest = outbox_page(after_id=first[-1].id, limit=4)
+
+    assert [row.id for row in first + rest] == [other, *reversed(ids)]
+    assert (first[0].account, first[0].customer, first[0].recipients) == (
+        "500002",
+        "Calm Co",
+        ("otto@example.com",),
+    )
+    assert [row.id for row in outbox_page(account="500002")] == [other]
+    assert [row.id for row in outbox_page(status="withdrawn")] == [ids[0]]
+    assert outbox_page(status="sent") == []
+    with pytest.raises(InvalidInput, match=r"'lost' is not an outbox status\. Use one of: queued"):
+        outbox_page(status="lost")
+    with pytest.raises(NotFound, match="no customer with account number '999999'"):
+        outbox_page(account="999999")
