@@ -27,7 +27,7 @@ from typing import Any
 from data.db import MIGRATIONS, open_database
 
 # Bump when the rows generated change, so cached databases are rebuilt.
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 SEED = 20261121
 CACHE = Path(__file__).resolve().parent / ".cache"
 BATCH = 50_000
@@ -107,6 +107,8 @@ TABLES: dict[str, tuple[str, ...]] = {
         "removed_by_id",
         "removed_at",
         "scenario",
+        "access_guids",
+        "decision_reason",
     ),
     "cancellation_reason": ("id", "cancellation_id", "reason_id"),
     "notify_user": ("id", "cancellation_id", "user_id"),
@@ -455,7 +457,7 @@ def cancellations(p: Plan) -> _Cancellations:
             out.cancellation.append(
                 (pk, customer_id, "pending", "Live", "", "", None, begun_by, begun)
                 + (None,) * 6
-                + ("buyout",)
+                + ("buyout", "", "")
             )
         else:
             out.cancellation.append(
@@ -476,6 +478,8 @@ def cancellations(p: Plan) -> _Cancellations:
                     None,
                     None,
                     "buyout",
+                    "",
+                    "",
                 )
             )
             reason = 1 + rng.randrange(len(REASONS))
@@ -691,6 +695,7 @@ def make_ready(account: str) -> None:
     the data layer's operations (each one transaction, audited), acting as the lead."""
     from data import cancellations, customers, rules
     from data.db import connection
+    from data.demo import finish_termination
     from data.models import Reason
 
     with connection():
@@ -708,6 +713,7 @@ def make_ready(account: str) -> None:
         cancellations.close_records(LEAD, account, section, state)
     for step in ("final-amount-email", "payment-confirmed", "admin-notified"):
         cancellations.confirm_step(LEAD, account, step)
+    finish_termination(LEAD, account)
     red = customers.tool_view(account).red
     if red:
         raise RuntimeError(f"The customer {account} is not ready: {rules.describe_red(red)}")

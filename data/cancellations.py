@@ -22,6 +22,7 @@ from data.models import (
     BILLING_STATUSES,
     CANCELLED,
     CASE_CLOSED,
+    FORMER_CUSTOMER,
     LIVE,
     MOODS,
     OUTBOX_FAILED,
@@ -58,9 +59,9 @@ from data.rules import (
     evaluate,
     reason_names,
     record_kind,
-    red_sections,
     scenario_key,
     scenario_steps,
+    unfinished_sections,
 )
 
 TEXT_LIMIT = 4000
@@ -114,7 +115,7 @@ def _check_version(customer: Customer, expected: int | None) -> None:
         )
 
 
-def _bump(customer: Customer, **changes: Any) -> None:
+def bump(customer: Customer, **changes: Any) -> None:
     """Write the customer's changes and its next version, refusing if another writer got there first."""
     updated = (
         Customer.update(version=Customer.version + 1, updated_at=utcnow(), **changes)
@@ -147,7 +148,7 @@ def _latest_processed(customer: Customer) -> Cancellation | None:
     )
 
 
-def _display(user_id: int | None) -> str:
+def display_name(user_id: int | None) -> str:
     if user_id is None:
         return "nobody"
     user = User.get_or_none(User.id == user_id)
@@ -162,12 +163,12 @@ def _require_pending(customer: Customer) -> Cancellation:
     if done is not None:
         raise Conflict(
             f"{customer.name} was already cancelled on {when(done.processed_at)} by "
-            f"{_display(done.processed_by_id)}. Nothing was changed."
+            f"{display_name(done.processed_by_id)}. Nothing was changed."
         )
     raise Conflict(f"{customer.name} has no pending cancellation. Begin a cancellation first.")
 
 
-def _text(value: str | None, field: str) -> str:
+def clean_text(value: str | None, field: str) -> str:
     text = (value or "").strip()
     if len(text) > TEXT_LIMIT:
         raise InvalidInput(f"{field} is {len(text)} characters long; keep it under {TEXT_LIMIT}.")
@@ -223,7 +224,7 @@ def begin(
         if pending is not None:
             raise Conflict(
                 f"{customer.name} is already pending cancellation since {when(pending.begun_at)} "
-                f"by {_display(pending.begun_by_id)}. Open that cancellation instead."
+                f"by {display_name(pending.begun_by_id)}. Open that cancellation instead."
             )
         if customer.status != LIVE:
             raise Conflict(
@@ -245,7 +246,7 @@ def begin(
             [{"cancellation": cancellation.id, "user": user_id} for user_id in sorted(notify)]
         ).execute()
         before = {"status": customer.status}
-        _bump(customer, status=PENDING_CANCELLATION)
+        bump(customer, status=PENDING_CANCELLATION)
         audit.record(
             [
                 audit.event(
@@ -275,12 +276,17 @@ def remove(login: str, account: str, *, expected_version: int | None = None) -> 
         customer = _customer(account)
         cancellation = _require_pending(customer)
         _check_version(customer, expected_version)
+        if cancellation.purged_at is not None:
+            raise Conflict(
+                f"{customer.name}'s data is already purged: the cancellation cannot be taken "
+                "back. Finish it with Process."
+            )
         now = utcnow()
         Cancellation.update(state=REMOVED, removed_by=who, removed_at=now).where(
             Cancellation.id == cancellation.id
         ).execute()
         before = {"status": customer.status, "state": PENDING}
-        _bump(customer, status=cancellation.previous_status)
+        bump(customer, status=cancellation.previous_status)
         audit.record(
             [
                 audit.event(
@@ -309,23 +315,31 @@ def process(login: str, account: str, *, expected_version: int | None = None) ->
         cancellation = _require_pending(customer)
         _check_version(customer, expected_version)
         sections = evaluate(customer, cancellation)
-        red = red_sections(sections)
-        if red:
+        unfinished = unfinished_sections(sections)
+        if unfinished:
             raise NotReady(
                 f"{customer.name} cannot be processed yet: {describe_red(sections)}.",
-                [section.name for section in red],
+                [section.name for section in unfinished],
+            )
+        # The sections say so already; the customer only becomes a Former Customer after the
+        # purge, whatever a plan or a section might say one day.
+        if cancellation.purged_at is None:
+            raise NotReady(
+                f"{customer.name} cannot be processed yet: the data purge is not done.",
+                ["Access & data"],
             )
         now = utcnow()
         new_owner = User.get_by_id(cancellation.new_owner_id)
         before = {
             "status": customer.status,
-            "owner": _display(customer.owner_id),
+            "owner": display_name(customer.owner_id),
             "state": PENDING,
+            "customer_type": customer.customer_type,
         }
         Cancellation.update(state=PROCESSED, processed_by=who, processed_at=now).where(
             (Cancellation.id == cancellation.id) & (Cancellation.state == PENDING)
         ).execute()
-        _bump(customer, status=CANCELLED, owner=new_owner.id)
+        bump(customer, status=CANCELLED, owner=new_owner.id, customer_type=FORMER_CUSTOMER)
         cancellation.processed_at = now
         notified = _queue_notification(who, customer, cancellation, new_owner)
         audit.record(
@@ -340,6 +354,7 @@ def process(login: str, account: str, *, expected_version: int | None = None) ->
                         "status": CANCELLED,
                         "owner": new_owner.display_name,
                         "state": PROCESSED,
+                        "customer_type": FORMER_CUSTOMER,
                         "notified": notified,
                     },
                 )
@@ -351,7 +366,8 @@ def process(login: str, account: str, *, expected_version: int | None = None) ->
             else " Nobody was notified: none of the chosen users has an e-mail address."
         )
         return Outcome(
-            f"{customer.name} is Cancelled and now owned by {new_owner.display_name}.{told}",
+            f"{customer.name} is Cancelled, a Former Customer, now owned by "
+            f"{new_owner.display_name}.{told}",
             customer.account,
             customer.version,
         )
@@ -378,7 +394,7 @@ def _queue_notification(
             "processed_by": who.display_name,
             "processed_at": when(cancellation.processed_at),
             "begun_at": when(cancellation.begun_at),
-            "begun_by": _display(cancellation.begun_by_id),
+            "begun_by": display_name(cancellation.begun_by_id),
             "reasons": ", ".join(reason_names(cancellation)) or "none given",
             "new_owner": new_owner.display_name,
             "mood": cancellation.mood or "not recorded",
@@ -401,7 +417,7 @@ def _queue_notification(
 
 
 @dataclass
-class _Change:
+class Change:
     """The opening of every change to a pending cancellation: who, which customer, which one."""
 
     who: User
@@ -409,16 +425,16 @@ class _Change:
     cancellation: Cancellation
 
 
-def _start_change(login: str, account: str, doing: str, expected_version: int | None) -> _Change:
+def start_change(login: str, account: str, doing: str, expected_version: int | None) -> Change:
     who = audit.actor(login)
     audit.require_cancellation_role(who, doing)
     customer = _customer(account)
     cancellation = _require_pending(customer)
     _check_version(customer, expected_version)
-    return _Change(who, customer, cancellation)
+    return Change(who, customer, cancellation)
 
 
-def _target_ids(change: _Change, section: str, ids: Sequence[int] | None, done: str) -> list[int]:
+def _target_ids(change: Change, section: str, ids: Sequence[int] | None, done: str) -> list[int]:
     """The blocking records to resolve: all of them (``ids=None``) or the ones named, checked."""
     kind = record_kind(section)
     model: Any = kind.model
@@ -460,7 +476,7 @@ def cease_assets(
     if not isinstance(cease_date, dt.date) or isinstance(cease_date, dt.datetime):
         raise InvalidInput(f"'{cease_date}' is not a date. Give the cease date as 2026-12-31.")
     with connection(), database.atomic():
-        change = _start_change(login, account, "cease assets", expected_version)
+        change = start_change(login, account, "cease assets", expected_version)
         targets = _target_ids(change, "assets", ids, "ceased")
         if not targets:
             return Outcome(
@@ -501,7 +517,7 @@ def cease_assets(
             )
             for pk, (live, ceased, _) in sorted(before.items())
         ]
-        _bump(change.customer)
+        bump(change.customer)
         audit.record(events)
         count = len(targets)
         noun = "asset" if count == 1 else "assets"
@@ -544,7 +560,7 @@ def close_records(
     model: Any = kind.model
     field = model.stage if section == "opportunities" else model.status
     with connection(), database.atomic():
-        change = _start_change(login, account, f"close {kind.nouns}", expected_version)
+        change = start_change(login, account, f"close {kind.nouns}", expected_version)
         targets = _target_ids(change, section, ids, kind.done_words)
         if not targets:
             return Outcome(
@@ -574,7 +590,7 @@ def close_records(
             )
             for pk, value in sorted(before.items())
         ]
-        _bump(change.customer)
+        bump(change.customer)
         audit.record(events)
         count = len(targets)
         noun = kind.noun if count == 1 else kind.nouns
@@ -617,9 +633,9 @@ def add_expiry(
     """Add a future expiry, a reminder for future marketing; the date must be after today there."""
     if not isinstance(expiry_date, dt.date) or isinstance(expiry_date, dt.datetime):
         raise InvalidInput(f"'{expiry_date}' is not a date. Give the expiry date as 2027-06-30.")
-    text = _text(note, "The expiry note")
+    text = clean_text(note, "The expiry note")
     with connection(), database.atomic():
-        change = _start_change(login, account, "add an expiry", expected_version)
+        change = start_change(login, account, "add an expiry", expected_version)
         today = today_in(str(change.customer.time_zone))
         if expiry_date <= today:
             raise InvalidInput(
@@ -629,7 +645,7 @@ def add_expiry(
         expiry = Expiry.create(
             customer=change.customer, date=expiry_date, note=text, created_by=change.who
         )
-        _bump(change.customer)
+        bump(change.customer)
         audit.record(
             [
                 audit.event(
@@ -662,21 +678,21 @@ def choose_owner(
     """Choose who owns the customer after cancellation; ``apply_now`` reassigns it at once
     ("Perform Now"), otherwise Process does."""
     with connection(), database.atomic():
-        change = _start_change(login, account, "choose the new owner", expected_version)
+        change = start_change(login, account, "choose the new owner", expected_version)
         owner = _active_user(owner_login, "new owner")
         cancellation = change.cancellation
         before = {
-            "new_owner": _display(cancellation.new_owner_id),
-            "owner": _display(change.customer.owner_id),
+            "new_owner": display_name(cancellation.new_owner_id),
+            "owner": display_name(change.customer.owner_id),
         }
         applied_at = utcnow() if apply_now else None
         Cancellation.update(new_owner=owner, owner_applied_at=applied_at).where(
             Cancellation.id == cancellation.id
         ).execute()
         if apply_now:
-            _bump(change.customer, owner=owner.id)
+            bump(change.customer, owner=owner.id)
         else:
-            _bump(change.customer)
+            bump(change.customer)
         audit.record(
             [
                 audit.event(
@@ -711,10 +727,10 @@ def set_reasons(
 ) -> Outcome:
     """Set the cancellation's reasons (from the reason list), free text and extra information."""
     wanted = sorted(set(_ids(reason_ids) or [])) if reason_ids else []
-    text = _text(reason_text, "The reason text")
-    extra = _text(extra_information, "The extra information")
+    text = clean_text(reason_text, "The reason text")
+    extra = clean_text(extra_information, "The extra information")
     with connection(), database.atomic():
-        change = _start_change(login, account, "set the cancellation reasons", expected_version)
+        change = start_change(login, account, "set the cancellation reasons", expected_version)
         cancellation = change.cancellation
         current = {
             link.reason_id
@@ -746,7 +762,7 @@ def set_reasons(
         Cancellation.update(reason_text=text, extra_information=extra).where(
             Cancellation.id == cancellation.id
         ).execute()
-        _bump(change.customer)
+        bump(change.customer)
         after = {
             "reasons": reason_names(cancellation),
             "reason_text": text,
@@ -780,10 +796,10 @@ def set_mood(
         if chosen is None:
             raise InvalidInput(f"'{mood}' is not a mood. Choose {_or(MOODS)}.")
     with connection(), database.atomic():
-        change = _start_change(login, account, "set the customer mood", expected_version)
+        change = start_change(login, account, "set the customer mood", expected_version)
         before = {"mood": change.cancellation.mood}
         Cancellation.update(mood=chosen).where(Cancellation.id == change.cancellation.id).execute()
-        _bump(change.customer)
+        bump(change.customer)
         audit.record(
             [
                 audit.event(
@@ -808,7 +824,7 @@ def set_notify(
 ) -> Outcome:
     """Choose the users who are notified when the cancellation is processed."""
     with connection(), database.atomic():
-        change = _start_change(login, account, "choose who is notified", expected_version)
+        change = start_change(login, account, "choose who is notified", expected_version)
         users = [_active_user(name, "person notified") for name in dict.fromkeys(logins)]
         before = [
             u.login
@@ -821,7 +837,7 @@ def set_notify(
             NotifyUser.insert_many(
                 [{"cancellation": change.cancellation.id, "user": user.id} for user in users]
             ).execute()
-        _bump(change.customer)
+        bump(change.customer)
         audit.record(
             [
                 audit.event(
@@ -892,7 +908,7 @@ def set_scenario(
     already confirmed stay on record (they count again if the scenario comes back)."""
     chosen = scenario_key(scenario)
     with connection(), database.atomic():
-        change = _start_change(login, account, "change the scenario", expected_version)
+        change = start_change(login, account, "change the scenario", expected_version)
         before = str(change.cancellation.scenario)
         if before == chosen:
             return Outcome(
@@ -904,7 +920,7 @@ def set_scenario(
             Cancellation.id == change.cancellation.id
         ).execute()
         change.cancellation.scenario = chosen
-        _bump(change.customer)
+        bump(change.customer)
         audit.record(
             [
                 audit.event(
@@ -954,9 +970,9 @@ def confirm_step(
     """Confirm a step of the scenario (Finance sent the final amount, Billing disabled
     auto-renewal, the admin was told in a call…), with who and when."""
     key = _step_key(step)
-    text = _text(note, "The note")
+    text = clean_text(note, "The note")
     with connection(), database.atomic():
-        change = _start_change(login, account, "confirm a step", expected_version)
+        change = start_change(login, account, "confirm a step", expected_version)
         scenario = str(change.cancellation.scenario)
         if key not in scenario_steps(scenario):
             allowed = ", ".join(scenario_steps(scenario)) or "none (nobody contacts the admin)"
@@ -967,7 +983,7 @@ def confirm_step(
         existing = _confirmed(change.cancellation, key)
         if existing is not None:
             raise Conflict(
-                f"'{STEPS[key]}' was already confirmed by {_display(existing.done_by_id)} on "
+                f"'{STEPS[key]}' was already confirmed by {display_name(existing.done_by_id)} on "
                 f"{when(existing.done_at)}. Nothing was changed."
             )
         if key == STEP_PAYMENT_CONFIRMED and not _confirmed(
@@ -984,7 +1000,7 @@ def confirm_step(
             note=text,
             done_at=utcnow(),
         )
-        _bump(change.customer)
+        bump(change.customer)
         audit.record(
             [
                 audit.event(
@@ -1009,7 +1025,7 @@ def unconfirm_step(
     """Take back a confirmation made by mistake; the audit trail keeps both."""
     key = _step_key(step)
     with connection(), database.atomic():
-        change = _start_change(login, account, "take back a step", expected_version)
+        change = start_change(login, account, "take back a step", expected_version)
         existing = _confirmed(change.cancellation, key)
         if existing is None:
             raise Conflict(f"'{STEPS[key]}' is not confirmed, so there is nothing to take back.")
@@ -1017,9 +1033,9 @@ def unconfirm_step(
             change.cancellation, STEP_PAYMENT_CONFIRMED
         ):
             raise Conflict("Take back the payment confirmation first: it rests on this step.")
-        before = {"step": key, "by": _display(existing.done_by_id), "note": existing.note}
+        before = {"step": key, "by": display_name(existing.done_by_id), "note": existing.note}
         existing.delete_instance()
-        _bump(change.customer)
+        bump(change.customer)
         audit.record(
             [
                 audit.event(
@@ -1052,7 +1068,7 @@ def queue_offboarding_notice(
     Refused, whoever asks, when the customer is sent to collections (no contact)."""
     addresses = outbox.parse_addresses(recipients)
     with connection(), database.atomic():
-        change = _start_change(login, account, "e-mail the customer's admin", expected_version)
+        change = start_change(login, account, "e-mail the customer's admin", expected_version)
         if "admin_notified" not in SCENARIO_SECTIONS.get(str(change.cancellation.scenario), ()):
             raise NotAllowed(
                 outbox.no_contact_reason(change.customer)
@@ -1068,7 +1084,7 @@ def queue_offboarding_notice(
             audience=AUDIENCE_CUSTOMER,
             created_by=change.who,
         )
-        _bump(change.customer)
+        bump(change.customer)
         audit.record(
             [
                 audit.event(
@@ -1112,7 +1128,7 @@ def set_billing_status(login: str, account: str, status: str) -> str:
         before = str(customer.billing_status)
         if before == chosen:
             return f"{customer.name} is already {chosen}."
-        _bump(customer, billing_status=chosen)
+        bump(customer, billing_status=chosen)
         audit.record(
             [
                 audit.event(

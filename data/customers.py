@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from peewee import JOIN, fn
@@ -42,7 +42,9 @@ from data.rules import (
     record_counts,
     red_sections,
     steps_done,
+    unfinished_sections,
 )
+from data.timeline import TerminationView, pending_timelines, termination_view, urgency
 
 PAGE = 100
 
@@ -127,10 +129,16 @@ class ToolView:
     billing: BillingSummary | None = None
     # Why nobody may contact the customer's admin (empty when they may).
     no_contact: str = ""
+    termination: TerminationView | None = None
 
     @property
     def red(self) -> list[Section]:
         return red_sections(self.sections)
+
+    @property
+    def unfinished(self) -> list[Section]:
+        """The sections Process waits for: red, or waiting for tasks due later."""
+        return unfinished_sections(self.sections)
 
 
 @dataclass(frozen=True)
@@ -146,6 +154,10 @@ class PendingCancellation:
     name: str
     begun_at: dt.datetime
     begun_by: str
+    # The next timeline task, in words ("Deactivate access (due tomorrow, Thu 2026-01-16)").
+    next_task: str = ""
+    # How it sorts: tasks with no date first (they need one), then by due moment.
+    urgency: tuple[int, float] = (2, 0.0)
 
 
 def status_filter(value: str | None) -> str | None:
@@ -399,8 +411,15 @@ def tool_view(account: str) -> ToolView:
         # to the Cancellation Tool showing.
         reasons = _reasons(cancellation) if cancellation is not None else []
         steps = steps_done(cancellation) if cancellation is not None else {}
+        termination = termination_view(customer, cancellation) if cancellation is not None else None
         sections = tuple(
-            evaluate(customer, cancellation, reasons=[name for _, name in reasons], steps=steps)
+            evaluate(
+                customer,
+                cancellation,
+                reasons=[name for _, name in reasons],
+                steps=steps,
+                termination=termination.sections if termination is not None else None,
+            )
         )
         people = [customer.owner_id]
         if cancellation is not None:
@@ -421,15 +440,21 @@ def tool_view(account: str) -> ToolView:
             sections,
             billing_summary(customer),
             no_contact_reason(customer),
+            termination,
         )
 
 
 def pending_cancellations(login: str | None = None) -> list[PendingCancellation]:
-    """Pending cancellations, oldest first; only those begun by ``login`` when given."""
+    """Pending cancellations (only those begun by ``login`` when given), the one whose next
+    timeline task is due first at the top."""
     with connection():
         query = (
             Cancellation.select(
-                Customer.account, Customer.name, Cancellation.begun_at, User.display_name
+                Cancellation.id,
+                Customer.account,
+                Customer.name,
+                Cancellation.begun_at,
+                User.display_name,
             )
             .join(Customer, on=(Cancellation.customer == Customer.id))
             .switch(Cancellation)
@@ -440,4 +465,17 @@ def pending_cancellations(login: str | None = None) -> list[PendingCancellation]
         if login:
             query = query.where(User.login == login)
         rows: Any = query.tuples()
-        return [PendingCancellation(*row) for row in rows]
+        found = [(int(pk), PendingCancellation(*row)) for pk, *row in rows]
+        if not found:
+            return []
+        timelines = {view.account: view for view in pending_timelines(login)}
+    pending = []
+    for _, row in found:
+        view = timelines.get(row.account)
+        task = view.next_due() if view is not None else None
+        if task is not None:
+            due = f", {task.due.absolute()}" if task.due else ""
+            row = replace(row, next_task=f"{task.task.title} ({task.relative}{due})")
+            row = replace(row, urgency=urgency(task))
+        pending.append(row)
+    return sorted(pending, key=lambda row: row.urgency)

@@ -11,7 +11,7 @@ import random
 from decimal import Decimal
 from typing import Any
 
-from data import cancellations, notices
+from data import cancellations, notices, termination
 from data.db import connection, database, migrate_schema
 from data.errors import Conflict
 from data.models import (
@@ -27,6 +27,7 @@ from data.models import (
     OPPORTUNITY_CLOSED,
     OPPORTUNITY_OPEN,
     OUTBOX_SENT,
+    PENDING,
     QUOTATION_CLOSED,
     QUOTATION_OPEN,
     ROLE_ADMIN,
@@ -38,6 +39,7 @@ from data.models import (
     STEP_FINAL_AMOUNT_EMAIL,
     STEP_PAYMENT_CONFIRMED,
     Asset,
+    Cancellation,
     Case,
     Customer,
     Invoice,
@@ -51,6 +53,7 @@ from data.models import (
     utcnow,
 )
 from data.rules import OFFBOARDING_NOTICE
+from data.timeline import BY_EMAIL, SIGN_OFFS, current_plan
 
 SEED = 20261121
 
@@ -455,11 +458,55 @@ def _notice_sent(lead: str, account: str) -> None:
     ).execute()
 
 
+# What a deactivation in the demo (and in tests and benchmarks) records.
+SAMPLE_GUID = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
+
+
+def _in_days(days: int) -> dt.date:
+    # From the demo's clock (utcnow), so a demo built with the clock stopped is the same each time.
+    return utcnow().date() + dt.timedelta(days=days)
+
+
+def _backdate(account: str, days: int) -> None:
+    """Move a just-begun cancellation's Begin back by ``days``, as if begun then."""
+    customer = Customer.get(Customer.account == account)
+    Cancellation.update(begun_at=utcnow() - dt.timedelta(days=days)).where(
+        (Cancellation.customer == customer) & (Cancellation.state == PENDING)
+    ).execute()
+
+
+def finish_termination(login: str, account: str, *, leave: str | None = None) -> None:
+    """Do the whole termination timeline through the operations, as a team lead would: the
+    effective date, every task done by hand, the final termination e-mail, the deactivation,
+    the approval and the purge, every sign-off. ``leave`` names a section to leave unfinished
+    (timeline, sign_offs or access_data)."""
+    if leave != "timeline":
+        termination.set_effective_date(login, account, _in_days(30))
+        for task in current_plan().tasks:
+            if task.by_hand:
+                termination.complete_task(login, account, task.key)
+            elif task.completed_by == BY_EMAIL:
+                draft = notices.compose_task_email(account, login, task.key)
+                termination.queue_task_email(
+                    login, account, task.key, draft.recipients, draft.subject, draft.body
+                )
+    if leave != "access_data":
+        termination.record_deactivation(login, account, SAMPLE_GUID)
+        termination.decide_data(login, account, "approve")
+        termination.record_purge(login, account)
+    if leave != "sign_offs":
+        for key in SIGN_OFFS:
+            termination.sign_off(login, account, key)
+
+
 def _cancellations(me: str) -> None:
-    # Nearly ready: everything clear but one sales order (the seed's own example).
+    # Nearly ready: a month into its timeline, everything clear but one sales order (the
+    # seed's own example).
     ready = "100011"
     cancellations.begin("alex", ready)
+    _backdate(ready, 34)
     _clear_all_but_sales_orders("alex", ready)
+    finish_termination("alex", ready)
     if (
         not SalesOrder.select()
         .join(Customer)
@@ -470,12 +517,26 @@ def _cancellations(me: str) -> None:
         SalesOrder.create(
             customer=customer, number=f"SO-{ready}-9", status="In progress", amount=Decimal(1200)
         )
-    # Many red: just begun, by the person running the demo, so the app offers it on start.
+    # Many red: begun five days ago by the person running the demo, so the app offers it on
+    # start; the first days' tasks are done, the next ones are late.
     cancellations.begin(me, MANY_RED, scenario=SCENARIO_NON_RENEWAL)
-    # Sent to collections: no contact with the admin, deactivation at once.
+    _backdate(MANY_RED, 4)
+    termination.set_effective_date(me, MANY_RED, _in_days(26))
+    for task, note in (
+        ("notice_received", "Non-renewal letter attached to the case"),
+        ("account_team_informed", ""),
+        ("attrition_box", ""),
+    ):
+        termination.complete_task(me, MANY_RED, task, note)
+    termination.sign_off(me, MANY_RED, "finance", "Kim: invoices settled, nothing open")
+    # Sent to collections: no contact with the admin, deactivation at once; begun yesterday,
+    # no effective date yet.
     cancellations.begin("riley", COLLECTIONS, scenario=SCENARIO_COLLECTIONS)
-    # Already processed: cleared and processed last week by Riley.
+    _backdate(COLLECTIONS, 1)
+    # Already processed: cleared and processed by Riley after its month-long timeline.
     cancellations.begin("riley", ALREADY_CANCELLED)
+    _backdate(ALREADY_CANCELLED, 40)
     _clear_all_but_sales_orders("riley", ALREADY_CANCELLED)
     cancellations.close_records("riley", ALREADY_CANCELLED, "sales_orders", "Cancelled")
+    finish_termination("riley", ALREADY_CANCELLED)
     cancellations.process("riley", ALREADY_CANCELLED)

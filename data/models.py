@@ -48,6 +48,14 @@ ROLE_CANCELLATION = "customer-cancellation"
 ROLE_ADMIN = "crm-admin"
 KNOWN_ROLES = (ROLE_CANCELLATION, ROLE_ADMIN)
 
+# What the account team decided about the customer's data (seed 000, step 9).
+DECISION_HOLD = "hold"
+DECISION_APPROVE = "approve"
+DECISIONS = {DECISION_HOLD: "Hold the data", DECISION_APPROVE: "Approve deletion"}
+
+COMPLETION_TASK = "task"
+COMPLETION_SIGN_OFF = "sign-off"
+
 # Cancellation states.
 PENDING = "pending"
 REMOVED = "removed"
@@ -293,6 +301,23 @@ class Cancellation(BaseModel):
     processed_at = DateTimeField(null=True)
     removed_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
     removed_at = DateTimeField(null=True)
+    # The termination timeline (seed 000): the contract end or de-provisioning date, in the
+    # customer's time zone, and what was done about the customer's access and data.
+    effective_date = DateField(null=True)
+    access_deactivated_at = DateTimeField(null=True)
+    access_deactivated_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    access_deactivated_by_id: int | None
+    # One GUID per line, as deactivated.
+    access_guids = TextField(default="")
+    data_decision = CharField(max_length=16, null=True)
+    decision_reason = TextField(default="")
+    review_date = DateField(null=True)
+    decided_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    decided_by_id: int | None
+    decided_at = DateTimeField(null=True)
+    purged_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    purged_by_id: int | None
+    purged_at = DateTimeField(null=True)
 
     class Meta:
         indexes = ((("state", "begun_by"), False),)
@@ -332,6 +357,22 @@ class ScenarioStep(BaseModel):
 
     class Meta:
         indexes = ((("cancellation", "step"), True),)
+
+
+class Completion(BaseModel):
+    """A timeline task done by hand, or a termination team's sign-off: who, when, and a note."""
+
+    cancellation = ForeignKeyField(Cancellation, backref="completions", on_delete="CASCADE")
+    cancellation_id: int
+    kind = CharField(max_length=16)  # COMPLETION_TASK or COMPLETION_SIGN_OFF
+    key = CharField(max_length=48)
+    done_by = ForeignKeyField(User, on_delete="RESTRICT")
+    done_by_id: int
+    done_at = DateTimeField(default=utcnow)
+    note = TextField(default="")
+
+    class Meta:
+        indexes = ((("cancellation", "kind", "key"), True),)
 
 
 class NotifyUser(BaseModel):
@@ -407,6 +448,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     Cancellation,
     CancellationReason,
     ScenarioStep,
+    Completion,
     NotifyUser,
     AuditEvent,
     OutboxMessage,

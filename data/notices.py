@@ -13,8 +13,17 @@ from data import outbox
 from data.dates import today_in
 from data.db import connection
 from data.errors import InvalidInput
-from data.models import PENDING, Cancellation, Customer, User
+from data.models import (
+    DECISION_APPROVE,
+    DECISION_HOLD,
+    PENDING,
+    Cancellation,
+    Customer,
+    NotifyUser,
+    User,
+)
 from data.rules import SCENARIO_SECTIONS
+from data.timeline import BY_DECISION, BY_PURGE, current_plan, timeline
 
 DEFAULT_NOTICE_DAYS = 3
 MODULE_GUIDE = "module_guide"
@@ -150,4 +159,90 @@ def compose_offboarding_notice(
             notice_days,
             when,
             warnings=tuple(warnings),
+        )
+
+
+def compose_task_email(account: str, login: str, task: str) -> Draft:
+    """The e-mail a timeline task sends (the final termination e-mail to the account team),
+    filled from its template: to the users notified on the cancellation, with the effective
+    date, the data decision and when the purge is planned.
+
+    When it cannot be written yet (no effective date, nothing pending) the draft is empty and
+    ``refusal`` says why."""
+    planned = current_plan().task(task)
+    if not planned.template:
+        raise InvalidInput(f"'{planned.title}' sends no e-mail.")
+    with connection():
+        customer = Customer.by_account(account)
+
+        def refused(reason: str) -> Draft:
+            return Draft(customer.account, customer.name, "", "", "", 0, None, refusal=reason)
+
+        cancellation = (
+            Cancellation.select()
+            .where((Cancellation.customer == customer) & (Cancellation.state == PENDING))
+            .first()
+        )
+        if cancellation is None:
+            return refused(f"{customer.name} has no pending cancellation.")
+        view = timeline(customer, cancellation)
+        if view.effective_date is None:
+            return refused(
+                "Set the effective date first (f on the Timeline): the e-mail gives the "
+                "de-provisioning date."
+            )
+        lead = User.get_or_none(User.login == (login or "").strip())
+        users = (
+            User.select(User.email)
+            .join(NotifyUser)
+            .where((NotifyUser.cancellation == cancellation) & (User.email != ""))
+            .order_by(User.login)
+        )
+        recipients = ", ".join(str(user.email) for user in users if user.email)
+        purge = next((t for t in view.tasks if t.task.completed_by == BY_PURGE), None)
+        decision = next((t for t in view.tasks if t.task.completed_by == BY_DECISION), None)
+        if cancellation.data_decision == DECISION_HOLD:
+            data = f"on hold until {cancellation.review_date}: {cancellation.decision_reason}"
+        elif cancellation.data_decision == DECISION_APPROVE:
+            data = "approved for deletion"
+        else:
+            data = "no decision yet: approved for deletion unless the account team holds it"
+        rendered = outbox.render(
+            planned.template,
+            {
+                "customer_name": customer.name,
+                "account": customer.account,
+                "deprovision_date": arrow.get(view.effective_date).format("dddd D MMMM YYYY"),
+                "effective_date": str(view.effective_date),
+                "time_zone": customer.time_zone,
+                "data_decision": data,
+                "purge_information": (
+                    f"planned for {purge.due.absolute()} by {purge.task.party_names}"
+                    if purge is not None and purge.due is not None
+                    else "to be planned"
+                ),
+                "decision_due": (
+                    decision.due.absolute()
+                    if decision is not None and decision.due is not None
+                    else "the end of the notice period"
+                ),
+                "team_lead": lead.display_name if lead is not None else login,
+            },
+        )
+        warnings = (
+            ()
+            if recipients
+            else (
+                "Nobody notified on the cancellation has an e-mail address: type the recipients.",
+            )
+        )
+        return Draft(
+            customer.account,
+            customer.name,
+            recipients,
+            rendered.subject,
+            rendered.body,
+            0,
+            view.effective_date,
+            warnings=warnings,
         )

@@ -11,7 +11,6 @@ import datetime as dt
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from peewee import SQL, Expression, ModelSelect, Value, fn
@@ -57,29 +56,10 @@ from data.models import (
     User,
 )
 
-
-class SectionState(StrEnum):
-    CLEAR = "clear"
-    BLOCKING = "blocking"
-    OPTIONAL = "optional"
-    # Not a task but a rule to keep in mind (the no-contact rule of collections); never blocks.
-    NOTE = "note"
-
-
-@dataclass(frozen=True)
-class Section:
-    """One line of the Cancellation Tool: a section, its state, and what a team lead reads."""
-
-    key: str
-    name: str
-    state: SectionState
-    summary: str
-    blocking: int
-    total: int = 0
-
-    @property
-    def is_red(self) -> bool:
-        return self.state is SectionState.BLOCKING
+# Section and SectionState are read from here by the screens and the CLI too.
+from data.sections import Section as Section
+from data.sections import SectionState as SectionState
+from data.timeline import TERMINATION_SECTION_NAMES, termination_sections
 
 
 @dataclass(frozen=True)
@@ -230,7 +210,11 @@ def scenario_key(text: str) -> str:
 
 
 def section_name(key: str) -> str:
-    return SECTION_NAMES.get(key) or SCENARIO_SECTION_NAMES.get(key, key)
+    return (
+        SECTION_NAMES.get(key)
+        or SCENARIO_SECTION_NAMES.get(key)
+        or TERMINATION_SECTION_NAMES.get(key, key)
+    )
 
 
 def record_kind(section: str) -> RecordKind:
@@ -526,11 +510,12 @@ def evaluate(
     *,
     reasons: Sequence[str] | None = None,
     steps: dict[str, StepDone] | None = None,
+    termination: Sequence[Section] | None = None,
 ) -> list[Section]:
     """Every section of the cancellation, in the order of the tool. Runs inside a connection.
 
-    ``reasons`` are the cancellation's reason names and ``steps`` its confirmed scenario steps,
-    when the caller has read them already."""
+    ``reasons`` are the cancellation's reason names, ``steps`` its confirmed scenario steps and
+    ``termination`` its timeline's sections, when the caller has read them already."""
     sections = [
         _reasons_section(cancellation, reasons),
         _ownership_section(cancellation),
@@ -542,6 +527,10 @@ def evaluate(
     )
     if cancellation is not None:
         sections.extend(scenario_sections(cancellation, steps))
+        if termination is None:
+            sections.extend(termination_sections(customer, cancellation))
+        else:
+            sections.extend(termination)
     sections.append(_mood_section(cancellation))
     return sections
 
@@ -550,13 +539,25 @@ def red_sections(sections: Sequence[Section]) -> list[Section]:
     return [section for section in sections if section.is_red]
 
 
+def unfinished_sections(sections: Sequence[Section]) -> list[Section]:
+    """The sections that keep Process from completing: the red ones and those waiting for work
+    due later (timeline tasks not due yet)."""
+    return [section for section in sections if section.holds_back]
+
+
 def describe_red(sections: Sequence[Section]) -> str:
-    """ "4 sections still red: Assets, Cases, …" — or an empty string when all is clear."""
+    """ "4 sections still red: Assets, Cases, …", with the sections still waiting for later work
+    — or an empty string when all is clear."""
     red = red_sections(sections)
-    if not red:
-        return ""
-    names = ", ".join(section.name for section in red)
-    return f"{_plural(len(red), 'section', 'sections')} still red: {names}"
+    waiting = [section for section in unfinished_sections(sections) if not section.is_red]
+    parts = []
+    if red:
+        names = ", ".join(section.name for section in red)
+        parts.append(f"{_plural(len(red), 'section', 'sections')} still red: {names}")
+    if waiting:
+        names = ", ".join(section.name for section in waiting)
+        parts.append(f"still to come: {names} (tasks due later)")
+    return "; ".join(parts)
 
 
 def records_query(

@@ -171,10 +171,23 @@ class OffboardScreen(DataWork, Screen[None]):
 
     @dataclass
     class OpenEmail(Message):
-        """Write the offboarding notice to an account's admin."""
+        """Write the offboarding notice to an account's admin, or the e-mail a timeline task
+        sends (``task``)."""
 
         account: str
         version: int
+        task: str | None = None
+
+    @dataclass
+    class OpenTimeline(Message):
+        """Show the Timeline of an account's cancellation, on one task if ``task`` is given."""
+
+        account: str
+        task: str | None = None
+
+    @dataclass
+    class OpenToday(Message):
+        """Show the tasks due today or overdue across every pending cancellation."""
 
     def __init__(self, session: Session) -> None:
         super().__init__()

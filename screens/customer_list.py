@@ -53,6 +53,7 @@ class CustomerListScreen(OffboardScreen):
         Binding("slash", "search", "Search"),
         Binding("f", "cycle_status", "Filter status"),
         Binding("o", "resume", "Resume pending"),
+        Binding("t", "today", "Today"),
         Binding("r", "refresh", "Refresh"),
         Binding("escape", "back", "Clear search", show=False),
     ]
@@ -165,12 +166,21 @@ class CustomerListScreen(OffboardScreen):
         self.pending = event.pending
         line = self.query_one("#pending-line", Static)
         if self.pending:
-            latest = self.pending[-1]
-            more = f" (and {len(self.pending) - 1} more)" if len(self.pending) > 1 else ""
-            line.update(
-                f"You have a pending cancellation: {latest.name} ({latest.account}), "
-                f"begun {when(latest.begun_at)}{more}. Press o to resume it."
-            )
+            # Most urgent first: the one whose next timeline task is due soonest.
+            first = self.pending[0]
+            count = len(self.pending)
+            lines = [
+                f"You have {count} pending cancellations, the most urgent first. Press o to "
+                f"resume {first.name}, t for today's tasks."
+                if count > 1
+                else "You have a pending cancellation. Press o to resume it, t for today's tasks."
+            ]
+            for row in self.pending[:3]:
+                nxt = f" — next: {row.next_task}" if row.next_task else ""
+                lines.append(f"  • {row.name} ({row.account}), begun {when(row.begun_at)}{nxt}")
+            if count > 3:
+                lines.append(f"  … and {count - 3} more (t lists their tasks)")
+            line.update(Text("\n".join(lines)))
         line.display = bool(self.pending)
         self.refresh_bindings()
 
@@ -223,10 +233,13 @@ class CustomerListScreen(OffboardScreen):
 
     def action_resume(self) -> None:
         if self.pending:
-            self.post_message(self.OpenTool(self.pending[-1].account))
+            self.post_message(self.OpenTool(self.pending[0].account))
 
     def action_back(self) -> None:
         self.action_clear_search()
+
+    def action_today(self) -> None:
+        self.post_message(self.OpenToday())
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "resume":

@@ -28,7 +28,8 @@ from textual.widgets import (
 
 from data.cancellations import Outcome, queue_offboarding_notice
 from data.errors import InvalidInput
-from data.notices import Draft, compose_offboarding_notice
+from data.notices import Draft, compose_offboarding_notice, compose_task_email
+from data.termination import queue_task_email
 from screens.base import OffboardScreen, Session
 from screens.dialogs import ConfirmDialog
 
@@ -62,10 +63,14 @@ class EmailScreen(OffboardScreen):
 
         message: str
 
-    def __init__(self, session: Session, account: str, version: int) -> None:
+    def __init__(
+        self, session: Session, account: str, version: int, task: str | None = None
+    ) -> None:
         super().__init__(session)
         self.account = account
         self.version = version
+        # A timeline task's e-mail (the final termination e-mail) rather than the admin's notice.
+        self.plan_task = task
         self.draft: Draft | None = None
         self.queueing = False
 
@@ -88,7 +93,7 @@ class EmailScreen(OffboardScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = "Offboarding notice"
+        self.title = "Offboarding notice" if self.plan_task is None else "Final termination e-mail"
         self.sub_title = self.account
         self.query_one("#email-fields").display = False
         self.query_one("#email-tabs").display = False
@@ -97,9 +102,12 @@ class EmailScreen(OffboardScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="draft")
     def compose_draft(self) -> None:
-        draft = compose_offboarding_notice(
-            self.account, self.session.login, notice_days=self.session.notice_days
-        )
+        if self.plan_task is not None:
+            draft = compose_task_email(self.account, self.session.login, self.plan_task)
+        else:
+            draft = compose_offboarding_notice(
+                self.account, self.session.login, notice_days=self.session.notice_days
+            )
         self.post_message(self.Drafted(draft))
 
     def on_email_screen_drafted(self, event: Drafted) -> None:
@@ -111,10 +119,16 @@ class EmailScreen(OffboardScreen):
             status.set_class(True, "-blocked")
             self.refresh_bindings()
             return
-        status.update(
-            f"Deactivation on {draft.deactivation_date} ({draft.notice_days} days' notice). "
-            "ctrl+s queues it; F2 edits the text."
-        )
+        if self.plan_task is not None:
+            status.update(
+                f"De-provisioning on {draft.deactivation_date}. To the account team; "
+                "ctrl+s queues it; F2 edits the text."
+            )
+        else:
+            status.update(
+                f"Deactivation on {draft.deactivation_date} ({draft.notice_days} days' notice). "
+                "ctrl+s queues it; F2 edits the text."
+            )
         self.query_one("#email-to", Input).value = draft.recipients
         self.query_one("#email-subject", Input).value = draft.subject
         self.query_one("#email-body", TextArea).text = draft.body
@@ -178,14 +192,25 @@ class EmailScreen(OffboardScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="queue")
     def _queue(self, recipients: str, subject: str, body: str) -> None:
         try:
-            outcome = queue_offboarding_notice(
-                self.session.login,
-                self.account,
-                recipients,
-                subject,
-                body,
-                expected_version=self.version,
-            )
+            if self.plan_task is not None:
+                outcome = queue_task_email(
+                    self.session.login,
+                    self.account,
+                    self.plan_task,
+                    recipients,
+                    subject,
+                    body,
+                    expected_version=self.version,
+                )
+            else:
+                outcome = queue_offboarding_notice(
+                    self.session.login,
+                    self.account,
+                    recipients,
+                    subject,
+                    body,
+                    expected_version=self.version,
+                )
         except InvalidInput as error:
             self.post_message(self.Invalid(str(error)))
             return

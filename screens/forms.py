@@ -21,7 +21,16 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Button, Checkbox, Input, Label, OptionList, SelectionList, Static
+from textual.widgets import (
+    Button,
+    Checkbox,
+    Input,
+    Label,
+    OptionList,
+    SelectionList,
+    Static,
+    TextArea,
+)
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
@@ -413,3 +422,122 @@ class StepForm(FormScreen):
             self.show_invalid(f"'{title}' is not confirmed, so there is nothing to take back.")
             return
         self.save_with(partial(self.take_back, key))
+
+
+class ActionForm(FormScreen):
+    """A change that needs no input, only a confirmation (approve deletion, Data Purge Done):
+    Enter or ctrl+s does it, Escape does not."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *FormScreen.BINDINGS,
+        Binding("enter", "save", "Confirm", show=False),
+    ]
+
+    def __init__(
+        self, title: str, explanation: str, *, save: Callable[[], Outcome], save_label: str
+    ) -> None:
+        super().__init__(title, explanation, save_label=save_label)
+        self.save_action = save
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield from self.compose_heading()
+            yield Static("", id="form-message", classes="field-message -invalid")
+            yield from self.compose_buttons()
+
+    def on_mount(self) -> None:
+        self.query_one("#save", Button).focus()
+
+    def action_save(self) -> None:
+        self.save_with(self.save_action)
+
+
+class GuidForm(FormScreen):
+    """The GUIDs of what was deactivated, pasted one per line."""
+
+    def __init__(
+        self, title: str, explanation: str, *, save: Callable[[str], Outcome], initial: str = ""
+    ) -> None:
+        super().__init__(title, explanation)
+        self.save_guids = save
+        self.initial = initial
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield from self.compose_heading()
+            yield Label("GUIDs (one per line)", classes="field-label")
+            yield TextArea(self.initial, id="guids", classes="guid-area")
+            yield Static("", id="form-message", classes="field-message -invalid")
+            yield from self.compose_buttons()
+
+    def on_mount(self) -> None:
+        self.query_one("#guids", TextArea).focus()
+
+    def action_save(self) -> None:
+        self.save_with(partial(self.save_guids, self.query_one("#guids", TextArea).text))
+
+    def show_invalid(self, message: str) -> None:
+        super().show_invalid(message)
+        self.query_one("#guids", TextArea).focus()
+
+
+class DecisionForm(FormScreen):
+    """The account team's decision: hold the data (a reason and a review date) or approve its
+    deletion."""
+
+    def __init__(
+        self,
+        title: str,
+        explanation: str,
+        *,
+        time_zone: str,
+        save: Callable[[str, str, str], Outcome],
+        current: str | None = None,
+    ) -> None:
+        super().__init__(title, explanation)
+        self.time_zone = time_zone
+        self.save_decision = save
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield from self.compose_heading()
+            yield OptionList(
+                Option("Approve deletion: the data may be purged", id="approve"),
+                Option("Hold: keep the data until a review date", id="hold"),
+                id="decision",
+            )
+            yield Label("Reason for the hold", classes="field-label")
+            yield Input(placeholder="e.g. Legal hold while the contract dispute runs", id="reason")
+            yield Label("Review date", classes="field-label")
+            yield Input(placeholder="2026-12-31 or +30d", id="review")
+            yield Static("", id="form-message", classes="field-message -invalid")
+            yield from self.compose_buttons()
+
+    def on_mount(self) -> None:
+        options = self.query_one("#decision", OptionList)
+        options.highlighted = 1 if self.current == "hold" else 0
+        options.focus()
+
+    @on(OptionList.OptionSelected, "#decision")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id == "hold":
+            self.query_one("#reason", Input).focus()
+        else:
+            self.action_save()
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
+        index = self.query_one("#decision", OptionList).highlighted
+        decision = "hold" if index == 1 else "approve"
+        reason = self.query_one("#reason", Input).value
+        review = self.query_one("#review", Input).value
+        if decision == "approve" and (reason.strip() or review.strip()):
+            self.show_invalid(
+                "A reason and a review date belong to a hold: choose Hold, or clear them."
+            )
+            return
+        self.save_with(partial(self.save_decision, decision, reason, review))

@@ -24,13 +24,22 @@ from data import cancellations
 from data.cancellations import Outcome
 from data.customers import ToolView, expiries, tool_view
 from data.db import connection
-from data.models import MOODS, PENDING, PENDING_CANCELLATION, SCENARIOS, STEPS
+from data.models import FORMER_CUSTOMER, MOODS, PENDING, PENDING_CANCELLATION, SCENARIOS, STEPS
 from data.rules import RECORD_KINDS, SECTION_STEPS, Section, describe_red, section_name
+from data.timeline import (
+    ACCESS_DATA,
+    BY_DEACTIVATION,
+    BY_DECISION,
+    BY_PURGE,
+    SIGN_OFFS_SECTION,
+    TIMELINE,
+)
 from data.users import ReasonRow, UserRow, list_reasons, list_users
 from screens.base import OffboardScreen, Session
 from screens.customer import banner_text
 from screens.dialogs import ConfirmDialog
 from screens.forms import ChoiceForm, DateForm, ReasonsForm, StepForm
+from screens.timeline import sign_off_form
 from screens.widgets import SectionLine
 
 NOT_RECORDED = "(not recorded)"
@@ -86,7 +95,8 @@ class ToolScreen(OffboardScreen):
         "the chosen people are notified. s changes the scenario (buyout, non-renewal, sent to "
         "collections), e writes the offboarding notice to the customer's admin (never for "
         "collections), b shows the billing (invoices and Billing's notes), o the e-mails "
-        "queued and sent for this customer."
+        "queued and sent for this customer, t the termination Timeline (dated tasks, sign-offs, "
+        "access and data)."
     )
     GUARDED_ACTIONS: ClassVar[frozenset[str]] = frozenset(
         {"remove", "process", "scenario", "email"}
@@ -99,6 +109,7 @@ class ToolScreen(OffboardScreen):
         Binding("e", "email", "E-mail admin"),
         Binding("b", "billing", "Billing"),
         Binding("o", "outbox", "Outbox"),
+        Binding("t", "timeline", "Timeline"),
         Binding("m", "manage", "Manage section", show=False),
     ]
 
@@ -226,7 +237,7 @@ class ToolScreen(OffboardScreen):
             return f"This cancellation is finished: {customer.name} is {customer.status}."
         if not self.session.can_cancel:
             return self.session.refusal
-        if action == "process" and self.view.red:
+        if action == "process" and self.view.unfinished:
             return f"Process is unavailable: {describe_red(self.view.sections)}."
         if action == "email":
             if self.view.no_contact:
@@ -258,11 +269,30 @@ class ToolScreen(OffboardScreen):
         if key == "no_contact":
             self.notify(item.section.summary, title="No contact (collections)", severity="warning")
             return
+        if key in (TIMELINE, ACCESS_DATA):
+            self.post_message(self.OpenTimeline(self.account, self._first_open_task(key)))
+            return
         reason = self.unavailable_reason("change")
         if reason:
             self.notify(reason, title="Unavailable", severity="warning")
             return
         self.app.push_screen(self._form(key), self._form_closed)
+
+    def _first_open_task(self, key: str) -> str | None:
+        """The task the Timeline opens on: the first late one, or for Access & data the first
+        of its steps not done."""
+        if self.view is None or self.view.termination is None:
+            return None
+        tasks = self.view.termination.timeline.tasks
+        if key == ACCESS_DATA:
+            kinds = (BY_DEACTIVATION, BY_DECISION, BY_PURGE)
+            wanted = [t for t in tasks if t.task.completed_by in kinds and t.done is None]
+        else:
+            wanted = self.view.termination.timeline.late()
+        return wanted[0].key if wanted else None
+
+    def action_timeline(self) -> None:
+        self.post_message(self.OpenTimeline(self.account, None))
 
     def _form(self, key: str) -> ChoiceForm | DateForm | ReasonsForm | StepForm:
         assert self.view is not None and self.view.cancellation is not None
@@ -271,6 +301,8 @@ class ToolScreen(OffboardScreen):
         cancellation = self.view.cancellation
         if key in SECTION_STEPS:
             return self._step_form(key)
+        if key == SIGN_OFFS_SECTION and self.view.termination is not None:
+            return sign_off_form(self.view.termination, login)
         if key == "reasons":
 
             def save_reasons(ids: list[int], text: str, extra: str) -> Outcome:
@@ -431,6 +463,7 @@ class ToolScreen(OffboardScreen):
             f"Process the cancellation of {customer.name} ({customer.account})?",
             "",
             f"• Status: {PENDING_CANCELLATION} → Cancelled",
+            f"• Customer type: {customer.customer_type} → {FORMER_CUSTOMER}",
             f"• {owner}",
             f"• Notified by e-mail: {notified}",
             f"• Reasons: {', '.join(cancellation.reasons)}",

@@ -10,6 +10,8 @@ from data.rules import Section, SectionState
 GLYPH_RED = "✗"
 GLYPH_GREEN = "✓"
 GLYPH_NOTE = "!"
+# Not red, not done: work due later (the timeline's tasks not due yet).
+GLYPH_WAITING = "…"
 DOT = "●"
 NAME_WIDTH = 31
 
@@ -22,6 +24,8 @@ def section_content(section: Section) -> Content:
         mark = (f"{DOT} {GLYPH_RED}", "$error bold")
     elif section.state is SectionState.NOTE:
         mark = (f"{DOT} {GLYPH_NOTE}", "$warning bold")
+    elif section.state is SectionState.WAITING:
+        mark = (f"{DOT} {GLYPH_WAITING}", "$warning")
     elif section.state is SectionState.OPTIONAL:
         mark = (f"{DOT} {GLYPH_GREEN}", "$success 60%")
     else:
@@ -50,4 +54,5 @@ class SectionLine(Static):
         self.section = section
         self.update(section_content(section))
         self.set_class(section.is_red, "-red")
-        self.set_class(not section.is_red, "-green")
+        self.set_class(section.state is SectionState.WAITING, "-waiting")
+        self.set_class(not section.holds_back, "-green")

@@ -17,7 +17,7 @@ from textual.message import Message
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
-from data import outbox
+from data import outbox, timeline
 from data.db import describe, open_database
 from data.errors import OffboardError
 from data.users import UserRow, list_users
@@ -29,6 +29,8 @@ from screens.email import EmailScreen
 from screens.help import HelpScreen
 from screens.manage import manage_screen
 from screens.outbox import OutboxScreen
+from screens.timeline import TimelineScreen
+from screens.today import TodayScreen
 from screens.tool import ToolScreen
 from tui.config import load_settings
 
@@ -120,7 +122,14 @@ class OffboardApp(App[None]):
         self.push_screen(OutboxScreen(self.session, event.account))
 
     def on_offboard_screen_open_email(self, event: OffboardScreen.OpenEmail) -> None:
-        self.push_screen(EmailScreen(self.session, event.account, event.version))
+        self.push_screen(EmailScreen(self.session, event.account, event.version, event.task))
+
+    def on_offboard_screen_open_timeline(self, event: OffboardScreen.OpenTimeline) -> None:
+        self.push_screen(TimelineScreen(self.session, event.account, event.task))
+
+    def on_offboard_screen_open_today(self, _event: OffboardScreen.OpenToday) -> None:
+        if not isinstance(self.screen, TodayScreen):
+            self.push_screen(TodayScreen(self.session))
 
     def action_help(self) -> None:
         screen = self.screen
@@ -155,6 +164,7 @@ def create_app(location: str | None = None, login: str | None = None) -> Offboar
     login (given, else ``OFFBOARD_USER``, else this machine's login name)."""
     settings = load_settings(location, login)
     outbox.use_templates(settings.templates or None)
+    timeline.use_plan(settings.plan or None)
     return OffboardApp(settings.location, settings.login, notice_days=settings.notice_days)
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from peewee import PeeweeException
 
-from data import cancellations, customers, delivery, demo, outbox, users
+from data import cancellations, customers, delivery, demo, outbox, termination, timeline, users
 from data.cancellations import Outcome
 from data.customers import CancellationView, CustomerRow, ToolView
 from data.db import database, describe, open_database
@@ -26,6 +26,7 @@ from data.delivery import DeliveryReport, OutboxRow
 from data.errors import InvalidInput, OffboardError
 from data.models import KNOWN_ROLES, OUTBOX_QUEUED, OUTBOX_SENDING, OUTBOX_STATUSES, PENDING
 from data.rules import Section, describe_red
+from data.timeline import TaskView
 from data.users import LOGIN, ReasonRow, UserRow
 from tui.config import (
     CONFIG_VARIABLE,
@@ -274,7 +275,12 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-SECTION_MARKS = {"clear": "clear", "blocking": "BLOCKING", "optional": "optional"}
+SECTION_MARKS = {
+    "clear": "clear",
+    "blocking": "BLOCKING",
+    "optional": "optional",
+    "waiting": "waiting",
+}
 
 
 def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
@@ -310,7 +316,7 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
         out(f"  {mark:<8}  {section.name:<{width}}  {section.summary}")
     if cancellation is not None and cancellation.state == PENDING:
         out()
-        if view.red:
+        if view.unfinished:
             out(f"Not ready: {describe_red(view.sections)}.")
         else:
             out(f"Ready: every section is clear. Process it with: {PROG} process {detail.account}")
@@ -335,6 +341,123 @@ def cmd_begin(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_scenario(args: argparse.Namespace, settings: Settings) -> int:
     out(cancellations.set_scenario(acting_login(settings), args.account, args.scenario).message)
+    return 0
+
+
+def task_json(account: str, name: str, task: TaskView) -> Json:
+    return {
+        "account": account,
+        "customer": name,
+        "task": task.key,
+        "title": task.task.title,
+        "party": task.task.party_names,
+        "state": task.state.value,
+        "due": task.due.at.isoformat() if task.due else None,
+        "due_date": task.due.date.isoformat() if task.due else None,
+        "relative": task.relative,
+        "done_by": task.done.by if task.done else None,
+        "done_at": task.done.at.isoformat() + "Z" if task.done else None,
+        "detail": task.detail,
+    }
+
+
+def cmd_today(args: argparse.Namespace, settings: Settings) -> int:
+    rows = timeline.due_today(acting_login(settings) if args.mine else None)
+    if args.json:
+        emit_json([task_json(row.account, row.customer_name, row.task) for row in rows])
+        return 0
+    if not rows:
+        out("Nothing is due today or overdue on any pending cancellation.")
+        return 0
+    out(f"{'ACCOUNT':<8}  {'WHEN':<20}  {'DUE':<22}  {'CUSTOMER':<24}  TASK (PARTY)")
+    for row in rows:
+        task = row.task
+        due = task.due.absolute() if task.due else "—"
+        out(
+            f"{row.account:<8}  {task.relative:<20}  {due:<22}  {row.customer_name[:24]:<24}  "
+            f"{task.task.title} ({task.task.party_names})"
+        )
+    return 0
+
+
+def cmd_timeline(args: argparse.Namespace, settings: Settings) -> int:
+    view = timeline.read_termination(args.account)
+    line = view.timeline
+    if args.json:
+        emit_json(
+            {
+                "account": view.account,
+                "customer": view.customer_name,
+                "time_zone": line.time_zone,
+                "effective_date": str(line.effective_date) if line.effective_date else None,
+                "tasks": [task_json(view.account, view.customer_name, t) for t in line.tasks],
+                "sections": [
+                    {"key": s.key, "state": s.state.value, "summary": s.summary}
+                    for s in view.sections
+                ],
+            }
+        )
+        return 0
+    effective = line.effective_date or f"not set (set it with: {PROG} effective ACCOUNT DATE)"
+    out(f"{view.customer_name} ({view.account}) · effective date {effective} · {line.time_zone}")
+    out()
+    for task in line.tasks:
+        due = task.due.absolute() if task.due else "—"
+        done = f"  [{task.done.by}, {local_time(task.done.at)}]" if task.done else ""
+        out(f"  {task.state.value:<11}  {due:<22}  {task.relative:<16}  {task.task.title}{done}")
+    out()
+    for section in view.sections:
+        out(f"  {SECTION_MARKS.get(section.state.value):<8}  {section.name:<13}  {section.summary}")
+    return 0
+
+
+def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
+    plan = timeline.load_plan(args.file) if args.file else timeline.current_plan()
+    out(f"{plan.source}: {len(plan.tasks)} tasks")
+    for number, task in enumerate(plan.tasks, start=1):
+        how = task.completed_by + (f" {task.template}" if task.template else "")
+        out(f"  {number:>2}. {task.key:<24} {task.rule.text:<28} {task.party_names} · {how}")
+    return 0
+
+
+def cmd_effective(args: argparse.Namespace, settings: Settings) -> int:
+    out(termination.set_effective_date(acting_login(settings), args.account, args.date).message)
+    return 0
+
+
+def cmd_task(args: argparse.Namespace, settings: Settings) -> int:
+    login = acting_login(settings)
+    if args.undo:
+        out(termination.reopen_task(login, args.account, args.task).message)
+    else:
+        out(termination.complete_task(login, args.account, args.task, args.note).message)
+    return 0
+
+
+def cmd_sign_off(args: argparse.Namespace, settings: Settings) -> int:
+    login = acting_login(settings)
+    if args.withdraw:
+        out(termination.withdraw_sign_off(login, args.account, args.team).message)
+    else:
+        out(termination.sign_off(login, args.account, args.team, args.note).message)
+    return 0
+
+
+def cmd_deactivate(args: argparse.Namespace, settings: Settings) -> int:
+    guids = "\n".join(args.guids) if args.guids else sys.stdin.read()
+    out(termination.record_deactivation(acting_login(settings), args.account, guids).message)
+    return 0
+
+
+def cmd_data(args: argparse.Namespace, settings: Settings) -> int:
+    login = acting_login(settings)
+    if args.decision == "purged":
+        out(termination.record_purge(login, args.account).message)
+        return 0
+    outcome = termination.decide_data(
+        login, args.account, args.decision, reason=args.reason, review_date=args.review
+    )
+    out(outcome.message)
     return 0
 
 
@@ -645,6 +768,65 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("step", metavar="STEP", help="the step, such as payment-confirmed")
     sub.add_argument("--note", default="", help="who confirmed it, and how")
 
+    sub = command(
+        commands,
+        "today",
+        cmd_today,
+        "list the timeline tasks due today or overdue across every pending cancellation",
+    )
+    sub.add_argument("--mine", action="store_true", help="only cancellations you began")
+    sub.add_argument("--json", action="store_true", help="print one JSON array")
+    sub = command(commands, "timeline", cmd_timeline, "show a cancellation's termination timeline")
+    sub.add_argument("account", metavar="ACCOUNT", help="the account number")
+    sub.add_argument("--json", action="store_true", help="print one JSON object")
+    sub = command(
+        commands, "plan", cmd_plan, "show the termination plan in use, or check a plan FILE"
+    )
+    sub.add_argument("file", metavar="FILE", nargs="?", help="a plan file to check")
+    sub = command(
+        commands,
+        "effective",
+        cmd_effective,
+        "set the effective date (contract end or de-provisioning) of a pending cancellation",
+    )
+    sub.add_argument("account", metavar="ACCOUNT", help="the account number")
+    sub.add_argument("date", metavar="DATE", help="2026-12-31, +30d, tomorrow…")
+    sub = command(commands, "task", cmd_task, "tick a timeline task done by hand (or --undo it)")
+    sub.add_argument("account", metavar="ACCOUNT", help="the account number")
+    sub.add_argument("task", metavar="TASK", help="the task's key, as offboard plan lists it")
+    sub.add_argument("--note", default="", help="who did it, and how")
+    sub.add_argument("--undo", action="store_true", help="reopen a task ticked by mistake")
+    sub = command(
+        commands, "sign-off", cmd_sign_off, "record a termination team's sign-off (or --withdraw)"
+    )
+    sub.add_argument("account", metavar="ACCOUNT", help="the account number")
+    sub.add_argument(
+        "team",
+        metavar="TEAM",
+        help="customer_operations, finance, marketing_exclusion, marketing_references, "
+        "sales_ops or final",
+    )
+    sub.add_argument("--note", default="", help="who confirmed it, and how")
+    sub.add_argument("--withdraw", action="store_true", help="withdraw a sign-off")
+    sub = command(
+        commands,
+        "deactivate",
+        cmd_deactivate,
+        "record the deactivation of the customer's access with the GUIDs (or read them from stdin)",
+    )
+    sub.add_argument("account", metavar="ACCOUNT", help="the account number")
+    sub.add_argument("guids", metavar="GUID", nargs="*", help="the GUIDs deactivated")
+    sub = command(
+        commands,
+        "data",
+        cmd_data,
+        "record the account team's data decision (hold, approve) or that the purge is done",
+    )
+    sub.add_argument("account", metavar="ACCOUNT", help="the account number")
+    sub.add_argument("decision", choices=["hold", "approve", "purged"], help="what happened")
+    sub.add_argument("--reason", default="", help="why the data is held")
+    sub.add_argument("--review", default=None, help="when a hold is reviewed (a date)")
+
     users_parser = commands.add_parser(
         "users", parents=[shared], help="list, add and change users", allow_abbrev=False
     )
@@ -800,8 +982,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         fail(f"{error.title}: {error}")
         return 2
     try:
-        # The organisation's own e-mail templates, named in the configuration.
+        # The organisation's own e-mail templates and termination plan, named in the
+        # configuration; a plan that cannot be used stops here, naming its line.
         outbox.use_templates(settings.templates or None)
+        try:
+            timeline.use_plan(settings.plan or None)
+        except timeline.PlanError as error:
+            fail(f"Configuration error: the termination plan cannot be used: {error}")
+            return 2
         if args.command is None:
             return open_app(settings)
         opened = open_chosen_database(settings)

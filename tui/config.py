@@ -40,7 +40,8 @@ SMTP_KEYS = {
     "timeout": "OFFBOARD_SMTP_TIMEOUT",
 }
 EMAIL_KEYS = {"templates": "OFFBOARD_TEMPLATES", "notice_days": "OFFBOARD_NOTICE_DAYS"}
-SECTIONS = {"smtp": SMTP_KEYS, "email": EMAIL_KEYS}
+TIMELINE_KEYS = {"plan": "OFFBOARD_PLAN"}
+SECTIONS = {"smtp": SMTP_KEYS, "email": EMAIL_KEYS, "timeline": TIMELINE_KEYS}
 
 
 class ConfigError(InvalidInput):
@@ -58,6 +59,8 @@ class Settings:
     login: str
     smtp: SmtpSettings | None = None
     templates: str = ""
+    # The organisation's termination plan file; empty: the shipped plan.
+    plan: str = ""
     notice_days: int = DEFAULT_NOTICE_DAYS
     # The From address, also for exports when no mail server is configured.
     mail_from: str = ""
@@ -277,14 +280,14 @@ def _smtp_settings(values: _Values, env: Mapping[str, str]) -> tuple[SmtpSetting
     return smtp, sender
 
 
-def _templates(values: _Values) -> str:
-    folder = values.text("email", "templates")
+def _path(values: _Values, section: str, key: str) -> str:
+    folder = values.text(section, key)
     if not folder:
         return ""
     path = Path(folder).expanduser()
-    found = values.get("email", "templates")
+    found = values.get(section, key)
     if not path.is_absolute() and found is not None and found[1].path is not None:
-        # A relative folder in the file is relative to the file, wherever offboard is run.
+        # A relative path in the file is relative to the file, wherever offboard is run.
         path = found[1].path.parent / path
     return str(path)
 
@@ -314,7 +317,8 @@ def load_settings(
         location=chosen or str(default_database_path()),
         login=resolve_login(login, env),
         smtp=smtp,
-        templates=_templates(values),
+        templates=_path(values, "email", "templates"),
+        plan=_path(values, "timeline", "plan"),
         notice_days=DEFAULT_NOTICE_DAYS if notice_days is None else notice_days,
         mail_from=sender,
         config_path=str(path),

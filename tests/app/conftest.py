@@ -21,6 +21,8 @@ import data.demo
 import data.notices
 import data.outbox
 import data.rules
+import data.termination
+import data.timeline
 from data.db import open_database
 from tui.app import OffboardApp, create_app
 
@@ -53,24 +55,25 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo database, built once (with the clock frozen) and copied for each test."""
     path = tmp_path_factory.mktemp("template") / "offboard.db"
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(data.cancellations, "utcnow", lambda: FROZEN_NOW)
-        patch.setattr(data.demo, "utcnow", lambda: FROZEN_NOW)
-        patch.setattr(data.outbox, "utcnow", lambda: FROZEN_NOW)
-        patch.setattr(data.rules, "today_in", _frozen_today)
-        patch.setattr(data.cancellations, "today_in", _frozen_today)
-        patch.setattr(data.notices, "today_in", _frozen_today)
+        freeze_clock(patch)
         open_database(str(path))
         data.demo.load(login="lead")
     return path
 
 
+def freeze_clock(patch: pytest.MonkeyPatch) -> None:
+    """Stop the clock where the data layer reads it: "now" and "today" in a customer's zone."""
+    for module in (data.cancellations, data.demo, data.outbox, data.timeline, data.termination):
+        patch.setattr(module, "utcnow", lambda: FROZEN_NOW)
+    for module in (data.rules, data.cancellations, data.billing, data.notices, data.termination):
+        patch.setattr(module, "today_in", _frozen_today)
+
+
 @pytest.fixture(autouse=True)
 def frozen_today(monkeypatch: pytest.MonkeyPatch) -> None:
-    """ "Today" as the rules see it (the expiry section's summary names it)."""
-    monkeypatch.setattr(data.rules, "today_in", _frozen_today)
-    monkeypatch.setattr(data.cancellations, "today_in", _frozen_today)
-    monkeypatch.setattr(data.billing, "today_in", _frozen_today)
-    monkeypatch.setattr(data.notices, "today_in", _frozen_today)
+    """ "Today" and "now" as the data layer sees them while a test runs (summaries name them;
+    the timeline's due dates count from them)."""
+    freeze_clock(monkeypatch)
 
 
 @pytest.fixture

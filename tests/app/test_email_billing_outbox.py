@@ -134,7 +134,11 @@ async def test_the_outbox_lists_and_withdraws(make_app: Callable[..., OffboardAp
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, OutboxScreen)
-        assert screen.query_one("#messages", DataTable).row_count == 1
+        # Newest first: the final termination e-mail of its timeline, then the sent notice.
+        assert screen.query_one("#messages", DataTable).row_count == 2
+        assert screen.current is not None and screen.current.status == "queued"
+        await pilot.press("down")
+        await settle(pilot)
         assert screen.current is not None and screen.current.status == "sent"
         # A sent message can be neither retried nor withdrawn, and the reason says why.
         assert screen.check_action("withdraw", ()) is None

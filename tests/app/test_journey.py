@@ -3,21 +3,33 @@ customer to Cancelled, resuming after a restart, and removing a cancellation."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, DataTable, Input, OptionList, Static
 
 from data.customers import customer_detail, pending_cancellations, tool_view
-from data.models import CANCELLED, LIVE, PENDING_CANCELLATION
+from data.models import CANCELLED, FORMER_CUSTOMER, LIVE, PENDING_CANCELLATION
 from data.rules import SECTION_KEYS
+from data.timeline import SIGN_OFFS, TaskState
 from screens.customer import CustomerScreen
 from screens.customer_list import CustomerListScreen
 from screens.dialogs import ConfirmDialog
-from screens.forms import ChoiceForm, DateForm, ReasonsForm, StepForm
+from screens.email import EmailScreen
+from screens.forms import (
+    ActionForm,
+    ChoiceForm,
+    DateForm,
+    DecisionForm,
+    GuidForm,
+    ReasonsForm,
+    StepForm,
+)
 from screens.manage import ManageScreen
+from screens.timeline import TimelineScreen
 from screens.tool import SectionItem, SectionList, ToolScreen
-from tests.app.conftest import settle
+from tests.app.conftest import FROZEN_TODAY, settle
 from tui.app import OffboardApp
 
 SMALL_LIVE = "100020"  # Lighthouse Counseling: assets, cases, opportunities, sales orders open
@@ -55,6 +67,68 @@ async def choose(pilot: Pilot[None], value: str) -> None:
             break
         await pilot.press("down")
     await pilot.press("enter")
+    await settle(pilot)
+
+
+async def walk_the_timeline(pilot: Pilot[None]) -> None:
+    """From the tool, do the whole termination plan on the Timeline screen, each task the way
+    its plan says, as a person would: keys only."""
+    app = pilot.app
+    await open_section(pilot, "timeline")
+    timeline = app.screen
+    assert isinstance(timeline, TimelineScreen)
+    assert timeline.view is not None
+    assert timeline.view.sections[0].summary.startswith("Set the effective date")
+    await pilot.press("f")
+    assert isinstance(app.screen, DateForm)
+    effective = FROZEN_TODAY + dt.timedelta(days=40)
+    await pilot.press(*effective.isoformat(), "enter")
+    await settle(pilot)
+    assert app.screen is timeline
+    assert timeline.view.timeline.effective_date == effective
+    table = timeline.query_one("#tasks", DataTable)
+    keys = [task.key for task in timeline.view.timeline.tasks]
+    for row, key in enumerate(keys):
+        table.move_cursor(row=row)
+        await pilot.pause()
+        task = timeline.view.timeline.tasks[row]
+        assert task.key == key
+        if task.task.completed_by == "process":
+            continue
+        if task.task.completed_by == "sign-offs":
+            for _ in SIGN_OFFS:
+                await pilot.press("enter")
+                assert isinstance(app.screen, StepForm)
+                await pilot.press("enter")  # the first one not yet signed
+                await settle(pilot)
+            continue
+        await pilot.press("enter")
+        await settle(pilot)
+        form = app.screen
+        if isinstance(form, StepForm):  # a task ticked by hand, with a note
+            form.query_one("#note", Input).value = "done in the journey"
+            await pilot.press("ctrl+s")
+        elif isinstance(form, GuidForm):
+            await pilot.press(*"3F2504E0-4F89-11D3-9A0C-0305E82C3301")
+            await pilot.press("ctrl+s")
+        elif isinstance(form, DecisionForm):
+            await pilot.press("enter")  # Approve deletion is offered first
+        elif isinstance(form, ActionForm):  # Data Purge Done
+            await pilot.press("enter")
+        elif isinstance(form, EmailScreen):  # the final termination e-mail, to the team
+            assert form.draft is not None and not form.draft.refusal
+            assert "sam.lee@example.com" in form.draft.recipients
+            await pilot.press("ctrl+s")
+        else:
+            raise AssertionError(f"{key} opened {form!r}")
+        await settle(pilot)
+        assert app.screen is timeline, key
+        assert timeline.view.timeline.tasks[row].state is TaskState.DONE, key
+    assert [t.key for t in timeline.view.timeline.tasks if t.state is not TaskState.DONE] == [
+        "case_closed"
+    ]
+    assert timeline.view.purged and timeline.view.guids == ("3f2504e0-4f89-11d3-9a0c-0305e82c3301",)
+    await pilot.press("escape")
     await settle(pilot)
 
 
@@ -100,12 +174,15 @@ async def test_whole_journey_from_live_to_cancelled(make_app: Callable[..., Offb
             "bill_till_payout",
             "auto_renewal",
             "admin_notified",
+            "timeline",
+            "sign_offs",
+            "access_data",
         }
         # Process is shown, disabled, with the reason.
         assert tool.check_action("process", ()) is None
         line = str(tool.query_one("#process-line", Static).render())
         assert line.startswith(
-            "Process is unavailable: 10 sections still red: Cancellation reasons"
+            "Process is unavailable: 13 sections still red: Cancellation reasons"
         )
 
         # Reasons: tick two from the list, write a sentence.
@@ -196,6 +273,9 @@ async def test_whole_journey_from_live_to_cancelled(make_app: Callable[..., Offb
             assert "(Lead (you), " in sections_of(app)[key].section.summary
 
         assert app.screen is tool
+        assert red_keys(app) == {"timeline", "sign_offs", "access_data"}
+        await walk_the_timeline(pilot)
+        assert app.screen is tool
         assert red_keys(app) == set()
         assert tool.check_action("process", ()) is True
         assert "press p to Process" in str(tool.query_one("#process-line", Static).render())
@@ -206,6 +286,7 @@ async def test_whole_journey_from_live_to_cancelled(make_app: Callable[..., Offb
         assert isinstance(dialog, ConfirmDialog)
         body = "\n".join(dialog.lines)
         assert "Status: Live (PC) → Cancelled" in body
+        assert "Customer type: Customer → Former Customer" in body
         assert "Owner: Tess Okafor (already applied)" in body
         assert "Notified by e-mail: Lead (you), Sam Lee" in body
         await pilot.press("y")
@@ -214,7 +295,8 @@ async def test_whole_journey_from_live_to_cancelled(make_app: Callable[..., Offb
         assert customer_detail(SMALL_LIVE).status == CANCELLED
         banner = str(tool.query_one("#banner", Static).render())
         assert banner.startswith("Cancelled — processed ")
-        assert "is Cancelled and now owned by Tess Okafor" in str(
+        assert customer_detail(SMALL_LIVE).customer_type == FORMER_CUSTOMER
+        assert "is Cancelled, a Former Customer, now owned by Tess Okafor" in str(
             tool.query_one("#process-line", Static).render()
         )
         assert tool.check_action("process", ()) is None
@@ -238,7 +320,10 @@ async def test_resume_after_quitting_is_one_key(make_app: Callable[..., Offboard
         assert isinstance(app.screen, ToolScreen)
         await pilot.press("q")
     assert app.return_code == 0
-    assert [p.account for p in pending_cancellations("lead")][-1] == SMALL_LIVE
+    # Just begun, it has no effective date yet: that makes it the most urgent.
+    pending = pending_cancellations("lead")
+    assert [p.account for p in pending] == [SMALL_LIVE, "100012"]
+    assert pending[0].next_task.endswith("(no effective date)")
 
     again = make_app()
     async with again.run_test(size=(100, 30)) as pilot:
@@ -246,8 +331,9 @@ async def test_resume_after_quitting_is_one_key(make_app: Callable[..., Offboard
         start = again.screen
         assert isinstance(start, CustomerListScreen)
         line = str(start.query_one("#pending-line", Static).render())
-        assert "Lighthouse Counseling (100020)" in line
-        assert "Press o to resume it" in line
+        assert "You have 2 pending cancellations, the most urgent first." in line
+        assert "Press o to resume Lighthouse Counseling" in line
+        assert line.index("Lighthouse Counseling (100020)") < line.index("Redwood Legal LLP")
         await pilot.press("o")
         await settle(pilot)
         assert isinstance(again.screen, ToolScreen)

@@ -123,7 +123,9 @@ def test_process_once_every_section_is_clear_and_not_twice(run: Run, demo_db: st
     cancellations.close_records(LEAD, "100011", "sales_orders", "Cancelled")
     done = run("process", "100011")
     assert done.code == 0, done.err
-    assert done.out.startswith("Pinecrest Home Health is Cancelled and now owned by Tess Okafor.")
+    assert done.out.startswith(
+        "Pinecrest Home Health is Cancelled, a Former Customer, now owned by Tess Okafor."
+    )
     shown = json.loads(run("show", "100011", "--json").out)
     assert shown["status"] == "Cancelled"
     assert shown["owner"] == "Tess Okafor"

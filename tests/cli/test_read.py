@@ -135,12 +135,21 @@ def test_show_json_of_the_nearly_ready_customer(run: Run, demo_db: str) -> None:
         "sales_orders",
         "final_amount",
         "admin_notified",
+        "timeline",
+        "sign_offs",
+        "access_data",
         "mood",
     ]
     blocking = [key for key, section in sections.items() if section["state"] == "blocking"]
     assert blocking == ["sales_orders"]
     assert sections["sales_orders"]["name"] == "Sales orders"
     assert sections["sales_orders"]["blocking"] == 1
+    # its termination timeline is finished: only the sales order holds it back
+    assert [sections[key]["state"] for key in ("timeline", "sign_offs", "access_data")] == [
+        "clear",
+        "clear",
+        "clear",
+    ]
     assert sections["mood"]["state"] == "optional"
     assert sections["mood"]["summary"] == "Mood: Disappointed"
     cancellation = shown["cancellation"]

@@ -12,8 +12,17 @@ import pytest
 
 from data import cancellations, users
 from data.db import connection
+from data.demo import finish_termination
 from data.errors import Conflict, NotReady
-from data.models import AuditEvent, Cancellation
+from data.models import (
+    COMPLETION_SIGN_OFF,
+    COMPLETION_TASK,
+    AuditEvent,
+    Cancellation,
+    Completion,
+    OutboxMessage,
+)
+from data.timeline import BY_EMAIL, SIGN_OFFS, current_plan
 from tests.data.world import ADMIN, LEAD, TESS, World
 
 FUTURE = dt.date.today() + dt.timedelta(days=45)
@@ -42,9 +51,26 @@ def test_a_whole_cancellation_leaves_a_complete_trail(world: World) -> None:
     cancellations.confirm_step(LEAD, world.account, "final-amount-email")
     cancellations.confirm_step(LEAD, world.account, "payment-confirmed", "Paid by card")
     cancellations.confirm_step(LEAD, world.account, "admin-notified", "Told on the phone")
+    finish_termination(LEAD, world.account)
     cancellations.process(LEAD, world.account)
 
     trail = events(world)
+    with connection():
+        cancellation = Cancellation.get(Cancellation.customer == world.customer_id)
+        done = {
+            (str(row.kind), str(row.key)): int(row.id)
+            for row in Completion.select().where(Completion.cancellation == cancellation.id)
+        }
+        [email] = OutboxMessage.select().where(OutboxMessage.kind == "final-termination-notice")
+    # The timeline: each task ticked by hand or e-mail queued, in the plan's order, then the
+    # access, data and sign-off records; one event for each.
+    tasks = [
+        ("queue e-mail", email.id)
+        if task.completed_by == BY_EMAIL
+        else ("complete task", done[COMPLETION_TASK, task.key])
+        for task in current_plan().tasks
+        if task.by_hand or task.completed_by == BY_EMAIL
+    ]
     assert [(e.action, e.record_id) for e in trail] == [
         ("begin", None),
         ("set reasons", None),
@@ -59,10 +85,14 @@ def test_a_whole_cancellation_leaves_a_complete_trail(world: World) -> None:
         ("confirm step", trail[10].record_id),
         ("confirm step", trail[11].record_id),
         ("confirm step", trail[12].record_id),
+        ("set effective date", None),
+        *tasks,
+        ("record deactivation", None),
+        ("data decision", None),
+        ("data purge done", None),
+        *(("sign off", done[COMPLETION_SIGN_OFF, key]) for key in SIGN_OFFS),
         ("process", None),
     ]
-    with connection():
-        cancellation = Cancellation.get(Cancellation.customer == world.customer_id)
     assert {e.actor.login for e in trail} == {LEAD}
     assert {e.customer_id for e in trail} == {world.customer_id}
     assert {e.cancellation_id for e in trail} == {cancellation.id}
@@ -75,6 +105,8 @@ def test_a_whole_cancellation_leaves_a_complete_trail(world: World) -> None:
     assert json.loads(trail[7].before) == {"stage": "Prospecting"}
     assert json.loads(trail[7].after) == {"stage": "Lost"}
     assert json.loads(trail[11].after) == {"step": "payment-confirmed", "note": "Paid by card"}
+    assert json.loads(trail[13].after) == {"effective_date": str(cancellation.effective_date)}
+    assert json.loads(trail[-2].after) == {"sign_off": "final", "note": ""}
 
 
 def test_managing_users_and_reasons_is_audited(world: World) -> None:

@@ -18,6 +18,7 @@ import pytest
 
 from data import cancellations
 from data.db import connection
+from data.demo import finish_termination
 from data.errors import Conflict
 from data.models import (
     CANCELLED,
@@ -42,8 +43,9 @@ ACME, FRESH = "500001", "500002"
 # ----------------------------------------------------------------------------- stale versions
 
 # Each operation in turn, on the account it changes, with the audit action it writes. The order
-# matters: the cancellation of Acme Widgets is ready once its records are resolved, and is
-# processed last; Fresh Co is then begun and removed.
+# matters: the cancellation of Acme Widgets is ready once its records are resolved (and its
+# termination timeline finished, just before Process), and is processed last; Fresh Co is then
+# begun and removed.
 STALE: list[tuple[str, str, Callable[[World, int], object]]] = [
     (
         "set mood",
@@ -139,6 +141,8 @@ def test_a_stale_version_is_refused_with_a_message_to_refresh(world: World) -> N
     world.customer(FRESH, "Fresh Co")
 
     for action, account, call in STALE:
+        if action == "process":
+            finish_termination(LEAD, ACME)
         loaded = world.version(account)
         change_behind_their_back(account)
         before = world.snapshot()
@@ -225,7 +229,11 @@ def test_two_processes_processing_at_once_cancel_exactly_once(
     )
     with connection():
         assert AuditEvent.select().where(AuditEvent.action == "process").count() == 1
-        assert OutboxMessage.select().count() == 1
+        # the final termination e-mail of the timeline, and one notification of Process
+        assert sorted(message.kind for message in OutboxMessage.select()) == [
+            "cancellation-notification",
+            "final-termination-notice",
+        ]
         customer = Customer.get_by_id(world.customer_id)
         cancellation = Cancellation.get(Cancellation.customer == customer)
     assert (customer.status, customer.owner.login) == (CANCELLED, TESS)

@@ -12,6 +12,7 @@ import pytest
 from data import cancellations, customers, demo, notices, outbox
 from data.dates import today_in
 from data.db import connection, database
+from data.demo import finish_termination
 from data.errors import NotAllowed
 from data.models import (
     AUDIENCE_CUSTOMER,
@@ -345,17 +346,27 @@ def test_processing_a_collections_cancellation_still_tells_our_own_people(world:
     cancellations.set_reasons(LEAD, world.account, [world.reasons["Budget cuts"]])
     cancellations.choose_owner(LEAD, world.account, TESS)
     cancellations.add_expiry(LEAD, world.account, today_in("UTC") + dt.timedelta(days=30))
+    finish_termination(LEAD, world.account)
 
     outcome = cancellations.process(LEAD, world.account)
 
     assert outcome.message == (
-        "Acme Widgets is Cancelled and now owned by Tess Telesales. "
+        "Acme Widgets is Cancelled, a Former Customer, now owned by Tess Telesales. "
         "Lena Lead, Vic Viewer will be notified."
     )
     with connection():
-        [notification] = list(
-            OutboxMessage.select().where(OutboxMessage.customer == world.customer_id)
+        final, notification = list(
+            OutboxMessage.select()
+            .where(OutboxMessage.customer == world.customer_id)
+            .order_by(OutboxMessage.id)
         )
+    # the timeline's final termination e-mail went to the account team, not to the admin
+    assert (final.kind, final.audience, final.status, final.recipients) == (
+        "final-termination-notice",
+        AUDIENCE_INTERNAL,
+        OUTBOX_QUEUED,
+        "lena@example.com, vic@example.com",
+    )
     assert (
         notification.kind,
         notification.audience,

@@ -7,12 +7,15 @@ import datetime as dt
 import json
 import re
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pytest
 
-from data import cancellations, customers, users
+from data import cancellations, customers, notices, termination, users
+from data.cancellations import Outcome
 from data.db import connection
+from data.demo import SAMPLE_GUID
 from data.errors import Conflict, InvalidInput, NotReady
 from data.models import (
     CANCELLED,
@@ -35,6 +38,7 @@ from data.models import (
     User,
 )
 from data.rules import SECTION_NAMES
+from data.timeline import BY_EMAIL, SIGN_OFFS, current_plan
 from tests.data.world import ADMIN, LEAD, OTHER, TESS, VIEWER, World, stage
 
 TOMORROW_AND_MORE = dt.date.today() + dt.timedelta(days=40)
@@ -43,6 +47,39 @@ TOMORROW_AND_MORE = dt.date.today() + dt.timedelta(days=40)
 def last_event(world: World) -> AuditEvent:
     with connection():
         return AuditEvent.select().order_by(AuditEvent.id.desc()).get()
+
+
+def termination_steps(login: str, account: str) -> list[tuple[str, Callable[[], Outcome]]]:
+    """Every operation of a whole termination timeline, one call each, with the audit action it
+    writes: the effective date, each task of the plan ticked by hand or its e-mail queued, the
+    deactivation, the approval, the purge and every sign-off (as demo.finish_termination does)."""
+
+    def queue_email(task: str) -> Outcome:
+        draft = notices.compose_task_email(account, login, task)
+        return termination.queue_task_email(
+            login, account, task, draft.recipients, draft.subject, draft.body
+        )
+
+    steps: list[tuple[str, Callable[[], Outcome]]] = [
+        ("set effective date", lambda: termination.set_effective_date(login, account, "+30d"))
+    ]
+    for task in current_plan().tasks:
+        if task.by_hand:
+            steps.append(
+                ("complete task", partial(termination.complete_task, login, account, task.key))
+            )
+        elif task.completed_by == BY_EMAIL:
+            steps.append(("queue e-mail", partial(queue_email, task.key)))
+    steps += [
+        (
+            "record deactivation",
+            lambda: termination.record_deactivation(login, account, SAMPLE_GUID),
+        ),
+        ("data decision", lambda: termination.decide_data(login, account, "approve")),
+        ("data purge done", lambda: termination.record_purge(login, account)),
+    ]
+    steps += [("sign off", partial(termination.sign_off, login, account, key)) for key in SIGN_OFFS]
+    return steps
 
 
 def pending(world: World) -> Cancellation:
@@ -181,10 +218,14 @@ def test_process_names_every_section_still_red(world: World) -> None:
         "Sales orders",
         "Final amount paid",
         "Admin notified",
+        "Timeline",
+        "Sign-offs",
+        "Access & data",
     ]
     assert str(refused.value) == (
-        "Acme Widgets cannot be processed yet: 7 sections still red: Cancellation reasons, "
-        "Ownership, Future expiry, Assets, Sales orders, Final amount paid, Admin notified."
+        "Acme Widgets cannot be processed yet: 10 sections still red: Cancellation reasons, "
+        "Ownership, Future expiry, Assets, Sales orders, Final amount paid, Admin notified, "
+        "Timeline, Sign-offs, Access & data."
     )
 
 
@@ -210,12 +251,15 @@ def test_process_cancels_hands_over_and_queues_one_notification(world: World) ->
     assert (customer.status, customer.owner.login) == (CANCELLED, TESS)
     assert outcome.version == customer.version == version + 1
     assert outcome.message == (
-        "Acme Widgets is Cancelled and now owned by Tess Telesales. "
+        "Acme Widgets is Cancelled, a Former Customer, now owned by Tess Telesales. "
         "Lena Lead, Otto Other, Tess Telesales will be notified."
     )
     with connection():
         done = Cancellation.get(Cancellation.customer == world.customer_id)
-        messages = list(OutboxMessage.select())
+        # (the timeline's final termination e-mail was queued before, by world.ready())
+        messages = list(
+            OutboxMessage.select().where(OutboxMessage.kind == "cancellation-notification")
+        )
     assert (done.state, done.processed_by.login) == ("processed", OTHER)
     assert len(messages) == 1
     message = messages[0]
@@ -255,7 +299,8 @@ def test_process_with_nobody_to_email_queues_nothing_and_says_so(world: World) -
 
     assert "Nobody was notified" in outcome.message
     with connection():
-        assert OutboxMessage.select().count() == 0
+        # only the timeline's final termination e-mail, queued before by world.ready()
+        assert [m.kind for m in OutboxMessage.select()] == ["final-termination-notice"]
     assert world.now().status == CANCELLED
 
 
@@ -612,12 +657,15 @@ def test_each_change_bumps_the_version_once(world: World) -> None:
         lambda: cancellations.confirm_step(LEAD, world.account, "final-amount-email"),
         lambda: cancellations.confirm_step(LEAD, world.account, "payment-confirmed"),
         lambda: cancellations.confirm_step(LEAD, world.account, "admin-notified"),
+        *(step for _, step in termination_steps(LEAD, world.account)),
         lambda: cancellations.process(LEAD, world.account),
     ):
         outcome = change()
         versions.append(world.version())
         assert outcome.version == versions[-1]
-    assert versions == list(range(versions[0], versions[0] + 12))
+    # 10 changes before the timeline, 18 on it (the effective date, 7 tasks ticked by hand, the
+    # final termination e-mail, deactivation, approval, purge and 6 sign-offs), then Process
+    assert versions == list(range(versions[0], versions[0] + 30))
     with connection():
         assert Customer.get_by_id(world.customer_id).status == CANCELLED
 
@@ -646,6 +694,11 @@ def test_a_crm_admin_may_do_every_cancellation_operation(world: World) -> None:
         ("confirm step", lambda: cancellations.confirm_step(ADMIN, acme, "final-amount-email")),
         ("confirm step", lambda: cancellations.confirm_step(ADMIN, acme, "payment-confirmed")),
         ("confirm step", lambda: cancellations.confirm_step(ADMIN, acme, "admin-notified")),
+        ("complete task", lambda: termination.complete_task(ADMIN, acme, "notice_received")),
+        ("reopen task", lambda: termination.reopen_task(ADMIN, acme, "notice_received")),
+        ("sign off", lambda: termination.sign_off(ADMIN, acme, "finance")),
+        ("withdraw sign-off", lambda: termination.withdraw_sign_off(ADMIN, acme, "finance")),
+        *termination_steps(ADMIN, acme),
         ("process", lambda: cancellations.process(ADMIN, "500003")),
         ("begin", lambda: cancellations.begin(ADMIN, "500002")),
         ("remove", lambda: cancellations.remove(ADMIN, "500002")),

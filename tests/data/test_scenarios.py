@@ -14,6 +14,7 @@ import pytest
 from data import cancellations, customers, demo
 from data.dates import today_in, when
 from data.db import connection
+from data.demo import finish_termination
 from data.errors import Conflict, InvalidInput, NotAllowed, NotReady
 from data.models import (
     CANCELLED,
@@ -47,6 +48,7 @@ from data.rules import (
     scenario_sections,
     steps_done,
 )
+from data.timeline import ACCESS_DATA, SIGN_OFFS_SECTION, TIMELINE
 from tests.conftest import OpenedDatabase
 from tests.data.world import ADMIN, LEAD, OTHER, TESS, VIEWER, World
 
@@ -140,8 +142,9 @@ def test_each_scenario_adds_its_sections_between_the_records_and_the_mood(
     sections = customers.tool_view(world.account).sections
 
     keys = [section.key for section in sections]
-    assert keys == [*SECTION_KEYS[:-1], *SCENARIO_SECTIONS[scenario], "mood"]
-    scenario_part = sections[len(SECTION_KEYS) - 1 : -1]
+    termination = [TIMELINE, SIGN_OFFS_SECTION, ACCESS_DATA]
+    assert keys == [*SECTION_KEYS[:-1], *SCENARIO_SECTIONS[scenario], *termination, "mood"]
+    scenario_part = sections[len(SECTION_KEYS) - 1 : -1 - len(termination)]
     assert [section.name for section in scenario_part] == added
     if scenario == SCENARIO_COLLECTIONS:
         assert [section.state for section in scenario_part] == [SectionState.NOTE]
@@ -255,6 +258,7 @@ def test_process_names_the_red_scenario_section_then_succeeds_once_it_is_met(
 def test_non_renewal_needs_bill_till_payout_auto_renewal_and_the_admin_told(world: World) -> None:
     cancellations.begin(LEAD, world.account, scenario=SCENARIO_NON_RENEWAL)
     clear_basics(world)
+    finish_termination(LEAD, world.account)
 
     with pytest.raises(NotReady) as refused:
         cancellations.process(LEAD, world.account)
@@ -278,7 +282,7 @@ def test_non_renewal_needs_bill_till_payout_auto_renewal_and_the_admin_told(worl
     outcome = cancellations.process(LEAD, world.account)
 
     assert outcome.message == (
-        "Acme Widgets is Cancelled and now owned by Tess Telesales. "
+        "Acme Widgets is Cancelled, a Former Customer, now owned by Tess Telesales. "
         "Lena Lead, Vic Viewer will be notified."
     )
 
@@ -380,6 +384,7 @@ def test_collections_shows_a_note_and_no_admin_notified_and_processes_at_once(
 ) -> None:
     cancellations.begin(LEAD, world.account, scenario=SCENARIO_COLLECTIONS)
     clear_basics(world)
+    finish_termination(LEAD, world.account)
 
     sections = tool(world.account)
 
@@ -395,7 +400,9 @@ def test_collections_shows_a_note_and_no_admin_notified_and_processes_at_once(
     assert "no e-mail or call to the admin" in note.summary.casefold()
     assert "deactivate at once" in note.summary
     outcome = cancellations.process(LEAD, world.account)
-    assert outcome.message.startswith("Acme Widgets is Cancelled and now owned by Tess Telesales.")
+    assert outcome.message.startswith(
+        "Acme Widgets is Cancelled, a Former Customer, now owned by Tess Telesales."
+    )
     # the processed cancellation keeps its note
     with connection():
         cancellation = Cancellation.get(Cancellation.customer == world.customer_id)

@@ -11,6 +11,7 @@ from typing import Any
 from data import cancellations
 from data.dates import today_in
 from data.db import connection, database
+from data.demo import finish_termination
 from data.models import (
     ALL_MODELS,
     CANCELLED,
@@ -180,6 +181,7 @@ class World:
             cancellations.confirm_step(LEAD, account, STEP_PAYMENT_CONFIRMED)
         if leave_red != "admin_notified":
             cancellations.confirm_step(LEAD, account, STEP_ADMIN_NOTIFIED, "told in a call")
+        finish_termination(LEAD, account, leave=leave_red)
         if leave_red in RECORD_KINDS:
             self.record(leave_red)
 

@@ -1,0 +1,470 @@
+"""The operations of the termination timeline: the effective date, timeline tasks done by hand,
+the termination team's sign-offs, the deactivation of access, the account team's data decision
+and the data purge. Each checks permission and the customer's version, writes in one
+transaction and leaves an audit event, like every other change to a cancellation."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from data import audit, outbox
+from data.cancellations import Outcome, bump, clean_text, display_name, start_change
+from data.dates import parse_date, today_in, when
+from data.db import connection, database
+from data.errors import Conflict, InvalidInput, NotReady
+from data.models import (
+    COMPLETION_SIGN_OFF,
+    COMPLETION_TASK,
+    DECISION_APPROVE,
+    DECISION_HOLD,
+    DECISIONS,
+    Cancellation,
+    Completion,
+    utcnow,
+)
+from data.timeline import (
+    BY_EMAIL,
+    BY_HAND,
+    COMPLETIONS,
+    SIGN_OFF_FINAL,
+    SIGN_OFFS,
+    current_plan,
+    email_kind,
+    guid_list,
+    parse_guids,
+    sign_off_key,
+)
+
+# An effective date further out than this is almost surely a typing mistake in the year.
+EFFECTIVE_HORIZON_DAYS = 5 * 366
+
+
+def _date(value: dt.date | str, time_zone: str) -> dt.date:
+    return value if isinstance(value, dt.date) else parse_date(value, time_zone)
+
+
+def set_effective_date(
+    login: str, account: str, date: dt.date | str, *, expected_version: int | None = None
+) -> Outcome:
+    """Set the cancellation's effective date: the contract end or de-provisioning date."""
+    with connection(), database.atomic():
+        change = start_change(login, account, "set the effective date", expected_version)
+        time_zone = str(change.customer.time_zone)
+        day = _date(date, time_zone)
+        today = today_in(time_zone)
+        if abs((day - today).days) > EFFECTIVE_HORIZON_DAYS:
+            raise InvalidInput(
+                f"{day} is more than five years from today ({today}); check the year."
+            )
+        before = change.cancellation.effective_date
+        Cancellation.update(effective_date=day).where(
+            Cancellation.id == change.cancellation.id
+        ).execute()
+        bump(change.customer)
+        audit.record(
+            [
+                audit.event(
+                    change.who,
+                    "set effective date",
+                    customer=change.customer,
+                    cancellation=change.cancellation,
+                    before={"effective_date": str(before) if before else None},
+                    after={"effective_date": str(day)},
+                )
+            ]
+        )
+        return Outcome(
+            f"The effective date is {day} ({time_zone}).",
+            change.customer.account,
+            change.customer.version,
+        )
+
+
+def _completion(cancellation: Cancellation, kind: str, key: str) -> Completion | None:
+    return (  # type: ignore[no-any-return]
+        Completion.select()
+        .where(
+            (Completion.cancellation == cancellation.id)
+            & (Completion.kind == kind)
+            & (Completion.key == key)
+        )
+        .first()
+    )
+
+
+def complete_task(
+    login: str, account: str, task: str, note: str = "", *, expected_version: int | None = None
+) -> Outcome:
+    """Tick a timeline task done by hand (the attrition box checked, the case moved…)."""
+    planned = current_plan().task(task)
+    text = clean_text(note, "The note")
+    if planned.completed_by != BY_HAND:
+        how = COMPLETIONS[planned.completed_by]
+        raise InvalidInput(f"'{planned.title}' is not ticked by hand: it is done by {how}.")
+    with connection(), database.atomic():
+        change = start_change(login, account, "complete a timeline task", expected_version)
+        existing = _completion(change.cancellation, COMPLETION_TASK, planned.key)
+        if existing is not None:
+            raise Conflict(
+                f"'{planned.title}' was already done by {display_name(existing.done_by_id)} on "
+                f"{when(existing.done_at)}. Nothing was changed."
+            )
+        done = Completion.create(
+            cancellation=change.cancellation,
+            kind=COMPLETION_TASK,
+            key=planned.key,
+            done_by=change.who,
+            done_at=utcnow(),
+            note=text,
+        )
+        bump(change.customer)
+        audit.record(
+            [
+                audit.event(
+                    change.who,
+                    "complete task",
+                    customer=change.customer,
+                    cancellation=change.cancellation,
+                    record_kind="task",
+                    record_id=done.id,
+                    after={"task": planned.key, "note": text},
+                )
+            ]
+        )
+        return Outcome(
+            f"Done: {planned.title}.", change.customer.account, change.customer.version, 1
+        )
+
+
+def reopen_task(
+    login: str, account: str, task: str, *, expected_version: int | None = None
+) -> Outcome:
+    """Take back a task ticked by mistake; the audit trail keeps both."""
+    planned = current_plan().task(task)
+    with connection(), database.atomic():
+        change = start_change(login, account, "reopen a timeline task", expected_version)
+        existing = _completion(change.cancellation, COMPLETION_TASK, planned.key)
+        if existing is None:
+            raise Conflict(f"'{planned.title}' is not ticked, so there is nothing to reopen.")
+        before = {
+            "task": planned.key,
+            "by": display_name(existing.done_by_id),
+            "note": existing.note,
+        }
+        existing.delete_instance()
+        bump(change.customer)
+        audit.record(
+            [
+                audit.event(
+                    change.who,
+                    "reopen task",
+                    customer=change.customer,
+                    cancellation=change.cancellation,
+                    record_kind="task",
+                    record_id=existing.id,
+                    before=before,
+                )
+            ]
+        )
+        return Outcome(
+            f"Reopened: {planned.title}.", change.customer.account, change.customer.version
+        )
+
+
+def sign_off(
+    login: str, account: str, team: str, note: str = "", *, expected_version: int | None = None
+) -> Outcome:
+    """Record a termination team's sign-off; the final confirmation only once all others are in."""
+    key = sign_off_key(team)
+    text = clean_text(note, "The note")
+    with connection(), database.atomic():
+        change = start_change(login, account, "record a sign-off", expected_version)
+        existing = _completion(change.cancellation, COMPLETION_SIGN_OFF, key)
+        if existing is not None:
+            raise Conflict(
+                f"'{SIGN_OFFS[key]}' was already recorded by {display_name(existing.done_by_id)} "
+                f"on {when(existing.done_at)}. Nothing was changed."
+            )
+        if key == SIGN_OFF_FINAL:
+            signed = {
+                str(row.key)
+                for row in Completion.select(Completion.key).where(
+                    (Completion.cancellation == change.cancellation.id)
+                    & (Completion.kind == COMPLETION_SIGN_OFF)
+                )
+            }
+            missing = [SIGN_OFFS[k] for k in SIGN_OFFS if k != SIGN_OFF_FINAL and k not in signed]
+            if missing:
+                raise NotReady(
+                    "The final confirmation comes after every other sign-off. Still missing: "
+                    + "; ".join(missing)
+                    + ".",
+                    missing,
+                )
+        done = Completion.create(
+            cancellation=change.cancellation,
+            kind=COMPLETION_SIGN_OFF,
+            key=key,
+            done_by=change.who,
+            done_at=utcnow(),
+            note=text,
+        )
+        bump(change.customer)
+        audit.record(
+            [
+                audit.event(
+                    change.who,
+                    "sign off",
+                    customer=change.customer,
+                    cancellation=change.cancellation,
+                    record_kind="sign-off",
+                    record_id=done.id,
+                    after={"sign_off": key, "note": text},
+                )
+            ]
+        )
+        return Outcome(
+            f"Signed: {SIGN_OFFS[key]}.", change.customer.account, change.customer.version, 1
+        )
+
+
+def withdraw_sign_off(
+    login: str, account: str, team: str, *, expected_version: int | None = None
+) -> Outcome:
+    """Take back a sign-off recorded by mistake (the final confirmation first)."""
+    key = sign_off_key(team)
+    with connection(), database.atomic():
+        change = start_change(login, account, "withdraw a sign-off", expected_version)
+        existing = _completion(change.cancellation, COMPLETION_SIGN_OFF, key)
+        if existing is None:
+            raise Conflict(f"'{SIGN_OFFS[key]}' is not signed, so there is nothing to withdraw.")
+        if key != SIGN_OFF_FINAL and _completion(
+            change.cancellation, COMPLETION_SIGN_OFF, SIGN_OFF_FINAL
+        ):
+            raise Conflict("Withdraw the final confirmation first: it rests on this sign-off.")
+        before = {"sign_off": key, "by": display_name(existing.done_by_id), "note": existing.note}
+        existing.delete_instance()
+        bump(change.customer)
+        audit.record(
+            [
+                audit.event(
+                    change.who,
+                    "withdraw sign-off",
+                    customer=change.customer,
+                    cancellation=change.cancellation,
+                    record_kind="sign-off",
+                    record_id=existing.id,
+                    before=before,
+                )
+            ]
+        )
+        return Outcome(
+            f"Withdrawn: {SIGN_OFFS[key]}.", change.customer.account, change.customer.version
+        )
+
+
+def record_deactivation(
+    login: str, account: str, guids: str, *, expected_version: int | None = None
+) -> Outcome:
+    """Record that the customer's access was deactivated, with the GUIDs of what was; recording
+    again (a GUID was missed) replaces the list, until the data is purged."""
+    wanted = parse_guids(guids)
+    with connection(), database.atomic():
+        change = start_change(login, account, "record the deactivation", expected_version)
+        cancellation = change.cancellation
+        if cancellation.purged_at is not None:
+            raise Conflict("The data is already purged; the deactivation record stays as it is.")
+        before = guid_list(cancellation)
+        Cancellation.update(
+            access_deactivated_at=utcnow(),
+            access_deactivated_by=change.who,
+            access_guids="\n".join(wanted),
+        ).where(Cancellation.id == cancellation.id).execute()
+        bump(change.customer)
+        audit.record(
+            [
+                audit.event(
+                    change.who,
+                    "record deactivation",
+                    customer=change.customer,
+                    cancellation=cancellation,
+                    before={"guids": before},
+                    after={"guids": wanted},
+                )
+            ]
+        )
+        count = len(wanted)
+        return Outcome(
+            f"Access deactivated: {count} GUID{'s' if count != 1 else ''} recorded.",
+            change.customer.account,
+            change.customer.version,
+            count,
+        )
+
+
+def decide_data(
+    login: str,
+    account: str,
+    decision: str,
+    *,
+    reason: str = "",
+    review_date: dt.date | str | None = None,
+    expected_version: int | None = None,
+) -> Outcome:
+    """Record the account team's decision: hold the data (a reason and a review date) or
+    approve its deletion. A hold is resolved by a later approval; nothing changes after the purge."""
+    wanted = (decision or "").strip().casefold()
+    for key, label in DECISIONS.items():
+        if wanted in (key, label.casefold()):
+            wanted = key
+            break
+    else:
+        raise InvalidInput(f"'{decision}' is not a decision. Use one of: hold, approve.")
+    text = clean_text(reason, "The reason")
+    with connection(), database.atomic():
+        change = start_change(login, account, "record the data decision", expected_version)
+        cancellation = change.cancellation
+        time_zone = str(change.customer.time_zone)
+        if cancellation.purged_at is not None:
+            raise Conflict("The data is already purged: the decision cannot change any more.")
+        review: dt.date | None = None
+        if wanted == DECISION_HOLD:
+            if not text:
+                raise InvalidInput("A hold needs a reason: write why the data is kept.")
+            if review_date is None or (isinstance(review_date, str) and not review_date.strip()):
+                raise InvalidInput("A hold needs a review date: when will it be looked at again?")
+            review = _date(review_date, time_zone)
+            today = today_in(time_zone)
+            if review <= today:
+                raise InvalidInput(
+                    f"The review date {review} is not after today ({today}); pick a later day."
+                )
+        before = {
+            "decision": cancellation.data_decision,
+            "reason": cancellation.decision_reason,
+            "review_date": str(cancellation.review_date) if cancellation.review_date else None,
+        }
+        Cancellation.update(
+            data_decision=wanted,
+            decision_reason=text,
+            review_date=review,
+            decided_by=change.who,
+            decided_at=utcnow(),
+        ).where(Cancellation.id == cancellation.id).execute()
+        bump(change.customer)
+        audit.record(
+            [
+                audit.event(
+                    change.who,
+                    "data decision",
+                    customer=change.customer,
+                    cancellation=cancellation,
+                    before=before,
+                    after={
+                        "decision": wanted,
+                        "reason": text,
+                        "review_date": str(review) if review else None,
+                    },
+                )
+            ]
+        )
+        message = (
+            f"Data on hold until {review}: {text}."
+            if wanted == DECISION_HOLD
+            else "Deletion of the customer's data approved."
+        )
+        return Outcome(message, change.customer.account, change.customer.version)
+
+
+def record_purge(login: str, account: str, *, expected_version: int | None = None) -> Outcome:
+    """Record "Data Purge Done": only after access is deactivated and deletion approved."""
+    with connection(), database.atomic():
+        change = start_change(login, account, "record the data purge", expected_version)
+        cancellation = change.cancellation
+        if cancellation.purged_at is not None:
+            raise Conflict(
+                f"The data purge was already recorded by {display_name(cancellation.purged_by_id)} "
+                f"on {when(cancellation.purged_at)}. Nothing was changed."
+            )
+        if cancellation.access_deactivated_at is None:
+            raise NotReady(
+                "The customer's access is not deactivated yet: record the deactivation first.",
+                ["Access"],
+            )
+        if cancellation.data_decision == DECISION_HOLD:
+            raise NotReady(
+                f"The data is on hold until {cancellation.review_date} "
+                f"({cancellation.decision_reason}): no purge before the account team approves.",
+                ["Data decision"],
+            )
+        if cancellation.data_decision != DECISION_APPROVE:
+            raise NotReady(
+                "The account team has not approved the deletion: no purge before they do.",
+                ["Data decision"],
+            )
+        Cancellation.update(purged_at=utcnow(), purged_by=change.who).where(
+            Cancellation.id == cancellation.id
+        ).execute()
+        bump(change.customer)
+        audit.record(
+            [
+                audit.event(
+                    change.who,
+                    "data purge done",
+                    customer=change.customer,
+                    cancellation=cancellation,
+                    after={"purged": True},
+                )
+            ]
+        )
+        return Outcome(
+            "Data Purge Done recorded.", change.customer.account, change.customer.version
+        )
+
+
+def queue_task_email(
+    login: str,
+    account: str,
+    task: str,
+    recipients: str,
+    subject: str,
+    body: str,
+    *,
+    expected_version: int | None = None,
+) -> Outcome:
+    """Queue the e-mail a timeline task sends (the final termination e-mail), as written."""
+    planned = current_plan().task(task)
+    if planned.completed_by != BY_EMAIL or not planned.template:
+        raise InvalidInput(f"'{planned.title}' sends no e-mail.")
+    addresses = outbox.parse_addresses(recipients)
+    with connection(), database.atomic():
+        change = start_change(login, account, "queue an e-mail", expected_version)
+        message = outbox.queue(
+            change.customer,
+            change.cancellation,
+            email_kind(planned.template),
+            addresses,
+            subject,
+            body,
+            created_by=change.who,
+        )
+        bump(change.customer)
+        audit.record(
+            [
+                audit.event(
+                    change.who,
+                    "queue e-mail",
+                    customer=change.customer,
+                    cancellation=change.cancellation,
+                    record_kind="outbox",
+                    record_id=message.id,
+                    after={"task": planned.key, "to": addresses, "subject": message.subject},
+                )
+            ]
+        )
+        return Outcome(
+            f"Queued: {planned.title}, to {', '.join(addresses)}.",
+            change.customer.account,
+            change.customer.version,
+            1,
+        )

@@ -1,0 +1,351 @@
+"""The Timeline of one cancellation: the termination plan's tasks with their due dates (absolute
+and relative, in the customer's time zone), responsible party, state and who did them; overdue
+tasks stand out. Enter does the highlighted task the way the plan says it is done."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import partial
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import DataTable, Footer, Header, Static
+
+from data import termination
+from data.cancellations import Outcome
+from data.rules import StepDone
+from data.timeline import (
+    BY_DEACTIVATION,
+    BY_DECISION,
+    BY_EMAIL,
+    BY_HAND,
+    BY_PROCESS,
+    BY_PURGE,
+    BY_SIGN_OFFS,
+    SIGN_OFFS,
+    TaskState,
+    TaskView,
+    TerminationView,
+    read_termination,
+)
+from screens.base import OffboardScreen, Session
+from screens.forms import ActionForm, DateForm, DecisionForm, FormScreen, GuidForm, StepForm
+from screens.widgets import GLYPH_GREEN, GLYPH_RED, SectionLine
+
+MARKS = {
+    TaskState.DONE: (f"{GLYPH_GREEN} done", "success"),
+    TaskState.OVERDUE: (f"{GLYPH_RED} overdue", "error"),
+    TaskState.DUE: ("● due", "warning"),
+    TaskState.UPCOMING: ("· later", "text-muted"),
+    TaskState.UNSCHEDULED: ("? no date", "warning"),
+}
+
+
+def sign_off_steps(view: TerminationView) -> list[tuple[str, str, StepDone | None]]:
+    """The sign-offs as the step form lists them."""
+    steps: list[tuple[str, str, StepDone | None]] = []
+    for key, title in SIGN_OFFS.items():
+        done = view.sign_offs.get(key)
+        steps.append(
+            (key, title, StepDone(key, title, done.by, done.at, done.note) if done else None)
+        )
+    return steps
+
+
+class TimelineScreen(OffboardScreen):
+    """The tasks of one cancellation's termination plan, in plan order."""
+
+    HELP_TEXT = (
+        "The termination runs for about a month: each task has a due date counted from Begin or "
+        "from the effective date (contract end or de-provisioning), in the customer's time "
+        "zone. Red tasks are overdue, yellow ones due today. Enter does the highlighted task: "
+        "ticks it (with a note), or opens what completes it — the GUIDs of the deactivated "
+        "access, the account team's hold or approval, Data Purge Done (only after approval), "
+        "the sign-offs, the final termination e-mail. u reopens a task ticked by mistake; f "
+        "sets the effective date."
+    )
+    GUARDED_ACTIONS: ClassVar[frozenset[str]] = frozenset({"do", "reopen", "effective"})
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "do", "Do task", priority=True),
+        Binding("u", "reopen", "Reopen"),
+        Binding("f", "effective", "Effective date"),
+        Binding("r", "refresh", "Refresh"),
+    ]
+
+    @dataclass
+    class Loaded(Message):
+        view: TerminationView
+
+    def __init__(self, session: Session, account: str, focus: str | None = None) -> None:
+        super().__init__(session)
+        self.account = account
+        self.focus_task = focus
+        self.view: TerminationView | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(f"Loading the timeline of {self.account}…", id="timeline-head")
+        yield SectionLine(id="timeline-section")
+        yield DataTable(id="tasks", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="timeline-line", classes="reason-line")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "Timeline"
+        self.sub_title = self.account
+        table = self.query_one("#tasks", DataTable)
+        table.add_column("State", key="state", width=10)
+        table.add_column("Due", key="due", width=24)
+        table.add_column("When", key="when", width=21)
+        table.add_column("Task", key="task", width=40)
+        table.add_column("Done by", key="done", width=16)
+        table.add_column("Party", key="party")
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="timeline")
+    def load(self) -> None:
+        self.post_message(self.Loaded(read_termination(self.account)))
+
+    def on_timeline_screen_loaded(self, event: Loaded) -> None:
+        self.view = view = event.view
+        line = view.timeline
+        self.sub_title = f"{view.customer_name} ({view.account})"
+        effective = (
+            f"Effective date {line.effective_date}"
+            if line.effective_date
+            else "No effective date yet (press f)"
+        )
+        self.query_one("#timeline-head", Static).update(
+            Text.assemble(
+                (view.customer_name, "bold"),
+                f" · {effective} · {line.time_zone} · today {line.today:%a %Y-%m-%d}",
+            )
+        )
+        self.query_one("#timeline-section", SectionLine).show(view.sections[0])
+        table = self.query_one("#tasks", DataTable)
+        keep = table.cursor_row
+        table.clear()
+        colours = self.app.get_css_variables()
+        for task in line.tasks:
+            mark, colour = MARKS[task.state]
+            style = colours.get(colour, "")
+            late = task.state is TaskState.OVERDUE
+            row_style = f"bold {style}" if late else ""
+            # When it was done is in the When column, in the customer's time.
+            done = task.done.by if task.done is not None else ""
+            detail = f" — {task.detail}" if task.detail and task.state is not TaskState.DONE else ""
+            table.add_row(
+                Text(mark, style=f"bold {style}".strip()),
+                Text(task.due.absolute() if task.due else "—", style=row_style),
+                Text(task.relative, style=f"bold {style}".strip() if task.is_late else ""),
+                Text(task.task.title + detail, style=row_style),
+                Text(done),
+                Text(task.task.party_names),
+                key=task.key,
+            )
+        if self.focus_task is not None:
+            keys = [task.key for task in line.tasks]
+            if self.focus_task in keys:
+                table.move_cursor(row=keys.index(self.focus_task))
+            self.focus_task = None
+        elif keep is not None and keep < table.row_count:
+            table.move_cursor(row=keep)
+        self._show_line()
+        self.refresh_bindings()
+
+    def _show_line(self) -> None:
+        reason = self.unavailable_reason("do")
+        line = self.query_one("#timeline-line", Static)
+        line.update(Text(reason or "Enter does the highlighted task; f sets the effective date."))
+        line.set_class(bool(reason), "-blocked")
+
+    # ------------------------------------------------------------------ availability
+
+    def highlighted(self) -> TaskView | None:
+        if self.view is None:
+            return None
+        table = self.query_one("#tasks", DataTable)
+        tasks = self.view.timeline.tasks
+        row = table.cursor_row
+        return tasks[row] if row is not None and 0 <= row < len(tasks) else None
+
+    def unavailable_reason(self, action: str) -> str:
+        if self.view is None:
+            return "The timeline is still loading."
+        if action == "refresh":
+            return ""
+        if not self.view.pending:
+            return f"This cancellation is finished: {self.view.customer_name} is cancelled."
+        if not self.session.can_cancel:
+            return self.session.refusal
+        if action == "reopen":
+            task = self.highlighted()
+            if task is None or task.task.completed_by != BY_HAND or task.done is None:
+                return "Only a task ticked by hand can be reopened."
+        return ""
+
+    # ------------------------------------------------------------------ actions
+
+    def action_refresh(self) -> None:
+        self.load()
+        self.notify("Re-read the timeline.", timeout=2)
+
+    def action_effective(self) -> None:
+        if self.view is None or self.unavailable_reason("effective"):
+            return
+        login, account, version = self.session.login, self.account, self.view.version
+
+        def save(date: dt.date, _note: str) -> Outcome:
+            return termination.set_effective_date(login, account, date, expected_version=version)
+
+        current = self.view.timeline.effective_date
+        self.app.push_screen(
+            DateForm(
+                "Effective date",
+                "The contract end or de-provisioning date, in "
+                f"{self.view.timeline.time_zone}. Tasks such as the final termination e-mail "
+                "(72 hours before) are counted from it.",
+                time_zone=self.view.timeline.time_zone,
+                save=save,
+                initial=str(current) if current else "",
+            ),
+            self._form_closed,
+        )
+
+    def action_reopen(self) -> None:
+        task = self.highlighted()
+        if self.view is None or task is None or self.unavailable_reason("reopen"):
+            return
+        self._open(
+            ActionForm(
+                f"Reopen: {task.task.title}",
+                "The tick is taken back (the audit trail keeps both).",
+                save=partial(
+                    termination.reopen_task,
+                    self.session.login,
+                    self.account,
+                    task.key,
+                    expected_version=self.view.version,
+                ),
+                save_label="Reopen",
+            )
+        )
+
+    def action_do(self) -> None:
+        task = self.highlighted()
+        if self.view is None or task is None:
+            return
+        reason = self.unavailable_reason("do")
+        if reason:
+            self.notify(reason, title="Unavailable", severity="warning")
+            return
+        login, account, version = self.session.login, self.account, self.view.version
+        how = task.task.completed_by
+        if how == BY_EMAIL:
+            self.post_message(self.OpenEmail(account, version, task.key))
+        elif how == BY_PROCESS:
+            self.notify(
+                "This task is Process itself: press p on the Cancellation Tool once every "
+                "section is clear.",
+                title=task.task.title,
+            )
+        elif how == BY_HAND:
+            done = task.done
+            step = (
+                StepDone(task.key, task.task.title, done.by, done.at, done.note) if done else None
+            )
+            self._open(
+                StepForm(
+                    task.task.title,
+                    f"{task.task.party_names}; due {task.due.absolute() if task.due else 'once dated'}."
+                    " Enter ticks it with the note; ctrl+u takes a tick back.",
+                    steps=[(task.key, task.task.title, step)],
+                    confirm=lambda key, note: termination.complete_task(
+                        login, account, key, note, expected_version=version
+                    ),
+                    take_back=lambda key: termination.reopen_task(
+                        login, account, key, expected_version=version
+                    ),
+                )
+            )
+        elif how == BY_SIGN_OFFS:
+            self._open(sign_off_form(self.view, login))
+        elif how == BY_DEACTIVATION:
+            self._open(
+                GuidForm(
+                    "Deactivate the customer's access",
+                    "Paste the GUIDs of what was deactivated, one per line; they are attached to "
+                    "the termination. Recording again replaces the list.",
+                    save=lambda text: termination.record_deactivation(
+                        login, account, text, expected_version=version
+                    ),
+                    initial="\n".join(self.view.guids),
+                )
+            )
+        elif how == BY_DECISION:
+            self._open(
+                DecisionForm(
+                    "The account team's decision about the data",
+                    "Approve deletion lets the purge go ahead. A hold keeps the data until a "
+                    "review date, with a reason; approve later to lift it.",
+                    time_zone=self.view.timeline.time_zone,
+                    save=lambda decision, reason, review: termination.decide_data(
+                        login,
+                        account,
+                        decision,
+                        reason=reason,
+                        review_date=review or None,
+                        expected_version=version,
+                    ),
+                    current=self.view.decision,
+                )
+            )
+        elif how == BY_PURGE:
+            self._open(
+                ActionForm(
+                    "Data Purge Done",
+                    "Infrastructure Engineering Provisioning has purged the customer's data. "
+                    "Recorded only after the account team approved deletion; it cannot be "
+                    "taken back.",
+                    save=partial(
+                        termination.record_purge, login, account, expected_version=version
+                    ),
+                    save_label="Purge done",
+                )
+            )
+
+    @on(DataTable.RowSelected, "#tasks")
+    def _selected(self) -> None:
+        self.action_do()
+
+    def _open(self, form: FormScreen) -> None:
+        self.app.push_screen(form, self._form_closed)
+
+    def _form_closed(self, outcome: Outcome | None) -> None:
+        if outcome is not None:
+            self.notify(outcome.message, title="Saved")
+
+
+def sign_off_form(view: TerminationView, login: str) -> StepForm:
+    """The termination team's sign-offs, each with who recorded it and when."""
+    account, version = view.account, view.version
+    return StepForm(
+        "Sign-offs of the termination team",
+        "Record each team's sign-off as it comes in (a note says who confirmed it); the final "
+        "confirmation comes last. ctrl+u withdraws one recorded by mistake.",
+        steps=sign_off_steps(view),
+        confirm=lambda key, note: termination.sign_off(
+            login, account, key, note, expected_version=version
+        ),
+        take_back=lambda key: termination.withdraw_sign_off(
+            login, account, key, expected_version=version
+        ),
+    )

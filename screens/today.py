@@ -1,0 +1,121 @@
+"""Today: across every pending cancellation, the timeline tasks due today or overdue, most urgent
+first. Enter opens the task on its cancellation's Timeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import DataTable, Footer, Header, Static
+
+from data.timeline import TaskState, TodayTask, due_today
+from screens.base import OffboardScreen, Session
+from screens.timeline import MARKS
+
+
+class TodayScreen(OffboardScreen):
+    """The day's work across pending cancellations."""
+
+    HELP_TEXT = (
+        "Every task of every pending cancellation that is due today or overdue (and those "
+        "waiting for an effective date), the longest overdue first. Dates are the customer's "
+        "own. Enter opens the task on the cancellation's Timeline; m shows only the "
+        "cancellations you began."
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Open timeline", priority=True),
+        Binding("m", "mine", "Mine / everyone's"),
+        Binding("r", "refresh", "Refresh"),
+    ]
+
+    @dataclass
+    class Loaded(Message):
+        rows: list[TodayTask]
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(session)
+        self.rows: list[TodayTask] = []
+        self.mine = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Reading the pending cancellations…", id="today-count")
+        yield DataTable(id="today", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "Today"
+        self.sub_title = "everyone's cancellations"
+        table = self.query_one("#today", DataTable)
+        table.add_column("State", key="state", width=10)
+        table.add_column("When", key="when", width=17)
+        table.add_column("Due", key="due")
+        table.add_column("Customer", key="customer")
+        table.add_column("Task", key="task", width=44)
+        table.add_column("Party", key="party")
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="today")
+    def load(self) -> None:
+        self.post_message(self.Loaded(due_today(self.session.login if self.mine else None)))
+
+    def on_today_screen_loaded(self, event: Loaded) -> None:
+        self.rows = event.rows
+        table = self.query_one("#today", DataTable)
+        keep = table.cursor_row
+        table.clear()
+        colours = self.app.get_css_variables()
+        for row in event.rows:
+            task = row.task
+            mark, colour = MARKS[task.state]
+            style = colours.get(colour, "")
+            late = f"bold {style}" if task.state is TaskState.OVERDUE else ""
+            table.add_row(
+                Text(mark, style=f"bold {style}".strip()),
+                Text(task.relative, style=f"bold {style}".strip()),
+                Text(task.due.absolute() if task.due else "—", style=late),
+                Text(f"{row.customer_name} ({row.account})"),
+                Text(task.task.title, style=late),
+                Text(task.task.party_names),
+                key=f"{row.account}:{task.key}",
+            )
+        if keep is not None and keep < table.row_count:
+            table.move_cursor(row=keep)
+        overdue = sum(1 for row in event.rows if row.task.state is TaskState.OVERDUE)
+        count = self.query_one("#today-count", Static)
+        if event.rows:
+            accounts = len({row.account for row in event.rows})
+            count.update(
+                f"{len(event.rows)} tasks on {accounts} cancellations, {overdue} overdue. "
+                "Enter opens one."
+            )
+        else:
+            count.update("Nothing is due today or overdue. Well done.")
+        count.set_class(overdue > 0, "-blocked")
+
+    def action_refresh(self) -> None:
+        self.load()
+
+    def action_mine(self) -> None:
+        self.mine = not self.mine
+        self.sub_title = "cancellations you began" if self.mine else "everyone's cancellations"
+        self.load()
+
+    @on(DataTable.RowSelected, "#today")
+    def _selected(self) -> None:
+        self.action_open()
+
+    def action_open(self) -> None:
+        row = self.query_one("#today", DataTable).cursor_row
+        if row is None or not 0 <= row < len(self.rows):
+            return
+        chosen = self.rows[row]
+        self.post_message(self.OpenTimeline(chosen.account, chosen.task.key))
