@@ -15,10 +15,11 @@ from textual.widgets import Input
 
 import data.cancellations
 import data.outbox
-from data import cancellations
+from data import cancellations, termination
+from data.demo import finish_termination
 from data.users import list_reasons
 from screens.customer_list import CustomerListScreen
-from tests.app.conftest import FROZEN_NOW, settle
+from tests.app.conftest import FROZEN_NOW, FROZEN_TODAY, settle
 from tui.app import OffboardApp
 
 GREEN = "100020"  # Lighthouse Counseling, cleared below with the data layer's operations
@@ -52,6 +53,19 @@ def all_green(db_path: str, frozen_now: None) -> str:
     cancellations.confirm_step(lead, GREEN, "final-amount-email", "Finance (Kim)")
     cancellations.confirm_step(lead, GREEN, "payment-confirmed", "Paid in full")
     cancellations.confirm_step(lead, GREEN, "admin-notified", "Told in the call")
+    finish_termination(lead, GREEN)
+    return GREEN
+
+
+@pytest.fixture
+def waiting(db_path: str) -> str:
+    """A cancellation whose records are clear and whose timeline has nothing due today, only
+    tasks due later: its Timeline section waits (not red, but Process waits for it)."""
+    lead = "lead"
+    cancellations.begin(lead, GREEN)
+    termination.set_effective_date(lead, GREEN, FROZEN_TODAY + dt.timedelta(days=45))
+    for task in ("account_team_informed", "attrition_box"):
+        termination.complete_task(lead, GREEN, task)
     return GREEN
 
 
@@ -189,3 +203,23 @@ def test_outbox_with_a_sent_notice(
     snap_compare: SnapCompare, make_app: Callable[..., OffboardApp]
 ) -> None:
     assert snap_compare(make_app(), terminal_size=(110, 30), run_before=open_tool(NOTICE_SENT, "o"))
+
+
+def test_timeline_screen(snap_compare: SnapCompare, make_app: Callable[..., OffboardApp]) -> None:
+    """Redwood Legal, four days in: the first tasks done, the next ones overdue (in red)."""
+    assert snap_compare(make_app(), terminal_size=(130, 30), run_before=open_tool("100012", "t"))
+
+
+def test_timeline_waiting_on_the_tool(
+    snap_compare: SnapCompare, make_app: Callable[..., OffboardApp], waiting: str
+) -> None:
+    assert snap_compare(make_app(), terminal_size=(100, 30), run_before=open_tool(waiting))
+
+
+def test_today(snap_compare: SnapCompare, make_app: Callable[..., OffboardApp]) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await pilot.press("t")
+        await finished(pilot)
+
+    assert snap_compare(make_app(), terminal_size=(120, 30), run_before=run_before)
