@@ -356,7 +356,8 @@ def task_json(account: str, name: str, task: TaskView) -> Json:
         "due_date": task.due.date.isoformat() if task.due else None,
         "relative": task.relative,
         "done_by": task.done.by if task.done else None,
-        "done_at": task.done.at.isoformat() + "Z" if task.done else None,
+        "done_at": iso(task.done.at) if task.done else None,
+        "note": task.done.note if task.done else None,
         "detail": task.detail,
     }
 
@@ -403,11 +404,14 @@ def cmd_timeline(args: argparse.Namespace, settings: Settings) -> int:
     out()
     for task in line.tasks:
         due = task.due.absolute() if task.due else "—"
-        done = f"  [{task.done.by}, {local_time(task.done.at)}]" if task.done else ""
-        out(f"  {task.state.value:<11}  {due:<22}  {task.relative:<16}  {task.task.title}{done}")
+        # When it was done is in the relative column, in the customer's time; here who, and why.
+        note = f": {task.done.note}" if task.done and task.done.note else ""
+        done = f"  [{task.done.by}{note}]" if task.done else ""
+        out(f"  {task.state.value:<11}  {due:<24}  {task.relative:<21}  {task.task.title}{done}")
     out()
     for section in view.sections:
-        out(f"  {SECTION_MARKS.get(section.state.value):<8}  {section.name:<13}  {section.summary}")
+        mark = SECTION_MARKS.get(section.state.value, section.state.value)
+        out(f"  {mark:<8}  {section.name:<13}  {section.summary}")
     return 0
 
 
@@ -444,6 +448,11 @@ def cmd_sign_off(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_deactivate(args: argparse.Namespace, settings: Settings) -> int:
+    if not args.guids and sys.stdin.isatty():
+        return fail(
+            "Give the GUIDs of what was deactivated: as arguments, or one per line on stdin "
+            f"(e.g. {PROG} deactivate {args.account} < guids.txt)."
+        )
     guids = "\n".join(args.guids) if args.guids else sys.stdin.read()
     out(termination.record_deactivation(acting_login(settings), args.account, guids).message)
     return 0
@@ -988,8 +997,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             timeline.use_plan(settings.plan or None)
         except timeline.PlanError as error:
-            fail(f"Configuration error: the termination plan cannot be used: {error}")
-            return 2
+            problem = f"Configuration error: the termination plan cannot be used: {error}"
+            # Checking a corrected plan file must work while the configured one is broken.
+            if not (args.command == "plan" and args.file):
+                fail(problem)
+                return 2
+            print(f"{PROG}: {problem}", file=sys.stderr)
         if args.command is None:
             return open_app(settings)
         opened = open_chosen_database(settings)

@@ -132,7 +132,7 @@ def read_config_file(path: Path, *, required: bool = False) -> dict[str, dict[st
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(
             f"The configuration file {path} is not valid TOML: {error}. Fix that line; "
-            'values are written as key = "text" or key = 123 under [smtp] or [email].'
+            'values are written as key = "text" or key = 123 under [smtp], [email] or [timeline].'
         ) from error
     sections: dict[str, dict[str, Any]] = {}
     for name, content in document.items():

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from data import cancellations
+from data import cancellations, termination
 from data.db import connection
-from data.demo import finish_termination
+from data.demo import SAMPLE_GUID, finish_termination
 from data.errors import Conflict
 from data.models import (
     CANCELLED,
@@ -43,9 +43,11 @@ ACME, FRESH = "500001", "500002"
 # ----------------------------------------------------------------------------- stale versions
 
 # Each operation in turn, on the account it changes, with the audit action it writes. The order
-# matters: the cancellation of Acme Widgets is ready once its records are resolved (and its
-# termination timeline finished, just before Process), and is processed last; Fresh Co is then
-# begun and removed.
+# matters: the cancellation of Acme Widgets is ready once its records are resolved and its
+# termination timeline worked through (a task ticked and reopened, a sign-off given and
+# withdrawn, access deactivated, the data held, approved and purged, the final e-mail queued;
+# the rest of the timeline is finished just before Process), and is processed last; Fresh Co is
+# then begun and removed.
 STALE: list[tuple[str, str, Callable[[World, int], object]]] = [
     (
         "set mood",
@@ -117,6 +119,68 @@ STALE: list[tuple[str, str, Callable[[World, int], object]]] = [
         ACME,
         lambda w, v: cancellations.set_scenario(LEAD, ACME, "buyout", expected_version=v),
     ),
+    (
+        "set effective date",
+        ACME,
+        lambda w, v: termination.set_effective_date(LEAD, ACME, FUTURE, expected_version=v),
+    ),
+    (
+        "complete task",
+        ACME,
+        lambda w, v: termination.complete_task(
+            LEAD, ACME, "legal_terms", "Legal (Pat) confirmed", expected_version=v
+        ),
+    ),
+    (
+        "reopen task",
+        ACME,
+        lambda w, v: termination.reopen_task(LEAD, ACME, "legal_terms", expected_version=v),
+    ),
+    (
+        "sign off",
+        ACME,
+        lambda w, v: termination.sign_off(LEAD, ACME, "finance", "Kim", expected_version=v),
+    ),
+    (
+        "withdraw sign-off",
+        ACME,
+        lambda w, v: termination.withdraw_sign_off(LEAD, ACME, "finance", expected_version=v),
+    ),
+    (
+        "record deactivation",
+        ACME,
+        lambda w, v: termination.record_deactivation(LEAD, ACME, SAMPLE_GUID, expected_version=v),
+    ),
+    (
+        "data decision",
+        ACME,
+        lambda w, v: termination.decide_data(
+            LEAD, ACME, "hold", reason="Audit", review_date=FUTURE, expected_version=v
+        ),
+    ),
+    (
+        "data decision",
+        ACME,
+        lambda w, v: termination.decide_data(LEAD, ACME, "approve", expected_version=v),
+    ),
+    (
+        "data purge done",
+        ACME,
+        lambda w, v: termination.record_purge(LEAD, ACME, expected_version=v),
+    ),
+    (
+        "queue e-mail",
+        ACME,
+        lambda w, v: termination.queue_task_email(
+            LEAD,
+            ACME,
+            "final_termination_mail",
+            "legal@example.com",
+            "Termination of Acme Widgets",
+            "The data will be purged.",
+            expected_version=v,
+        ),
+    ),
     ("process", ACME, lambda w, v: cancellations.process(LEAD, ACME, expected_version=v)),
     ("begin", FRESH, lambda w, v: cancellations.begin(LEAD, FRESH, expected_version=v)),
     ("remove", FRESH, lambda w, v: cancellations.remove(LEAD, FRESH, expected_version=v)),
@@ -142,7 +206,8 @@ def test_a_stale_version_is_refused_with_a_message_to_refresh(world: World) -> N
 
     for action, account, call in STALE:
         if action == "process":
-            finish_termination(LEAD, ACME)
+            # Access and data were done by the operations above; the rest of the timeline now.
+            finish_termination(LEAD, ACME, leave="access_data")
         loaded = world.version(account)
         change_behind_their_back(account)
         before = world.snapshot()

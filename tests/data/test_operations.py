@@ -19,6 +19,7 @@ from data.demo import SAMPLE_GUID
 from data.errors import Conflict, InvalidInput, NotReady
 from data.models import (
     CANCELLED,
+    CUSTOMER,
     LIVE,
     OPPORTUNITY_CLOSED,
     PENDING_CANCELLATION,
@@ -38,7 +39,7 @@ from data.models import (
     User,
 )
 from data.rules import SECTION_NAMES
-from data.timeline import BY_EMAIL, SIGN_OFFS, current_plan
+from data.timeline import BY_EMAIL, SIGN_OFFS, TERMINATION_SECTION_NAMES, current_plan
 from tests.data.world import ADMIN, LEAD, OTHER, TESS, VIEWER, World, stage
 
 TOMORROW_AND_MORE = dt.date.today() + dt.timedelta(days=40)
@@ -177,6 +178,11 @@ def test_remove_without_a_pending_cancellation_is_refused(world: World) -> None:
 # ----------------------------------------------------------------------------- process
 
 
+# The sections of the termination timeline whose tasks are also on the Timeline, due weeks after
+# Begin: left undone, they keep the Timeline waiting ("still to come"), not red.
+RED_AND_WAITING = {"sign_offs": ["Timeline"], "access_data": ["Timeline"]}
+
+
 @pytest.mark.parametrize(
     "red",
     [
@@ -188,6 +194,9 @@ def test_remove_without_a_pending_cancellation_is_refused(world: World) -> None:
         "opportunities",
         "quotations",
         "sales_orders",
+        "timeline",
+        "sign_offs",
+        "access_data",
     ],
 )
 def test_process_refuses_and_names_the_one_section_still_red(world: World, red: str) -> None:
@@ -197,9 +206,17 @@ def test_process_refuses_and_names_the_one_section_still_red(world: World, red: 
     with pytest.raises(NotReady) as refused:
         cancellations.process(LEAD, world.account)
 
-    assert refused.value.blocking_sections == [SECTION_NAMES[red]]
-    assert f"1 section still red: {SECTION_NAMES[red]}" in str(refused.value)
+    name = {**SECTION_NAMES, **TERMINATION_SECTION_NAMES}[red]
+    waiting = RED_AND_WAITING.get(red, [])
+    assert refused.value.blocking_sections == [*waiting, name]
+    message = str(refused.value)
+    assert message.startswith(f"Acme Widgets cannot be processed yet: 1 section still red: {name}")
+    if waiting:
+        assert message.endswith(f"; still to come: {', '.join(waiting)} (tasks due later).")
+    else:
+        assert "still to come" not in message
     assert world.snapshot() == before
+    assert (world.now().status, world.now().customer_type) == (PENDING_CANCELLATION, CUSTOMER)
 
 
 def test_process_names_every_section_still_red(world: World) -> None:
