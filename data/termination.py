@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from data import audit, outbox
-from data.cancellations import Outcome, bump, clean_text, display_name, start_change
+from data.cancellations import Change, Outcome, bump, clean_text, display_name, start_change
 from data.dates import parse_date, today_in, when
 from data.db import connection, database
 from data.errors import Conflict, InvalidInput, NotReady
@@ -92,6 +92,57 @@ def _completion(cancellation: Cancellation, kind: str, key: str) -> Completion |
     )
 
 
+def _record(change: Change, kind: str, key: str, note: str, action: str, record_kind: str) -> None:
+    """Record a completion (a task ticked, a sign-off) with who and when, in the change's
+    transaction: the customer's next version and one audit event."""
+    done = Completion.create(
+        cancellation=change.cancellation,
+        kind=kind,
+        key=key,
+        done_by=change.who,
+        done_at=utcnow(),
+        note=note,
+    )
+    bump(change.customer)
+    audit.record(
+        [
+            audit.event(
+                change.who,
+                action,
+                customer=change.customer,
+                cancellation=change.cancellation,
+                record_kind=record_kind,
+                record_id=done.id,
+                after={record_kind.replace("-", "_"): key, "note": note},
+            )
+        ]
+    )
+
+
+def _take_back(change: Change, existing: Completion, action: str, record_kind: str) -> None:
+    """Delete a completion recorded by mistake; the audit event keeps who had recorded it."""
+    before = {
+        record_kind.replace("-", "_"): existing.key,
+        "by": display_name(existing.done_by_id),
+        "note": existing.note,
+    }
+    existing.delete_instance()
+    bump(change.customer)
+    audit.record(
+        [
+            audit.event(
+                change.who,
+                action,
+                customer=change.customer,
+                cancellation=change.cancellation,
+                record_kind=record_kind,
+                record_id=existing.id,
+                before=before,
+            )
+        ]
+    )
+
+
 def complete_task(
     login: str, account: str, task: str, note: str = "", *, expected_version: int | None = None
 ) -> Outcome:
@@ -109,28 +160,7 @@ def complete_task(
                 f"'{planned.title}' was already done by {display_name(existing.done_by_id)} on "
                 f"{when(existing.done_at)}. Nothing was changed."
             )
-        done = Completion.create(
-            cancellation=change.cancellation,
-            kind=COMPLETION_TASK,
-            key=planned.key,
-            done_by=change.who,
-            done_at=utcnow(),
-            note=text,
-        )
-        bump(change.customer)
-        audit.record(
-            [
-                audit.event(
-                    change.who,
-                    "complete task",
-                    customer=change.customer,
-                    cancellation=change.cancellation,
-                    record_kind="task",
-                    record_id=done.id,
-                    after={"task": planned.key, "note": text},
-                )
-            ]
-        )
+        _record(change, COMPLETION_TASK, planned.key, text, "complete task", "task")
         return Outcome(
             f"Done: {planned.title}.", change.customer.account, change.customer.version, 1
         )
@@ -146,26 +176,7 @@ def reopen_task(
         existing = _completion(change.cancellation, COMPLETION_TASK, planned.key)
         if existing is None:
             raise Conflict(f"'{planned.title}' is not ticked, so there is nothing to reopen.")
-        before = {
-            "task": planned.key,
-            "by": display_name(existing.done_by_id),
-            "note": existing.note,
-        }
-        existing.delete_instance()
-        bump(change.customer)
-        audit.record(
-            [
-                audit.event(
-                    change.who,
-                    "reopen task",
-                    customer=change.customer,
-                    cancellation=change.cancellation,
-                    record_kind="task",
-                    record_id=existing.id,
-                    before=before,
-                )
-            ]
-        )
+        _take_back(change, existing, "reopen task", "task")
         return Outcome(
             f"Reopened: {planned.title}.", change.customer.account, change.customer.version
         )
@@ -201,28 +212,7 @@ def sign_off(
                     + ".",
                     missing,
                 )
-        done = Completion.create(
-            cancellation=change.cancellation,
-            kind=COMPLETION_SIGN_OFF,
-            key=key,
-            done_by=change.who,
-            done_at=utcnow(),
-            note=text,
-        )
-        bump(change.customer)
-        audit.record(
-            [
-                audit.event(
-                    change.who,
-                    "sign off",
-                    customer=change.customer,
-                    cancellation=change.cancellation,
-                    record_kind="sign-off",
-                    record_id=done.id,
-                    after={"sign_off": key, "note": text},
-                )
-            ]
-        )
+        _record(change, COMPLETION_SIGN_OFF, key, text, "sign off", "sign-off")
         return Outcome(
             f"Signed: {SIGN_OFFS[key]}.", change.customer.account, change.customer.version, 1
         )
@@ -242,22 +232,7 @@ def withdraw_sign_off(
             change.cancellation, COMPLETION_SIGN_OFF, SIGN_OFF_FINAL
         ):
             raise Conflict("Withdraw the final confirmation first: it rests on this sign-off.")
-        before = {"sign_off": key, "by": display_name(existing.done_by_id), "note": existing.note}
-        existing.delete_instance()
-        bump(change.customer)
-        audit.record(
-            [
-                audit.event(
-                    change.who,
-                    "withdraw sign-off",
-                    customer=change.customer,
-                    cancellation=change.cancellation,
-                    record_kind="sign-off",
-                    record_id=existing.id,
-                    before=before,
-                )
-            ]
-        )
+        _take_back(change, existing, "withdraw sign-off", "sign-off")
         return Outcome(
             f"Withdrawn: {SIGN_OFFS[key]}.", change.customer.account, change.customer.version
         )
