@@ -17,10 +17,9 @@ from data.billing import BillingSummary
 from data.billing import summary as billing_summary
 from data.dates import today_in
 from data.db import connection
-from data.errors import InvalidInput
+from data.errors import InvalidInput, NotFound
 from data.models import (
     CUSTOMER_STATUSES,
-    PENDING,
     SCENARIO_BUYOUT,
     SCENARIOS,
     Cancellation,
@@ -44,7 +43,13 @@ from data.rules import (
     steps_done,
     unfinished_sections,
 )
-from data.timeline import TerminationView, pending_timelines, termination_view, urgency
+from data.timeline import (
+    TerminationView,
+    pending_query,
+    termination_view,
+    timelines_of,
+    urgency,
+)
 
 PAGE = 100
 
@@ -448,34 +453,33 @@ def pending_cancellations(login: str | None = None) -> list[PendingCancellation]
     """Pending cancellations (only those begun by ``login`` when given), the one whose next
     timeline task is due first at the top."""
     with connection():
-        query = (
-            Cancellation.select(
-                Cancellation.id,
-                Customer.account,
-                Customer.name,
-                Cancellation.begun_at,
-                User.display_name,
-            )
-            .join(Customer, on=(Cancellation.customer == Customer.id))
-            .switch(Cancellation)
-            .join(User, on=(Cancellation.begun_by == User.id))
-            .where(Cancellation.state == PENDING)
-            .order_by(Cancellation.begun_at, Cancellation.id)
-        )
-        if login:
-            query = query.where(User.login == login)
-        rows: Any = query.tuples()
-        found = [(int(pk), PendingCancellation(*row)) for pk, *row in rows]
-        if not found:
-            return []
-        timelines = {view.account: view for view in pending_timelines(login)}
+        cancellations = list(pending_query(login))
+        timelines = timelines_of(cancellations)
     pending = []
-    for _, row in found:
-        view = timelines.get(row.account)
-        task = view.next_due() if view is not None else None
+    for cancellation, view in zip(cancellations, timelines, strict=True):
+        row = PendingCancellation(
+            cancellation.customer.account,
+            cancellation.customer.name,
+            cancellation.begun_at,
+            cancellation.begun_by.display_name,
+        )
+        task = view.next_due()
         if task is not None:
             due = f", {task.due.absolute()}" if task.due else ""
-            row = replace(row, next_task=f"{task.task.title} ({task.relative}{due})")
-            row = replace(row, urgency=urgency(task))
+            row = replace(
+                row,
+                next_task=f"{task.task.title} ({task.relative}{due})",
+                urgency=urgency(task),
+            )
         pending.append(row)
     return sorted(pending, key=lambda row: row.urgency)
+
+
+def read_termination(account: str) -> TerminationView:
+    """The Timeline screen's view of the customer's pending (else last processed) cancellation."""
+    with connection():
+        customer = Customer.by_account(account)
+        cancellation = current_cancellation(customer)
+        if cancellation is None:
+            raise NotFound(f"{customer.name} has no cancellation, so there is no timeline yet.")
+        return termination_view(customer, cancellation)

@@ -24,7 +24,7 @@ from peewee import JOIN
 from data import outbox
 from data.dates import zone
 from data.db import connection
-from data.errors import InvalidInput, NotFound
+from data.errors import InvalidInput
 from data.models import (
     COMPLETION_SIGN_OFF,
     COMPLETION_TASK,
@@ -829,21 +829,6 @@ def termination_sections(customer: Customer, cancellation: Cancellation) -> list
     return list(termination_view(customer, cancellation).sections)
 
 
-def read_termination(account: str) -> TerminationView:
-    """The Timeline screen's view of the customer's pending (else last processed) cancellation."""
-    with connection():
-        customer = Customer.by_account(account)
-        cancellation = (
-            Cancellation.select()
-            .where((Cancellation.customer == customer) & (Cancellation.state != "removed"))
-            .order_by(Cancellation.state != PENDING, Cancellation.begun_at.desc())
-            .first()
-        )
-        if cancellation is None:
-            raise NotFound(f"{customer.name} has no cancellation, so there is no timeline yet.")
-        return termination_view(customer, cancellation)
-
-
 @dataclass(frozen=True)
 class TodayTask:
     """A task due today or overdue on one pending cancellation, for the Today list."""
@@ -854,27 +839,34 @@ class TodayTask:
     task: TaskView
 
 
-def pending_timelines(login: str | None = None) -> list[Timeline]:
-    """The timelines of every pending cancellation (begun by ``login`` when given), read in a
-    fixed number of queries. Runs inside a connection."""
+def pending_query(login: str | None = None) -> Any:
+    """Pending cancellations with their customer and who began them (only ``login``'s when
+    given), oldest first."""
     query = (
-        Cancellation.select(Cancellation, Customer)
-        .join(Customer, on=(Cancellation.customer == Customer.id))
+        Cancellation.select(Cancellation, Customer, User)
+        .join(Customer, on=Cancellation.customer)
+        .switch(Cancellation)
+        .join(User, on=Cancellation.begun_by)
         .where(Cancellation.state == PENDING)
         .order_by(Cancellation.begun_at, Cancellation.id)
     )
-    if login:
-        query = (
-            query.switch(Cancellation)
-            .join(User, on=(Cancellation.begun_by == User.id))
-            .where(User.login == login)
-        )
-    cancellations = list(query)
+    return query.where(User.login == login) if login else query
+
+
+def timelines_of(cancellations: Sequence[Cancellation]) -> list[Timeline]:
+    """The timelines of cancellations read with their customer, in a fixed number of queries
+    whatever their number. Runs inside a connection."""
     facts = read_facts(cancellations)
     return [
         timeline(cancellation.customer, cancellation, facts[cancellation.id])
         for cancellation in cancellations
     ]
+
+
+def pending_timelines(login: str | None = None) -> list[Timeline]:
+    """The timelines of every pending cancellation (begun by ``login`` when given). Runs inside
+    a connection."""
+    return timelines_of(list(pending_query(login)))
 
 
 def due_today(login: str | None = None) -> list[TodayTask]:

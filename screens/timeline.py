@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from data import termination
 from data.cancellations import Outcome
+from data.customers import read_termination
 from data.rules import StepDone
 from data.timeline import (
     BY_DEACTIVATION,
@@ -31,7 +32,6 @@ from data.timeline import (
     TaskState,
     TaskView,
     TerminationView,
-    read_termination,
 )
 from screens.base import OffboardScreen, Session
 from screens.forms import ActionForm, DateForm, DecisionForm, FormScreen, GuidForm, StepForm

@@ -382,7 +382,7 @@ def cmd_today(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_timeline(args: argparse.Namespace, settings: Settings) -> int:
-    view = timeline.read_termination(args.account)
+    view = customers.read_termination(args.account)
     line = view.timeline
     if args.json:
         emit_json(

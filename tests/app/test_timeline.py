@@ -8,9 +8,9 @@ from collections.abc import Callable
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
-from data.customers import tool_view
+from data.customers import read_termination, tool_view
 from data.models import CUSTOMER
-from data.timeline import TaskState, read_termination
+from data.timeline import TaskState
 from screens.customer_list import CustomerListScreen
 from screens.forms import ActionForm, DecisionForm, GuidForm, StepForm
 from screens.timeline import TimelineScreen
