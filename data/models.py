@@ -8,6 +8,7 @@ migrations in ``data/migrations``, never by ``create_tables`` on these classes.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from peewee import (
@@ -26,6 +27,13 @@ from peewee import (
 
 from data.db import database
 from data.errors import Conflict, NotFound
+
+
+def key_named(text: str | None, labels: Mapping[str, str]) -> str | None:
+    """The key of ``labels`` that ``text`` names, by its key or its label, in any case and
+    spacing; None when it names none."""
+    wanted = " ".join((text or "").split()).casefold()
+    return next((key for key, label in labels.items() if wanted in (key, label.casefold())), None)
 
 
 def utcnow() -> dt.datetime:

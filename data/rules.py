@@ -54,6 +54,7 @@ from data.models import (
     SalesOrder,
     ScenarioStep,
     User,
+    key_named,
 )
 
 # Section and SectionState are read from here by the screens and the CLI too.
@@ -201,10 +202,9 @@ def scenario_steps(scenario: str) -> tuple[str, ...]:
 
 def scenario_key(text: str) -> str:
     """A scenario named by its key or its label, any case; InvalidInput lists the choices."""
-    wanted = " ".join((text or "").split()).casefold()
-    for key, label in SCENARIOS.items():
-        if wanted in (key, label.casefold()):
-            return key
+    key = key_named(text, SCENARIOS)
+    if key is not None:
+        return key
     choices = ", ".join(f"{key} ({label})" for key, label in SCENARIOS.items())
     raise InvalidInput(f"'{text}' is not a scenario. Choose one of: {choices}.")
 

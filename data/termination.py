@@ -20,6 +20,7 @@ from data.models import (
     DECISIONS,
     Cancellation,
     Completion,
+    key_named,
     utcnow,
 )
 from data.timeline import (
@@ -288,12 +289,8 @@ def decide_data(
 ) -> Outcome:
     """Record the account team's decision: hold the data (a reason and a review date) or
     approve its deletion. A hold is resolved by a later approval; nothing changes after the purge."""
-    wanted = (decision or "").strip().casefold()
-    for key, label in DECISIONS.items():
-        if wanted in (key, label.casefold()):
-            wanted = key
-            break
-    else:
+    wanted = key_named(decision, DECISIONS)
+    if wanted is None:
         raise InvalidInput(f"'{decision}' is not a decision. Use one of: hold, approve.")
     text = clean_text(reason, "The reason")
     with connection(), database.atomic():

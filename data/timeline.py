@@ -40,6 +40,7 @@ from data.models import (
     Customer,
     OutboxMessage,
     User,
+    key_named,
     utcnow,
 )
 from data.sections import Section, SectionState
@@ -201,9 +202,9 @@ class Plan:
     tasks: tuple[PlanTask, ...]
 
     def task(self, key_or_title: str) -> PlanTask:
-        wanted = " ".join((key_or_title or "").split()).casefold()
+        key = key_named(key_or_title, {task.key: task.title for task in self.tasks})
         for task in self.tasks:
-            if wanted in (task.key, task.title.casefold()):
+            if task.key == key:
                 return task
         keys = ", ".join(task.key for task in self.tasks)
         raise InvalidInput(f"'{key_or_title}' is not a task of the plan. Its tasks are: {keys}.")
@@ -884,8 +885,7 @@ def due_today(login: str | None = None) -> list[TodayTask]:
 
 
 def sign_off_key(text: str) -> str:
-    wanted = " ".join((text or "").split()).casefold()
-    for key, title in SIGN_OFFS.items():
-        if wanted in (key, title.casefold()):
-            return key
+    key = key_named(text, SIGN_OFFS)
+    if key is not None:
+        return key
     raise InvalidInput(f"'{text}' is not a sign-off. Use one of: {', '.join(SIGN_OFFS)}.")
