@@ -523,11 +523,9 @@ def anchors(cancellation: Cancellation, time_zone: str) -> dict[str, arrow.Arrow
     where = zone(time_zone)
     begun = arrow.get(cancellation.begun_at, tzinfo="UTC").to(where)
     effective = cancellation.effective_date
-    if isinstance(effective, str):  # SQLite may hand back text
-        effective = dt.date.fromisoformat(effective)
     return {
         "begin": begun,
-        "effective": (_start_of(effective, begun) if isinstance(effective, dt.date) else None),
+        "effective": _start_of(effective, begun) if effective is not None else None,
     }
 
 
@@ -764,8 +762,6 @@ def access_section(cancellation: Cancellation, facts: Facts, today: dt.date) -> 
         parts.append("deletion approved, purge not done")
     elif decision == DECISION_HOLD:
         review = cancellation.review_date
-        if isinstance(review, str):
-            review = dt.date.fromisoformat(review)
         due = " — review due" if review is not None and review <= today else ""
         parts.append(f"data on hold until {review}{due}: {cancellation.decision_reason}")
     else:
@@ -802,9 +798,6 @@ def termination_view(
     if facts is None:
         facts = read_facts([cancellation])[cancellation.id]
     view = timeline(customer, cancellation, facts)
-    review = cancellation.review_date
-    if isinstance(review, str):
-        review = dt.date.fromisoformat(review)
     return TerminationView(
         str(customer.account),
         str(customer.name),
@@ -815,7 +808,7 @@ def termination_view(
         tuple(guid_list(cancellation)),
         cancellation.data_decision,
         str(cancellation.decision_reason or ""),
-        review,
+        cancellation.review_date,
         cancellation.access_deactivated_at is not None,
         cancellation.purged_at is not None,
         (
