@@ -12,9 +12,10 @@ from typing import Any
 
 from peewee import SQL, fn
 
+from data import audit
 from data.dates import today_in
-from data.db import connection
-from data.errors import InvalidInput
+from data.db import connection, database
+from data.errors import InvalidInput, clip
 from data.models import (
     INVOICE_OPEN,
     INVOICE_PAID,
@@ -36,6 +37,8 @@ _FLAGS = re.compile(
 )
 _FLAG_NAMES = list(FLAGGED_PHRASES)
 CENT = Decimal("0.01")
+NUMBER_LIMIT = 32  # the invoice number column's width
+AMOUNT_LIMIT = Decimal(10) ** 10  # the amount column holds 12 digits, 2 of them cents
 
 
 @dataclass(frozen=True)
@@ -193,6 +196,7 @@ def billing(account: str, *, invoices: int = 24, notes: int = 20) -> Billing:
 
 
 def add_invoice(
+    login: str,
     account: str,
     number: str,
     issued_on: dt.date,
@@ -201,20 +205,53 @@ def add_invoice(
     *,
     paid_on: dt.date | None = None,
 ) -> Invoice:
-    """An invoice as Billing's system reports it (for imports and the demo); inside a transaction."""
+    """Record an invoice as Billing's system reports it (for imports and the demo), as the user
+    ``login``, who needs the customer-cancellation or crm-admin role (as for the billing
+    status); the invoice and its audit event are written in one transaction."""
+    number = (number or "").strip()
+    if not number or len(number) > NUMBER_LIMIT:
+        raise InvalidInput(
+            f"'{clip(number)}' is not an invoice number: give 1 to {NUMBER_LIMIT} characters."
+        )
     if due_date < issued_on:
         raise InvalidInput(
             f"Invoice {number} is due ({due_date}) before it was issued ({issued_on})."
         )
-    if amount < 0:
+    if amount.is_finite() and amount < 0:
         raise InvalidInput(f"Invoice {number} has a negative amount ({amount}).")
-    customer = Customer.by_account(account)
-    return Invoice.create(
-        customer=customer,
-        number=number.strip(),
-        issued_on=issued_on,
-        due_date=due_date,
-        amount=amount,
-        status=INVOICE_PAID if paid_on is not None else INVOICE_OPEN,
-        paid_on=paid_on,
-    )
+    if not amount.is_finite() or amount >= AMOUNT_LIMIT:
+        raise InvalidInput(
+            f"Invoice {number} has the amount '{clip(amount)}': give 0 to {AMOUNT_LIMIT - CENT:,}."
+        )
+    with connection(), database.atomic():
+        who = audit.actor(login)
+        audit.require_cancellation_role(who, "add an invoice")
+        customer = Customer.by_account(account)
+        invoice: Invoice = Invoice.create(
+            customer=customer,
+            number=number,
+            issued_on=issued_on,
+            due_date=due_date,
+            amount=amount,
+            status=INVOICE_PAID if paid_on is not None else INVOICE_OPEN,
+            paid_on=paid_on,
+        )
+        audit.record(
+            [
+                audit.event(
+                    who,
+                    "add invoice",
+                    customer=customer,
+                    record_kind="invoice",
+                    record_id=invoice.id,
+                    after={
+                        "number": number,
+                        "issued_on": issued_on,
+                        "due_date": due_date,
+                        "amount": amount,
+                        "paid_on": paid_on,
+                    },
+                )
+            ]
+        )
+        return invoice

@@ -1,5 +1,5 @@
-"""Reading the dates a team lead types (``2026-12-31``, ``today``, ``tomorrow``, ``+30d``) and
-knowing what "today" is in a customer's time zone."""
+"""Reading the dates a team lead types (``2026-12-31``, ``today``, ``tomorrow``, ``+30d``,
+``-7d``) and knowing what "today" is in a customer's time zone."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import arrow
 
-from data.errors import InvalidInput
+from data.errors import InvalidInput, clip
 
 DATE_HINT = "Write a date as 2026-12-31, today, tomorrow, +30d or -7d."
 _RELATIVE = re.compile(r"^([+-])\s*(\d{1,4})\s*([dwmy]?)$")
@@ -22,7 +22,7 @@ def zone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, TypeError) as error:
         raise InvalidInput(
-            f"'{name}' is not a time zone. Use a name such as Europe/London or America/Chicago."
+            f"'{clip(name)}' is not a time zone. Use a name such as Europe/London or America/Chicago."
         ) from error
 
 
@@ -33,6 +33,13 @@ def is_time_zone(name: str) -> bool:
 def today_in(time_zone: str) -> dt.date:
     """Today's date where the customer is."""
     return arrow.now(zone(time_zone)).date()
+
+
+def counts_back(text: str) -> bool:
+    """Whether ``text`` is a relative date counted back from today (``-7d``, ``-2w``), which a
+    command line must read as a value rather than as an option."""
+    value = text.strip().lower()
+    return value.startswith("-") and _RELATIVE.match(value) is not None
 
 
 def parse_date(text: str, time_zone: str = "UTC") -> dt.date:
@@ -57,12 +64,12 @@ def parse_date(text: str, time_zone: str = "UTC") -> dt.date:
             return today.shift(**shift).date()
         except (ValueError, OverflowError) as error:  # past the year 9999, or before year 1
             raise InvalidInput(
-                f"'{text.strip()}' falls outside the calendar (years 1 to 9999). {DATE_HINT}"
+                f"'{clip(text.strip())}' falls outside the calendar (years 1 to 9999). {DATE_HINT}"
             ) from error
     try:
         return arrow.get(value, "YYYY-MM-DD").date()
     except (arrow.parser.ParserError, ValueError) as error:
-        raise InvalidInput(f"'{text.strip()}' is not a date. {DATE_HINT}") from error
+        raise InvalidInput(f"'{clip(text.strip())}' is not a date. {DATE_HINT}") from error
 
 
 def as_local(moment: dt.datetime | None, time_zone: str) -> str:

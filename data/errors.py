@@ -5,11 +5,86 @@ Every refusal is one of these; callers show ``str(error)`` as it is.
 
 from __future__ import annotations
 
+import re
+
+ECHO_LIMIT = 80
+MESSAGE_LIMIT = 2000  # a refusal longer than this still echoes input somewhere: cut its middle
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# A quote opens a quoted stretch at the start or after a space or bracket, and closes it
+# before a space, punctuation or the end.
+_OPENS_AFTER = ' \t\n(["“'
+_CLOSES_BEFORE = ' \t\n.,:;!?)]"”'
+
+
+def clip(text: object, limit: int = ECHO_LIMIT) -> str:
+    """What a person typed, cut for echoing in a message: the first ``limit`` characters, then
+    "…" and the whole length, as in ``xxxx… (100,000 characters)``."""
+    value = str(text)
+    if len(value) <= limit:
+        return value
+    return f"{value[:limit]}… ({len(value):,} characters)"
+
+
+def _quoted_stretches(message: str) -> list[tuple[int, int]]:
+    """Where the quoted stretches are, (start, end) inside the quotes: each opening quote with
+    the first closing quote after it. One pass, whatever the message holds."""
+    quotes = [index for index, char in enumerate(message) if char == "'"]
+    closing = [
+        index
+        for index in quotes
+        if index + 1 == len(message) or message[index + 1] in _CLOSES_BEFORE
+    ]
+    stretches: list[tuple[int, int]] = []
+    after = -1  # the end of the last stretch found
+    position = 0  # the next closing quote to consider
+    for index in quotes:
+        if index <= after or not (index == 0 or message[index - 1] in _OPENS_AFTER):
+            continue
+        while position < len(closing) and closing[position] <= index:
+            position += 1
+        if position == len(closing):
+            break
+        after = closing[position]
+        stretches.append((index + 1, after))
+    return stretches
+
+
+def clip_quotes(message: str) -> str:
+    """``message`` with every quoted echo longer than twice ``ECHO_LIMIT`` cut with ``clip``
+    (a shorter one, such as a long path, is kept whole: it is what there is to fix), and the
+    middle of a message still longer than ``MESSAGE_LIMIT`` left out."""
+    parts: list[str] = []
+    done = 0
+    for start, end in _quoted_stretches(message):
+        if end - start > 2 * ECHO_LIMIT:
+            parts += [message[done:start], clip(message[start:end])]
+            done = end
+    clipped = "".join(parts) + message[done:]
+    if len(clipped) > MESSAGE_LIMIT:  # an echo without quotes: keep how it starts and ends
+        keep = MESSAGE_LIMIT // 4
+        clipped = f"{clipped[:keep]} …({len(clipped):,} characters)… {clipped[-keep:]}"
+    return clipped
+
+
+def printable(message: str) -> str:
+    """``message`` with control characters an echo may carry (a NUL, a terminal escape) written
+    out as ``\\x00``, so what is shown is what was typed and the terminal is not driven."""
+    return _CONTROL.sub(lambda char: f"\\x{ord(char.group(0)):02x}", message)
+
 
 class OffboardError(Exception):
-    """Base of every refusal the data layer makes. The message is meant to be shown as it is."""
+    """Base of every refusal the data layer makes. The message is meant to be shown as it is.
+
+    A long quoted echo of input is cut (``clip_quotes``), so no refusal repeats a pasted page
+    back whole, and control characters are written out (``printable``), wherever it is
+    raised."""
 
     title = "Refused"
+
+    def __init__(self, *args: object) -> None:
+        if len(args) == 1 and isinstance(args[0], str):
+            args = (printable(clip_quotes(args[0])),)
+        super().__init__(*args)
 
 
 class NotAllowed(OffboardError):
@@ -44,3 +119,10 @@ class NotReady(OffboardError):
     def __init__(self, message: str, blocking_sections: list[str] | None = None) -> None:
         super().__init__(message)
         self.blocking_sections = blocking_sections or []
+
+
+class UnusableDatabase(OffboardError):
+    """The database named is missing, another program's, written by a newer offboard, or cannot
+    be reached or written; nothing was written to it."""
+
+    title = "Cannot use the database"

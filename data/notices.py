@@ -12,7 +12,7 @@ import arrow
 from data import outbox
 from data.dates import today_in
 from data.db import connection
-from data.errors import InvalidInput
+from data.errors import InvalidInput, clip
 from data.models import (
     DECISION_APPROVE,
     DECISION_HOLD,
@@ -23,6 +23,7 @@ from data.models import (
     User,
 )
 from data.rules import SCENARIO_SECTIONS
+from data.text import NUL
 from data.timeline import BY_DECISION, BY_PURGE, current_plan, timeline
 
 DEFAULT_NOTICE_DAYS = 3
@@ -52,6 +53,10 @@ def _guide_sections() -> list[tuple[str, str]]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise InvalidInput(f"The module guide cannot be read from {path}: {error}.") from error
+    if NUL in text:
+        raise InvalidInput(
+            f"The module guide ({path}) contains a NUL character (\\x00); remove it from the file."
+        )
     headings = list(_HEADING.finditer(text))
     sections = []
     for number, heading in enumerate(headings):
@@ -81,11 +86,11 @@ def save_data_text(modules: list[str]) -> tuple[str, list[str]]:
         steps = guide.get(module.casefold())
         if steps is None:
             warnings.append(
-                f"The module guide has no section for '{module}': write its export steps "
+                f"The module guide has no section for '{clip(module)}': write its export steps "
                 "into the notice yourself."
             )
             steps = "- (Write how to export this module's data here.)"
-        parts.append(f"### {module}\n\n{steps}")
+        parts.append(f"### {outbox.as_text(module)}\n\n{steps}")
     return "\n\n".join(parts), warnings
 
 
@@ -106,7 +111,7 @@ def compose_offboarding_notice(
         or not isinstance(notice_days, int)
         or not 0 <= notice_days <= 60
     ):
-        raise InvalidInput(f"'{notice_days}' is not a notice period: give 0 to 60 days.")
+        raise InvalidInput(f"'{clip(notice_days)}' is not a notice period: give 0 to 60 days.")
     with connection():
         customer = Customer.by_account(account)
 
@@ -145,7 +150,7 @@ def compose_offboarding_notice(
                 "account": customer.account,
                 "notice_days": notice_days,
                 "deactivation_date": arrow.get(when).format("dddd D MMMM YYYY"),
-                "save_data": save_data,
+                "save_data": outbox.Markdown(save_data),  # the guide's own Markdown
                 "team_lead": lead.display_name if lead is not None else login,
                 "team_lead_email": lead.email if lead is not None else "",
             },

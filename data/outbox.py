@@ -14,7 +14,7 @@ from string import Template
 
 from markdown_it import MarkdownIt
 
-from data.errors import InvalidInput, NotAllowed
+from data.errors import InvalidInput, NotAllowed, clip
 from data.models import (
     AUDIENCE_CUSTOMER,
     AUDIENCE_INTERNAL,
@@ -29,6 +29,7 @@ from data.models import (
     User,
     utcnow,
 )
+from data.text import NUL
 
 TEMPLATES = Path(__file__).parent / "templates"
 SUBJECT_PREFIX = "Subject:"
@@ -60,7 +61,7 @@ def use_templates(folder: str | Path | None) -> None:
 def template_path(template_name: str) -> Path:
     """The file a template is read from: the organisation's, else the shipped one."""
     if not re.fullmatch(r"[a-z0-9_]+", template_name):
-        raise InvalidInput(f"'{template_name}' is not a template name (use a-z, 0-9 and _).")
+        raise InvalidInput(f"'{clip(template_name)}' is not a template name (use a-z, 0-9 and _).")
     with _folder_lock:
         folder = _organisation_folder
     if folder is not None:
@@ -68,6 +69,50 @@ def template_path(template_name: str) -> Path:
         if own.is_file():
             return own
     return TEMPLATES / f"{template_name}.md"
+
+
+class Markdown(str):
+    """A value that is the organisation's own Markdown (the module guide's steps), put into a
+    template as it is. Every other value is text and is escaped (``as_text``)."""
+
+
+# Markdown's inline punctuation: escapes, code, emphasis, link and image brackets, autolinks
+# and HTML. "(" and ")" need nothing once "[" and "]" are escaped; "!" only opens an image
+# before "[".
+_INLINE = re.compile(r"([\\`*_\[\]<>])")
+_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")  # &amp; &#91; … would be read as a character
+# What makes a line an ordered list item, and what makes it a bullet, heading, setext underline,
+# rule or fence, when the line starts with it ("*", "_", "`", ">" are escaped already).
+_ORDERED = re.compile(r"\d{1,9}([.)])(?:[ \t]|$)")
+_BLOCK = re.compile(r"(?:[-+](?:[ \t]|$)|#{1,6}(?:[ \t]|$)|[-=][-= \t]*$|~~~)")
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def as_text(value: object) -> str:
+    """A value (a name, a reason, a note…) escaped so that Markdown shows it as the very text
+    it is: no link, image, autolink, HTML, heading or list comes out of it. Letters, digits,
+    spaces and ordinary punctuation are left alone, so a plain value reads the same."""
+    text = str(value)
+    text = _INLINE.sub(r"\\\1", text)
+    text = _ENTITY.sub(r"\\&", text)
+    return "\n".join(_escape_line_start(line) for line in text.split("\n"))
+
+
+def _escape_line_start(line: str) -> str:
+    rest = line.lstrip(" \t")
+    indent = line[: len(line) - len(rest)]
+    ordered = _ORDERED.match(rest)
+    if ordered:
+        return f"{indent}{rest[: ordered.start(1)]}\\{rest[ordered.start(1) :]}"
+    if _BLOCK.match(rest):
+        return f"{indent}\\{rest}"
+    return line
+
+
+def plain_text(body: str) -> str:
+    """The Markdown body as the plain-text part reads it: without the backslashes that keep
+    punctuation literal (``\\[Pay now\\]`` reads ``[Pay now]``)."""
+    return _ESCAPED.sub(r"\1", body)
 
 
 @dataclass(frozen=True)
@@ -78,9 +123,22 @@ class Rendered:
     body: str
 
 
-def _fill(template_name: str, where: Path, text: str, values: Mapping[str, object]) -> str:
+def _fill(
+    template_name: str,
+    where: Path,
+    text: str,
+    values: Mapping[str, object],
+    *,
+    markdown: bool = False,
+) -> str:
+    """The template with its placeholders filled; in Markdown (the body) each value is put in
+    as text (``as_text``), unless it is ``Markdown`` of the organisation's own."""
+    filled = {
+        key: value if isinstance(value, Markdown) or not markdown else as_text(value)
+        for key, value in values.items()
+    }
     try:
-        return Template(text).substitute({key: str(value) for key, value in values.items()})
+        return Template(text).substitute({key: str(value) for key, value in filled.items()})
     except KeyError as error:
         raise InvalidInput(
             f"The e-mail template '{template_name}' ({where}) needs a value for "
@@ -97,7 +155,8 @@ def _fill(template_name: str, where: Path, text: str, values: Mapping[str, objec
 def render(template_name: str, values: Mapping[str, object]) -> Rendered:
     """Fill a template; a placeholder without a value is an error that names it.
 
-    The first line of a template is ``Subject: …``; the rest is the Markdown body."""
+    The first line of a template is ``Subject: …`` (plain text); the rest is the Markdown body,
+    into which values go as text: only the template's own Markdown is rendered."""
     path = template_path(template_name)
     try:
         text = path.read_text(encoding="utf-8")
@@ -105,6 +164,11 @@ def render(template_name: str, values: Mapping[str, object]) -> Rendered:
         raise InvalidInput(
             f"The e-mail template '{template_name}' cannot be read from {path}: {error}."
         ) from error
+    if NUL in text:
+        raise InvalidInput(
+            f"The e-mail template '{template_name}' ({path}) contains a NUL character (\\x00); "
+            "remove it from the file."
+        )
     first, _, rest = text.lstrip("\ufeff").partition("\n")
     if not first.startswith(SUBJECT_PREFIX):
         raise InvalidInput(
@@ -112,7 +176,7 @@ def render(template_name: str, values: Mapping[str, object]) -> Rendered:
             f"'{SUBJECT_PREFIX} …'; it starts with '{first[:40]}'."
         )
     subject = _fill(template_name, path, first[len(SUBJECT_PREFIX) :].strip(), values)
-    body = _fill(template_name, path, rest.lstrip("\n"), values)
+    body = _fill(template_name, path, rest.lstrip("\n"), values, markdown=True)
     return Rendered(" ".join(subject.split()), body.strip() + "\n")
 
 
@@ -150,7 +214,9 @@ def check_address(address: str) -> str:
         or any(c.isspace() or c in ",;<>" for c in addr)
         or any(c in "\r\n" for c in text)
     ):
-        raise InvalidInput(f"'{text}' is not an e-mail address. Write it as name@example.com.")
+        raise InvalidInput(
+            f"'{clip(text)}' is not an e-mail address. Write it as name@example.com."
+        )
     return addr
 
 
@@ -189,9 +255,23 @@ def no_contact_reason(customer: Customer) -> str:
     return ""
 
 
+def _address_key(text: str) -> str:
+    """An address as it is compared: without a display name, trimmed, in one case."""
+    address = parseaddr(text.strip())[1] or text
+    return address.strip().strip(".").casefold()
+
+
+def customer_addresses(customer: Customer) -> set[str]:
+    """Every address of the customer's people on record (the admin field may name several,
+    with or without display names), as they are compared."""
+    parts = re.split(r"[,;\n]+", str(customer.admin_email or ""))
+    return {key for key in (_address_key(part) for part in parts if part.strip()) if key}
+
+
 def is_customer_address(customer: Customer, address: str) -> bool:
-    admin = str(customer.admin_email or "").strip().casefold()
-    return bool(admin) and address.strip().casefold() == admin
+    """Whether ``address`` reaches one of the customer's people, in whatever case or spacing
+    it is written (``JAMIE@Example.com `` is ``jamie@example.com``)."""
+    return _address_key(address or "") in customer_addresses(customer)
 
 
 def queue(
@@ -210,10 +290,12 @@ def queue(
     A message to the customer's people (by audience, or because it is addressed to the admin)
     is refused while the no-contact rule holds, whoever asks."""
     if audience not in (AUDIENCE_CUSTOMER, AUDIENCE_INTERNAL):
-        raise InvalidInput(f"'{audience}' is not an audience: use customer or internal.")
+        raise InvalidInput(f"'{clip(audience)}' is not an audience: use customer or internal.")
     addresses = list(dict.fromkeys(check_address(a) for a in recipients if a and a.strip()))
     if not addresses:
-        raise InvalidInput(f"The message '{subject}' has no recipient with an e-mail address.")
+        raise InvalidInput(
+            f"The message '{clip(subject)}' has no recipient with an e-mail address."
+        )
     if any(is_customer_address(customer, address) for address in addresses):
         audience = AUDIENCE_CUSTOMER
     if audience == AUDIENCE_CUSTOMER:

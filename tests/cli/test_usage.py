@@ -3,6 +3,7 @@ and opening the app when no command is given."""
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 import types
@@ -50,6 +51,7 @@ def test_db_and_user_work_after_the_command_and_before_it(
 ) -> None:
     # OFFBOARD_DATABASE names an empty database: only --db can find the demo one.
     monkeypatch.setenv("OFFBOARD_DATABASE", str(tmp_path / "other.db"))
+    assert run("db", "init").code == 0
     assert json.loads(run("list", "--json").out) == []
     after = json.loads(run("list", "--json", "--db", demo_db).out)
     before = json.loads(run("--db", demo_db, "list", "--json").out)
@@ -67,6 +69,7 @@ def test_db_and_user_work_after_the_command_and_before_it(
 
 def test_db_and_user_work_on_nested_commands(run: Run, demo_db: str, tmp_path: Path) -> None:
     other = str(tmp_path / "other.db")
+    assert run("db", "init", "--db", other).code == 0
     assert run("users", "list", "--json", "--db", other).out.strip() == "[]"
     assert run("users", "--db", other, "list", "--json").out.strip() == "[]"
     assert len(json.loads(run("--db", other, "users", "list", "--json", "--db", demo_db).out)) == 7
@@ -76,11 +79,11 @@ def test_db_and_user_work_on_nested_commands(run: Run, demo_db: str, tmp_path: P
     ("location", "says"),
     [
         ("{tmp}", "is a folder"),
-        ("{tmp}/not-a-database.txt", "Cannot open the database"),
+        ("{tmp}/not-a-database.txt", "is not a SQLite database"),
         ("mysql://root@localhost/offboard", "cannot use a 'mysql' database"),
-        ("postgresql://postgres@127.0.0.1:notaport/offboard", "Cannot open the database"),
+        ("postgresql://postgres@127.0.0.1:notaport/offboard", "cannot be read"),
         # Port 1 on this machine: nothing listens there, so the connection is refused at once.
-        ("postgresql://postgres:secret@127.0.0.1:1/offboard", "Cannot open the database"),
+        ("postgresql://postgres:secret@127.0.0.1:1/offboard", "Cannot reach the PostgreSQL"),
     ],
 )
 def test_a_database_that_cannot_be_opened_is_a_clear_refusal(
@@ -148,3 +151,99 @@ def test_the_app_may_refuse_like_any_command(run: Run, monkeypatch: pytest.Monke
     result = run()
     assert result.code == 1
     assert result.err == "offboard: Not allowed: There is no offboard user 'lead'.\n"
+
+
+# ----------------------------------------------------------------------------- ids and dates
+
+ID_COMMANDS = [
+    ["outbox", "retry"],
+    ["outbox", "resend"],
+    ["outbox", "mark-sent"],
+    ["outbox", "withdraw"],
+    ["reasons", "retire"],
+    ["reasons", "restore"],
+]
+
+
+@pytest.mark.parametrize("command", ID_COMMANDS, ids=" ".join)
+@pytest.mark.parametrize(
+    "typed", ["99999999999999999999999", "9223372036854775808", "0", "-5", "abc", "1.5", ""]
+)
+def test_every_id_argument_refuses_what_is_not_an_id_as_a_usage_error(
+    run: Run, demo_db: str, command: list[str], typed: str
+) -> None:
+    result = run(*command, typed)
+
+    assert result.code == 2
+    assert result.out == ""
+    last = result.err.splitlines()[-1]
+    assert last.endswith(
+        f"error: argument ID: '{typed.strip()}' is not an id: give the whole number (1 or more) "
+        "that the list shows"
+    )
+
+
+@pytest.mark.parametrize("command", ID_COMMANDS, ids=" ".join)
+def test_the_largest_id_is_looked_up_and_not_found(
+    run: Run, demo_db: str, command: list[str]
+) -> None:
+    result = run(*command, str(2**63 - 1))
+
+    assert result.code == 1
+    assert "9223372036854775807" in result.err
+
+
+@pytest.mark.parametrize("typed", ["-7d", "-7", "-2w", "-1M", "-1y"])
+def test_a_date_counted_back_is_a_date_not_an_option(run: Run, demo_db: str, typed: str) -> None:
+    result = run("effective", "100012", typed, "--user", "lead")
+
+    assert result.code == 0, result.err
+    assert result.out.startswith("The effective date is ")
+
+
+def test_a_review_date_counted_back_is_read_as_a_date(run: Run, demo_db: str) -> None:
+    result = run("data", "100012", "hold", "--review", "-7d", "--reason", "Legal hold")
+
+    assert result.code == 1  # read, and refused for being in the past: not a usage error
+    assert "is not after today" in result.err
+
+
+def test_an_option_that_is_not_a_date_is_still_an_option(run: Run, demo_db: str) -> None:
+    result = run("effective", "100012", "-x")
+
+    assert result.code == 2
+    assert "the following arguments are required: DATE" in result.err
+
+
+# ----------------------------------------------------------------------------- long input
+
+
+def test_a_refusal_quotes_at_most_80_characters_of_a_long_input(run: Run, demo_db: str) -> None:
+    result = run("effective", "100012", "x" * 100_000)
+
+    assert result.code == 1
+    assert result.err == (
+        f"offboard: Invalid input: '{'x' * 80}… (100,000 characters)' is not a date. "
+        "Write a date as 2026-12-31, today, tomorrow, +30d or -7d.\n"
+    )
+
+
+def test_a_usage_error_quotes_at_most_80_characters_of_a_long_input(run: Run, demo_db: str) -> None:
+    result = run("list", "--status", "y" * 5000)
+
+    assert result.code == 2
+    assert f"invalid choice: '{'y' * 80}… (5,000 characters)'" in result.err
+    assert len(result.err) < 1000
+
+
+def test_a_nul_read_from_stdin_is_refused_in_one_line(
+    run: Run, demo_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("3f2504e0-4f89-11d3-9a0c-0305e82c3301\x00\n"))
+
+    result = run("deactivate", "100012")
+
+    assert result.code == 1
+    assert result.err.startswith("offboard: Invalid input: ")
+    assert "\\x00" in result.err and "\x00" not in result.err
+    assert result.err.count("\n") == 1

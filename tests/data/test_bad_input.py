@@ -495,3 +495,68 @@ def test_bad_input_gets_a_clear_error_and_writes_nothing(
 
     assert says in str(refused.value)
     assert staged_world.snapshot() == before
+
+
+# ----------------------------------------------------------------------------- long echoes
+
+LONG = "x" * 100_000
+CUT = f"'{'x' * 80}… (100,000 characters)'"
+
+
+@pytest.mark.parametrize(
+    ("run", "says"),
+    [
+        (lambda w: parse_date(LONG), f"{CUT} is not a date."),
+        (lambda w: parse_date("y" * 120), f"'{'y' * 80}… (120 characters)' is not a date."),
+        (lambda w: users.add_user(ADMIN, LONG, "Pat"), f"{CUT} is not a usable login"),
+        (lambda w: users.check_roles([LONG]), f"{CUT} is not a role."),
+        (
+            lambda w: cancellations.begin(LEAD, w.account, scenario=LONG),
+            f"{CUT} is not a scenario.",
+        ),
+        (lambda w: customers.tool_view(LONG), f"There is no customer with account number {CUT}."),
+    ],
+    ids=["date", "date-120", "login", "role", "scenario", "account"],
+)
+def test_a_refusal_quotes_at_most_80_characters_of_a_long_input(
+    world: World, run: Callable[[World], object], says: str
+) -> None:
+    before = world.snapshot()
+
+    with pytest.raises(OffboardError) as refused:
+        run(world)
+
+    assert says in str(refused.value)
+    assert len(str(refused.value)) < 400
+    assert world.snapshot() == before
+
+
+def test_control_characters_in_an_echo_are_written_out() -> None:
+    with pytest.raises(InvalidInput) as refused:
+        parse_date("\x1b[31mred\x00")
+
+    assert str(refused.value).startswith("'\\x1b[31mred\\x00' is not a date.")
+
+
+@pytest.mark.parametrize(
+    ("message", "shown"),
+    [
+        ("'short' and 'also short'", "'short' and 'also short'"),
+        (f"'{'p' * 150}' is kept: a path is what there is to fix", None),
+        (f"'O'Brien {'y' * 300}' is bad", f"'O'Brien {'y' * 72}… (308 characters)' is bad"),
+        (f"'{'z' * 200}", None),  # no closing quote: nothing to pair
+    ],
+    ids=["short", "path-150", "apostrophe-inside", "unclosed"],
+)
+def test_quoted_echoes_are_paired_and_cut_only_when_long(message: str, shown: str | None) -> None:
+    assert str(InvalidInput(message)) == (shown or message)
+
+
+def test_an_echo_without_quotes_is_cut_in_the_middle() -> None:
+    message = "'" + " 'b" * 30_000 + " is bad. Try again."
+
+    shown = str(InvalidInput(message))
+
+    assert len(shown) < 1100
+    assert shown.endswith(" 'b 'b is bad. Try again.")
+    assert "(90,020 characters)" in shown

@@ -45,6 +45,7 @@ def customer(world: World) -> Customer:
 def invoices(world: World) -> None:
     """Four invoices of Acme Widgets, one of them due on Monday 9 March 2026."""
     billing.add_invoice(
+        LEAD,
         world.account,
         "INV-1",
         dt.date(2026, 1, 1),
@@ -53,13 +54,13 @@ def invoices(world: World) -> None:
         paid_on=dt.date(2026, 1, 28),
     )
     billing.add_invoice(
-        world.account, "INV-2", dt.date(2026, 2, 1), dt.date(2026, 3, 1), Decimal("250.50")
+        LEAD, world.account, "INV-2", dt.date(2026, 2, 1), dt.date(2026, 3, 1), Decimal("250.50")
     )
     billing.add_invoice(
-        world.account, "INV-3", dt.date(2026, 2, 9), dt.date(2026, 3, 9), Decimal("75.25")
+        LEAD, world.account, "INV-3", dt.date(2026, 2, 9), dt.date(2026, 3, 9), Decimal("75.25")
     )
     billing.add_invoice(
-        world.account, " INV-4 ", dt.date(2026, 3, 1), dt.date(2026, 4, 1), Decimal("300")
+        LEAD, world.account, " INV-4 ", dt.date(2026, 3, 1), dt.date(2026, 4, 1), Decimal("300")
     )
 
 
@@ -120,6 +121,7 @@ def test_a_customer_without_invoices_has_an_empty_summary(world: World) -> None:
 def test_paid_invoices_are_never_past_due(world: World, clock: Clock) -> None:
     clock(MOMENT)
     billing.add_invoice(
+        LEAD,
         world.account,
         "INV-OLD",
         dt.date(2025, 1, 1),
@@ -136,10 +138,10 @@ def test_paid_invoices_are_never_past_due(world: World, clock: Clock) -> None:
 def test_the_amounts_are_exact_to_the_cent(world: World, clock: Clock) -> None:
     clock(MOMENT)
     billing.add_invoice(
-        world.account, "INV-A", dt.date(2026, 1, 1), dt.date(2026, 2, 1), Decimal("10.10")
+        LEAD, world.account, "INV-A", dt.date(2026, 1, 1), dt.date(2026, 2, 1), Decimal("10.10")
     )
     billing.add_invoice(
-        world.account, "INV-B", dt.date(2026, 1, 1), dt.date(2026, 2, 1), Decimal("20.20")
+        LEAD, world.account, "INV-B", dt.date(2026, 1, 1), dt.date(2026, 2, 1), Decimal("20.20")
     )
 
     summary = billing.summary(customer(world))
@@ -186,7 +188,7 @@ def test_invoices_due_the_same_day_come_newest_first_and_the_list_is_limited(
 ) -> None:
     for number in ("INV-X", "INV-Y", "INV-Z"):
         billing.add_invoice(
-            world.account, number, dt.date(2026, 1, 1), dt.date(2026, 2, 1), Decimal(1)
+            LEAD, world.account, number, dt.date(2026, 1, 1), dt.date(2026, 2, 1), Decimal(1)
         )
 
     view = billing.billing(world.account, invoices=2)
@@ -277,6 +279,7 @@ def test_a_phrase_found_twice_is_highlighted_twice_and_named_once(world: World) 
 
 def test_an_invoice_is_paid_when_it_has_a_payment_date(world: World) -> None:
     paid = billing.add_invoice(
+        LEAD,
         world.account,
         "INV-P",
         dt.date(2026, 1, 1),
@@ -285,12 +288,102 @@ def test_an_invoice_is_paid_when_it_has_a_payment_date(world: World) -> None:
         paid_on=dt.date(2026, 1, 2),
     )
     unpaid = billing.add_invoice(
-        world.account, "INV-U", dt.date(2026, 1, 1), dt.date(2026, 1, 1), Decimal("0")
+        LEAD, world.account, "INV-U", dt.date(2026, 1, 1), dt.date(2026, 1, 1), Decimal("0")
     )
 
     with connection():
         assert Invoice.get_by_id(paid.id).status == INVOICE_PAID
         assert Invoice.get_by_id(unpaid.id).status == INVOICE_OPEN
+
+
+def test_an_invoice_is_added_as_a_user_with_an_audit_event(world: World) -> None:
+    invoice = billing.add_invoice(
+        ADMIN,
+        world.account,
+        " INV-7 ",
+        dt.date(2026, 1, 1),
+        dt.date(2026, 2, 1),
+        Decimal("12.50"),
+        paid_on=dt.date(2026, 1, 20),
+    )
+
+    with connection():
+        event = AuditEvent.select().order_by(AuditEvent.id.desc()).get()
+        assert Invoice.get_by_id(invoice.id).number == "INV-7"
+    assert (event.actor.login, event.action, event.customer_id) == (
+        ADMIN,
+        "add invoice",
+        world.customer_id,
+    )
+    assert (event.record_kind, event.record_id) == ("invoice", invoice.id)
+    assert json.loads(event.after) == {
+        "amount": "12.50",
+        "due_date": "2026-02-01",
+        "issued_on": "2026-01-01",
+        "number": "INV-7",
+        "paid_on": "2026-01-20",
+    }
+
+
+@pytest.mark.parametrize(
+    ("login", "problem"),
+    [
+        (
+            VIEWER,
+            "Vic Viewer cannot add an invoice: that needs the 'customer-cancellation' or "
+            "'crm-admin' role.",
+        ),
+        (GONE, "The user 'gone' is deactivated. Ask a CRM admin to reactivate it."),
+        ("nobody", "There is no offboard user 'nobody'."),
+    ],
+)
+def test_adding_an_invoice_needs_an_active_user_with_the_role(
+    world: World, login: str, problem: str
+) -> None:
+    before = world.snapshot()
+
+    with pytest.raises(NotAllowed) as refused:
+        billing.add_invoice(
+            login, world.account, "INV-8", dt.date(2026, 1, 1), dt.date(2026, 2, 1), Decimal(1)
+        )
+
+    assert str(refused.value).startswith(problem)
+    assert world.snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("number", "amount", "problem"),
+    [
+        ("", Decimal(1), "'' is not an invoice number: give 1 to 32 characters."),
+        (
+            "N" * 200,
+            Decimal(1),
+            f"'{'N' * 80}… (200 characters)' is not an invoice number: give 1 to 32 characters.",
+        ),
+        (
+            "INV-9",
+            Decimal("1e10"),
+            "Invoice INV-9 has the amount '1E+10': give 0 to 9,999,999,999.99.",
+        ),
+        (
+            "INV-9",
+            Decimal("NaN"),
+            "Invoice INV-9 has the amount 'NaN': give 0 to 9,999,999,999.99.",
+        ),
+    ],
+)
+def test_an_invoice_number_or_amount_the_database_cannot_hold_is_refused(
+    world: World, number: str, amount: Decimal, problem: str
+) -> None:
+    before = world.snapshot()
+
+    with pytest.raises(InvalidInput) as refused:
+        billing.add_invoice(
+            LEAD, world.account, number, dt.date(2026, 1, 1), dt.date(2026, 2, 1), amount
+        )
+
+    assert str(refused.value) == problem
+    assert world.snapshot() == before
 
 
 @pytest.mark.parametrize(
@@ -334,7 +427,7 @@ def test_a_bad_invoice_is_refused(
     before = world.snapshot()
 
     with pytest.raises(error) as refused:
-        billing.add_invoice(account, "INV-9", issued, due, amount)
+        billing.add_invoice(LEAD, account, "INV-9", issued, due, amount)
 
     assert str(refused.value) == problem
     assert world.snapshot() == before

@@ -457,3 +457,47 @@ def test_the_demos_collections_customer_has_no_mail_and_no_notice(db: OpenedData
         cancellations.queue_offboarding_notice(
             "pat", "100015", str(collections.admin_email), "Closing", "Hello"
         )
+
+
+# ----------------------------------------------------------------------------- every contact
+
+
+@pytest.mark.parametrize(
+    "admin_field",
+    [
+        "jamie@coastalurgentcare.example",
+        " Jamie@CoastalUrgentCare.example ",
+        "Jamie Coastal <jamie@coastalurgentcare.example>",
+        "billing@coastalurgentcare.example, Jamie Coastal <Jamie@coastalurgentcare.example>",
+        "billing@coastalurgentcare.example; jamie@coastalurgentcare.example",
+    ],
+    ids=["plain", "spaced-mixed-case", "with-name", "second-of-two", "semicolon"],
+)
+@pytest.mark.parametrize(
+    "recipient",
+    [
+        "jamie@coastalurgentcare.example",
+        "JAMIE@coastalurgentcare.example",
+        " Jamie@COASTALURGENTCARE.EXAMPLE ",
+    ],
+)
+def test_no_contact_knows_every_contact_of_the_customer_in_any_case(
+    world: World, admin_field: str, recipient: str
+) -> None:
+    world.details(admin_email=admin_field)
+    send_to_collections(world, BY_BILLING)
+    before = world.snapshot()
+
+    assert outbox.is_customer_address(customer(world), recipient)
+    with pytest.raises(NotAllowed) as refused:
+        queue(world, [recipient], audience=AUDIENCE_INTERNAL)
+
+    assert str(refused.value) == REASONS[BY_BILLING]
+    assert world.snapshot() == before
+
+
+def test_someone_else_at_the_customers_domain_is_not_taken_for_its_contact(world: World) -> None:
+    world.details(admin_email="Jamie Coastal <jamie@coastalurgentcare.example>")
+
+    assert not outbox.is_customer_address(customer(world), "pat@coastalurgentcare.example")
+    assert not outbox.is_customer_address(customer(world), "")
