@@ -7,6 +7,7 @@ default, or any path or ``postgresql://`` URL from ``--db`` / ``OFFBOARD_DATABAS
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +16,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import platformdirs
-from peewee import Database, DatabaseProxy, OperationalError, PostgresqlDatabase, SqliteDatabase
+from peewee import Database, DatabaseProxy, PostgresqlDatabase, SqliteDatabase
 from playhouse.db_url import connect as connect_url
 from playhouse.migrations import Runner
 from playhouse.pool import PooledDatabase, PooledSqliteDatabase
@@ -54,30 +55,51 @@ def resolve_location(location: str | None = None) -> str:
 
 
 def describe(location: str) -> str:
-    """The location as it may be shown to a person: a URL without its password."""
-    parsed = urlparse(location)
-    if parsed.scheme and "://" in location and parsed.password:
-        netloc = parsed.netloc.replace(f":{parsed.password}@", ":***@")
+    """The location as it may be shown to a person: a URL without its password (even a URL
+    too malformed to parse), on one line."""
+    # Control characters (a NUL, a tab, a line break) are shown escaped, so it stays one line.
+    shown = "".join(char if char.isprintable() else repr(char)[1:-1] for char in location)
+    if "://" not in shown:
+        return shown
+    try:
+        parsed = urlparse(shown)
+        password = parsed.password
+    except ValueError:
+        # Unparsable (an unclosed [ in the host, say): hide whatever sits between ':' and '@'.
+        return re.sub(r"^([^:/]+://[^:/@]*):[^@]*@", r"\1:***@", shown)
+    if parsed.scheme and password:
+        netloc = parsed.netloc.replace(f":{password}@", ":***@")
         return parsed._replace(netloc=netloc).geturl()
-    return location
+    return shown
+
+
+def _check_url(location: str) -> None:
+    """Refuse a URL whose host or port cannot be read, before the driver trips over it."""
+    try:
+        parsed = urlparse(location)
+        parsed.port  # noqa: B018 - reading it validates it
+    except ValueError as error:
+        raise InvalidInput(
+            f"The database URL {describe(location)} cannot be read ({error}). "
+            "Write it as postgresql://user@host:port/name."
+        ) from error
 
 
 def make_database(location: str, *, pooled: bool = False) -> Database:
     """Build (not connect) the peewee database for a path or URL; raise InvalidInput if unusable.
 
     ``pooled`` (SQLite files): see ``open_database``."""
+    if "\0" in location:
+        raise InvalidInput(
+            f"The database location {describe(location)} holds a NUL character, which no "
+            "file name or URL may. Give a SQLite file path or a postgresql:// URL."
+        )
     if "://" not in location:
         path = Path(location).expanduser()
         if path.exists() and path.is_dir():
             raise InvalidInput(
                 f"The database path {path} is a folder. Give a file name, such as {path}/offboard.db."
             )
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise InvalidInput(
-                f"Cannot create the folder for the database {path}: {error.strerror}."
-            ) from error
         if pooled:
             shared: Database = PooledSqliteDatabase(
                 str(path),
@@ -89,6 +111,7 @@ def make_database(location: str, *, pooled: bool = False) -> Database:
             return shared
         return SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE")
     scheme = location.split("://", 1)[0].lower()
+    _check_url(location)
     if scheme in {"sqlite", "sqliteext"}:
         sqlite: Database = connect_url(location, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE")
         return sqlite
@@ -106,9 +129,17 @@ def make_database(location: str, *, pooled: bool = False) -> Database:
 
 
 def open_database(
-    location: str | None = None, *, migrate: bool = True, pooled: bool = False
+    location: str | None = None,
+    *,
+    migrate: bool = True,
+    pooled: bool = False,
+    create: bool = True,
 ) -> Database:
-    """Point the proxy at the chosen database, check that it answers, and bring its schema up to date.
+    """Point the proxy at the chosen database, check that it answers and is offboard's, and
+    bring its schema up to date; see ``data.opening.open_location``, which this calls.
+
+    ``create``: make a new database where there is none (``demo``, ``db init``, the app on the
+    default location); otherwise a location without one is refused (UnusableDatabase).
 
     ``pooled``, for the app: its workers read in threads, each call in a connection of its own;
     pooled, the connections are handed on from call to call instead of opened afresh, so a read
@@ -116,25 +147,10 @@ def open_database(
     Cancellation Tool's read on a large customer), and one on PostgreSQL skips the connection
     handshake. close() then returns a connection to the pool; a SQLite file is only whole, its
     WAL checkpointed, once ``close_idle`` has closed them all."""
-    resolved = resolve_location(location)
-    db = make_database(resolved, pooled=pooled)
-    database.initialize(db)
-    try:
-        db.connect(reuse_if_open=True)
-    except OperationalError as error:
-        # Driver messages span lines and end in their own punctuation; make them one sentence.
-        detail = " ".join(str(error).split()).rstrip(".?!")
-        raise InvalidInput(
-            f"Cannot open the database {describe(resolved)}: {detail}. "
-            "Check the path or URL given with --db or OFFBOARD_DATABASE."
-        ) from error
-    try:
-        if migrate:
-            migrate_schema(db)
-    finally:
-        db.close()
-        close_idle(db)
-    return db
+    # Imported here: data.opening builds on this module.
+    from data.opening import open_location
+
+    return open_location(location, migrate=migrate, pooled=pooled, create=create).db
 
 
 def close_idle(db: Database) -> None:
@@ -152,6 +168,10 @@ def migrate_schema(db: Database, target: str | None = None) -> list[str]:
     """Apply the migrations not yet applied (up to ``target``); returns their names."""
     with _migrate_lock:
         runner = migration_runner(db)
+        if target is None and all(m.applied for m in runner.status() if m.path is not None):
+            # Up to date: nothing to create either (a team lead's PostgreSQL role, which may
+            # not create tables, opens the database too).
+            return []
         if isinstance(db, PostgresqlDatabase):
             # Two team leads starting the app at once must not both run a migration.
             with db.atomic():

@@ -244,7 +244,7 @@ def _smtp_settings(values: _Values, env: Mapping[str, str]) -> tuple[SmtpSetting
             f"{values.where('smtp', 'security')} is '{security}': use one of "
             f"{', '.join(SECURITY_MODES)} (starttls on port 587, tls on 465, none on 25)."
         )
-    port = values.number("smtp", "port", 1, 65535, meaning="the mail server's port")
+    port = values.number("smtp", "port", 1, 65535, meaning="the port of the mail server")
     timeout = values.number("smtp", "timeout", 1, 600, meaning="seconds to wait for the server")
     user = values.text("smtp", "user")
     sender = values.text("smtp", "from")
@@ -304,6 +304,13 @@ def load_settings(
 
     Raises ConfigError, naming the file or variable and how to fix it, for anything unusable."""
     env = os.environ if environ is None else environ
+    if location is not None and not location.strip():
+        # An empty --db is a mistake (an unset shell variable, say), not a wish for the default.
+        raise ConfigError(
+            "--db is empty. Give a SQLite file path or a postgresql:// URL, or leave --db out "
+            f"to use ${ENVIRONMENT_VARIABLE} or the default file {default_database_path()}."
+        )
+    # An empty OFFBOARD_DATABASE counts as unset, as environment variables usually do.
     chosen = (location or "").strip() or env.get(ENVIRONMENT_VARIABLE, "").strip()
     # A file a person named in OFFBOARD_CONFIG must exist; the default one need not.
     named = config_file is None and bool(env.get(CONFIG_VARIABLE, "").strip())

@@ -43,6 +43,16 @@ def test_database_prefers_the_option_then_the_environment_then_the_default_file(
     assert str(tmp_path) in default
 
 
+@pytest.mark.parametrize("empty", ["", "  "])
+def test_an_empty_db_option_is_refused_while_an_empty_variable_counts_as_unset(
+    empty: str,
+) -> None:
+    env = {"OFFBOARD_DATABASE": "/srv/team.db"}
+    with pytest.raises(ConfigError, match="--db is empty"):
+        load_settings(empty, "sam", env)
+    assert load_settings(None, "sam", {"OFFBOARD_DATABASE": empty}).location.endswith("offboard.db")
+
+
 def test_the_process_environment_is_used_when_none_is_given(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -201,6 +201,7 @@ def test_no_user_at_all_is_refused_with_how_to_name_one(
 
 def test_first_user_of_an_empty_database_needs_no_acting_user(run: Run, empty_db: str) -> None:
     # OFFBOARD_USER names someone who does not exist: the first user needs nobody.
+    assert run("db", "init").code == 0  # `users add` alone creates no database
     added = run("users", "add", "dana", "--name", "Dana Scully", "--email", "dana@example.com")
     assert added.code == 0, added.err
     assert added.out == "Added user dana (Dana Scully): crm-admin; active.\n"

@@ -84,3 +84,56 @@ def test_the_installed_console_script(tmp_path: Path) -> None:
     unknown = offboard([script], env, "begin", "100001", "--user", "stranger")
     assert unknown.returncode == 1
     assert "offboard users add stranger" in unknown.stderr
+
+
+@pytest.mark.parametrize(
+    "location",
+    [
+        "postgresql://postgres@[::1/x",  # the error handler itself raised ValueError on this
+        "postgresql://postgres:secret@127.0.0.1:99999/x",
+        "postgresql://postgres:secret@127.0.0.1:port/x",
+        "nosuch://somewhere/x",
+    ],
+)
+def test_a_malformed_database_url_is_one_line_with_no_traceback(
+    tmp_path: Path, location: str
+) -> None:
+    env = environment(tmp_path, tmp_path / "unused.db")
+    result = offboard([sys.executable, "-m", "tui.cli"], env, "list", "--db", location)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith("offboard: ")
+    assert result.stderr.count("\n") == 1
+    assert "secret" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def read_only_mount_command(folder: Path, argv: list[str]) -> list[str]:
+    """``argv`` run with ``folder`` bind-mounted read-only in a mount namespace of its own: a
+    read-only folder that binds root too (chmod does not)."""
+    remount = f"mount --bind {folder} {folder} && mount -o remount,bind,ro {folder}"
+    return ["unshare", "--mount", "sh", "-c", f'{remount} && exec "$@"', "sh", *argv]
+
+
+def test_a_database_on_a_read_only_file_system_is_named(tmp_path: Path) -> None:
+    folder = tmp_path / "team"
+    folder.mkdir()
+    database = folder / "offboard.db"
+    env = environment(tmp_path, database)
+    command = [sys.executable, "-m", "tui.cli"]
+    assert offboard(command, env, "demo").returncode == 0
+    probe = subprocess.run(
+        read_only_mount_command(folder, ["true"]), capture_output=True, text=True, timeout=30
+    )
+    if probe.returncode != 0:
+        pytest.skip(f"cannot make a read-only bind mount here: {probe.stderr.strip()}")
+    before = database.read_bytes()
+
+    result = offboard(read_only_mount_command(folder, command), env, "begin", "100001")
+
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"offboard: Cannot open the database {database}: its folder {folder} is on a read-only "
+        "file system. Fix that, or give another --db path.\n"
+    )
+    assert database.read_bytes() == before

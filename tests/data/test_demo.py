@@ -2,19 +2,40 @@
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 import pytest
 
-from data import customers, demo
-from data.db import connection
+from data import cancellations, customers, demo
+from data.db import connection, database
+from data.errors import NotAllowed
 from data.models import AuditEvent, Customer, User
 from tests.conftest import OpenedDatabase
+
+
+def backups_beside(db: OpenedDatabase) -> list[Path]:
+    if db.backend != "sqlite":
+        return []
+    path = Path(db.location)
+    return sorted(path.parent.glob(f"{path.name}.before-demo-*.db"))
+
+
+def state(account: str = "100001") -> tuple[int, int, str]:
+    with connection():
+        return (
+            User.select().count(),
+            AuditEvent.select().count(),
+            customers.customer_detail(account).status,
+        )
 
 
 def test_demo_loads_into_an_empty_database_and_refuses_a_full_one(db: OpenedDatabase) -> None:
     counts = demo.load(login="pat")
 
-    assert counts["customers"] == 40
-    assert counts["users"] == 7  # the six demo users and the one who ran it
+    assert counts.customers == 40
+    assert counts.users == 7  # the six demo users and the one who ran it
+    assert not counts.replaced and counts.backup is None
     assert customers.customer_detail("100004").name == "Meridian Health Partners"
     assert customers.record_totals("100004")[0].total == 420
     nearly = customers.tool_view("100011")
@@ -32,10 +53,117 @@ def test_demo_loads_into_an_empty_database_and_refuses_a_full_one(db: OpenedData
         assert Customer.select().count() == 40
         assert AuditEvent.select().count() == trail
 
-    again = demo.load(force=True, login="sam")  # replaces everything, even the audit trail
-    assert again["customers"] == 40
-    assert again["users"] == 6  # sam is one of the demo users already
+    # A CRM admin of this database replaces everything, even the audit trail.
+    again = demo.load(force=True, login="sam", replace_team_database=True)
+    assert again.customers == 40
+    assert again.users == 6  # sam is one of the demo users already
+    assert again.replaced
     with connection():
         assert not User.select().where(User.login == "pat").exists()
         assert AuditEvent.select().count() == trail  # the same deterministic set, once
     assert customers.tool_view("100012").cancellation.begun_by == "Sam Lee"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("login", "why"),
+    [
+        ("stranger", "There is no offboard user 'stranger'"),  # not in this database
+        ("jordan", "needs the 'crm-admin' role"),  # a user without roles
+        ("alex", "needs the 'crm-admin' role"),  # a team lead, but no CRM admin
+        ("casey", "is deactivated"),  # has left: deactivated
+    ],
+)
+def test_replacing_the_data_needs_a_crm_admin_already_in_the_database(
+    db: OpenedDatabase, login: str, why: str
+) -> None:
+    demo.load(login="pat")
+    cancellations.begin("pat", "100001")
+    before = state()
+
+    with pytest.raises(NotAllowed, match=why):
+        demo.load(force=True, login=login, replace_team_database=True)
+
+    assert state() == before  # nothing replaced, the begun cancellation still there
+    assert before[2] == "Live (PC)"
+    assert backups_beside(db) == []  # refused before anything was copied either
+
+
+def test_replacing_a_postgresql_database_needs_yes_replace_team_database(
+    db: OpenedDatabase,
+) -> None:
+    demo.load(login="pat")
+    cancellations.begin("pat", "100001")
+    before = state()
+
+    if db.backend == "postgres":
+        with pytest.raises(demo.DemoRefused, match="--yes-replace-team-database"):
+            demo.load(force=True, login="pat")
+        assert state() == before
+        replaced = demo.load(force=True, login="pat", replace_team_database=True)
+        assert replaced.backup is None
+    else:
+        # One person's file: no flag needed, it is copied aside instead.
+        replaced = demo.load(force=True, login="pat")
+        assert replaced.backup is not None
+    assert replaced.replaced
+    assert state()[2] == "Live"
+
+
+def test_replacing_a_sqlite_file_first_copies_it_aside_with_the_backup_api(
+    db: OpenedDatabase,
+) -> None:
+    if db.backend != "sqlite":
+        pytest.skip("SQLite only: a PostgreSQL database is not copied (it needs the flag)")
+    demo.load(login="pat")
+    # Commits that are still only in the WAL: a copy of the main file alone would miss them,
+    # SQLite's backup API (which reads through SQLite) does not.
+    database.execute_sql("PRAGMA wal_autocheckpoint = 0")  # type: ignore[no-untyped-call]
+    cancellations.begin("pat", "100001")
+    path = Path(db.location)
+    assert Path(f"{path}-wal").stat().st_size > 0
+
+    replaced = demo.load(force=True, login="pat")
+
+    backup = replaced.backup
+    assert backup is not None
+    assert backups_beside(db) == [backup]
+    assert backup.parent == path.parent
+    assert backup.name.startswith("offboard.db.before-demo-")
+    copy = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
+    try:
+        status = copy.execute("SELECT status FROM customer WHERE account = '100001'").fetchone()
+        users = copy.execute('SELECT count(*) FROM "user"').fetchone()[0]
+        check = copy.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        copy.close()
+    assert status == ("Live (PC)",)  # the old data, up to the last commit
+    assert users == 7
+    assert check == "ok"
+    assert state()[2] == "Live"  # while the database itself holds the demo afresh
+
+
+def test_a_replacement_that_fails_part_way_leaves_the_data_as_it_was(
+    db: OpenedDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    demo.load(login="pat")
+    cancellations.begin("pat", "100001")
+    before = state()
+
+    def broken(_me: str) -> None:
+        raise RuntimeError("the disk went away half-way")
+
+    monkeypatch.setattr(demo, "_cancellations", broken)
+    with pytest.raises(RuntimeError):
+        demo.load(force=True, login="pat", replace_team_database=True)
+
+    if db.backend == "postgres":
+        assert state() == before  # the wipe was in the failed transaction too
+    else:
+        # The file was emptied, never half-filled; the copy beside it holds the data.
+        with connection():
+            assert not Customer.select().exists()
+        (backup,) = backups_beside(db)
+        copy = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
+        status = copy.execute("SELECT status FROM customer WHERE account = '100001'").fetchone()
+        copy.close()
+        assert status == ("Live (PC)",)
