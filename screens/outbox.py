@@ -1,6 +1,7 @@
-"""The e-mails of one customer: queued, sending, sent, failed (with the error) or withdrawn,
-newest first, and the highlighted one read as it will arrive. A failed or stuck message can be
-put back in the queue (t), an unsent one withdrawn (w)."""
+"""The e-mails of one customer: queued, sending, sent, partly sent, failed, uncertain (each with
+what happened) or withdrawn, newest first, and the highlighted one read as it will arrive. A
+failed message can be put back in the queue (t), an uncertain one resent (s, after a warning that
+it may arrive twice) or marked sent (m), an unsent one withdrawn (w)."""
 
 from __future__ import annotations
 
@@ -16,15 +17,18 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Markdown, Static
 
 from data.dates import when
-from data.delivery import OutboxRow, outbox_page, requeue, withdraw
 from data.models import (
     OUTBOX_FAILED,
+    OUTBOX_PARTIAL,
     OUTBOX_QUEUED,
     OUTBOX_SENDING,
     OUTBOX_SENT,
+    OUTBOX_UNCERTAIN,
     OUTBOX_WITHDRAWN,
 )
+from data.outbox_review import OutboxRow, mark_sent, outbox_page, requeue, resend, withdraw
 from screens.base import OffboardScreen, Session
+from screens.dialogs import ConfirmDialog
 
 PAGE = 50
 STATUS_STYLES = {
@@ -33,12 +37,25 @@ STATUS_STYLES = {
     OUTBOX_SENT: "$text-success",
     OUTBOX_FAILED: "$text-error bold",
     OUTBOX_WITHDRAWN: "$text-muted",
+    OUTBOX_UNCERTAIN: "$text-error bold",
+    OUTBOX_PARTIAL: "$text-error bold",
+}
+OPERATIONS = {"retry": requeue, "resend": resend, "mark_sent": mark_sent, "withdraw": withdraw}
+DONE = {
+    "retry": "back in the queue",
+    "resend": "queued again",
+    "mark_sent": "marked sent",
+    "withdraw": "withdrawn",
 }
 
 
 def status_text(row: OutboxRow) -> str:
     if row.status == OUTBOX_SENT:
         return f"sent {when(row.sent_at)}"
+    if row.status == OUTBOX_PARTIAL:
+        return f"partly sent {when(row.sent_at)}"
+    if row.status == OUTBOX_UNCERTAIN:
+        return "uncertain: maybe sent"
     if row.status == OUTBOX_QUEUED and row.last_error:
         return f"retry after {when(row.next_attempt_at)}"
     return row.status
@@ -51,13 +68,17 @@ class OutboxScreen(OffboardScreen):
         "Every e-mail offboard queued for this customer: the offboarding notice to the admin and "
         "the notification to your colleagues when a cancellation is processed. Queued ones go "
         "out when 'offboard outbox send' runs (or are exported as .eml files with 'offboard "
-        "outbox export DIR'); failures are retried with back-off and show their error. t puts a "
-        "failed message back in the queue; w withdraws one that is not sent yet."
+        "outbox export DIR'); failures are retried with back-off and show their error. A message "
+        "handed to the mail server that got no answer is uncertain (it may have arrived) and is "
+        "never sent again by itself: s resends it (it may arrive twice), m marks it sent. t puts "
+        "a failed message back in the queue; w withdraws one that is not sent yet."
     )
-    GUARDED_ACTIONS: ClassVar[frozenset[str]] = frozenset({"retry", "withdraw"})
+    GUARDED_ACTIONS: ClassVar[frozenset[str]] = frozenset(OPERATIONS)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "refresh", "Refresh"),
         Binding("t", "retry", "Retry"),
+        Binding("s", "resend", "Resend"),
+        Binding("m", "mark_sent", "Mark sent"),
         Binding("w", "withdraw", "Withdraw"),
     ]
 
@@ -94,9 +115,10 @@ class OutboxScreen(OffboardScreen):
         table = self.query_one("#messages", DataTable)
         table.add_column("Created", key="created", width=16)
         table.add_column("Kind", key="kind", width=24)
-        table.add_column("To", key="to", width=28)
+        # The status before the recipients, so a narrow terminal still shows it.
         table.add_column("Status", key="status", width=24)
         table.add_column("Tries", key="tries", width=5)
+        table.add_column("To", key="to", width=28)
         table.focus()
         self.load()
 
@@ -126,10 +148,12 @@ class OutboxScreen(OffboardScreen):
         if count == 0:
             summary.update("No e-mail has been queued for this customer.")
         else:
-            failed = sum(1 for row in self.rows.values() if row.status == OUTBOX_FAILED)
             noun = "e-mail" if count == 1 and not self.more else "e-mails"
             shown = f"{count}{'+' if self.more else ''} {noun}, newest first"
-            summary.update(shown + (f" · {failed} failed" if failed else ""))
+            for status in (OUTBOX_FAILED, OUTBOX_UNCERTAIN, OUTBOX_PARTIAL):
+                number = sum(1 for row in self.rows.values() if row.status == status)
+                shown += f" · {number} {status}" if number else ""
+            summary.update(shown)
         self._show_highlighted()
         self.refresh_bindings()
 
@@ -138,9 +162,9 @@ class OutboxScreen(OffboardScreen):
         return (
             when(row.created_at),
             row.kind,
-            ", ".join(row.recipients),
             Content.styled(status_text(row), STATUS_STYLES.get(row.status, "")),
             str(row.attempts),
+            ", ".join(row.recipients),
         )
 
     @on(DataTable.RowHighlighted, "#messages")
@@ -178,7 +202,8 @@ class OutboxScreen(OffboardScreen):
             f"  ({row.audience})",
         ]
         if row.last_error:
-            lines += ["\n", ("Error: ", "$text-error bold"), (row.last_error, "$text-error")]
+            label = "Error: " if row.status in (OUTBOX_FAILED, OUTBOX_QUEUED) else "What happened: "
+            lines += ["\n", (label, "$text-error bold"), (row.last_error, "$text-error")]
         head.update(Content.assemble(*lines))
         body.update(row.body)
 
@@ -190,28 +215,53 @@ class OutboxScreen(OffboardScreen):
             return "There is no e-mail here."
         if not self.session.can_cancel:
             return self.session.refusal
-        if action == "retry" and row.status not in (OUTBOX_FAILED, OUTBOX_SENDING):
-            return "Only a failed (or stuck sending) e-mail can be put back in the queue."
+        if action == "retry" and row.status != OUTBOX_FAILED:
+            return "Only a failed e-mail can be put back in the queue."
+        if action in ("resend", "mark_sent") and row.status != OUTBOX_UNCERTAIN:
+            return "Only an uncertain e-mail can be resent or marked sent."
         if action == "withdraw" and row.status not in (OUTBOX_QUEUED, OUTBOX_FAILED):
             return f"This e-mail is {row.status}: only a queued or failed one can be withdrawn."
         return ""
 
-    def action_retry(self) -> None:
+    def _available(self, action: str) -> OutboxRow | None:
         row = self.current
-        if row is not None and not self.unavailable_reason("retry"):
+        return row if row is not None and not self.unavailable_reason(action) else None
+
+    def action_retry(self) -> None:
+        if row := self._available("retry"):
             self._change("retry", row.id)
 
+    def action_resend(self) -> None:
+        row = self._available("resend")
+        if row is None:
+            return
+        lines = [
+            f"'{row.subject}' was handed to the mail server, but no answer came: it may have "
+            "arrived already.",
+            "",
+            "Resending may deliver it twice (with the same Message-ID).",
+            "Resend it?",
+        ]
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._change("resend", row.id)
+
+        self.app.push_screen(ConfirmDialog("Resend the e-mail?", lines, "Resend"), confirmed)
+
+    def action_mark_sent(self) -> None:
+        if row := self._available("mark_sent"):
+            self._change("mark_sent", row.id)
+
     def action_withdraw(self) -> None:
-        row = self.current
-        if row is not None and not self.unavailable_reason("withdraw"):
+        if row := self._available("withdraw"):
             self._change("withdraw", row.id)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="change")
     def _change(self, action: str, message_id: int) -> None:
-        operation = requeue if action == "retry" else withdraw
+        operation = OPERATIONS[action]
         self.post_message(self.Changed(operation(self.session.login, message_id), action))
 
     def on_outbox_screen_changed(self, event: Changed) -> None:
-        done = "back in the queue" if event.action == "retry" else "withdrawn"
-        self.notify(f"'{event.row.subject}' is {done}.", title="Outbox")
+        self.notify(f"'{event.row.subject}' is {DONE[event.action]}.", title="Outbox")
         self.load()

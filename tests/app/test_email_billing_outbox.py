@@ -9,10 +9,19 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Markdown, Static, TabbedContent, TextArea
 
 from data.customers import tool_view
-from data.delivery import outbox_page
-from data.models import OUTBOX_QUEUED, OUTBOX_WITHDRAWN
+from data.db import connection
+from data.models import (
+    OUTBOX_QUEUED,
+    OUTBOX_SENT,
+    OUTBOX_UNCERTAIN,
+    OUTBOX_WITHDRAWN,
+    Customer,
+    OutboxMessage,
+)
+from data.outbox_review import outbox_page
 from screens.billing import BillingScreen
 from screens.customer_list import CustomerListScreen
+from screens.dialogs import ConfirmDialog
 from screens.email import EmailScreen
 from screens.outbox import OutboxScreen
 from screens.tool import ToolScreen
@@ -162,7 +171,87 @@ async def test_the_outbox_lists_and_withdraws(make_app: Callable[..., OffboardAp
         await pilot.press("w")
         await settle(pilot)
         assert [m.status for m in outbox_page(NON_RENEWAL)] == [OUTBOX_WITHDRAWN]
-        assert "withdrawn" in str(outbox.query_one("#messages", DataTable).get_row_at(0)[3])
+        assert "withdrawn" in str(outbox.query_one("#messages", DataTable).get_row_at(0)[2])
+
+
+UNCERTAIN_NOTE = (
+    "Handed to the mail server at 2026-01-15 09:30, but no answer came: The mail server "
+    "smtp.example.com:587 did not answer in time. It may have arrived, so it is not sent again "
+    "by itself: resend it (it may arrive twice) or mark it sent."
+)
+
+
+def make_uncertain(account: str) -> int:
+    """Leave the customer's newest message as a sender that got no answer after DATA would."""
+    with connection():
+        customer = Customer.get(Customer.account == account)
+        newest = (
+            OutboxMessage.select()
+            .where(OutboxMessage.customer == customer)
+            .order_by(OutboxMessage.id.desc())
+            .get()
+        )
+        OutboxMessage.update(status=OUTBOX_UNCERTAIN, attempts=1, last_error=UNCERTAIN_NOTE).where(
+            OutboxMessage.id == newest.id
+        ).execute()
+        return int(newest.id)
+
+
+async def test_an_uncertain_message_shows_what_happened_and_is_resent_after_a_warning(
+    make_app: Callable[..., OffboardApp],
+) -> None:
+    pk = make_uncertain(NOTICE_SENT)
+    app = make_app()
+    async with app.run_test(size=(110, 30)) as pilot:
+        await open_tool(pilot, NOTICE_SENT)
+        await pilot.press("o")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, OutboxScreen)
+        assert screen.current is not None and screen.current.id == pk
+        summary = str(screen.query_one("#outbox-summary", Static).render())
+        assert "1 uncertain" in summary
+        status = str(screen.query_one("#messages", DataTable).get_row_at(0)[2])
+        assert status == "uncertain: maybe sent"
+        head = str(screen.query_one("#message-head", Static).render())
+        assert "What happened:" in head and "no answer came" in head
+        assert screen.check_action("retry", ()) is None
+        assert screen.check_action("withdraw", ()) is None
+        assert screen.check_action("resend", ()) is True
+        assert screen.check_action("mark_sent", ()) is True
+
+        await pilot.press("s")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmDialog)
+        assert "may deliver it twice" in "\n".join(dialog.lines)
+        await pilot.press("n")
+        await settle(pilot)
+        assert outbox_page(NOTICE_SENT)[0].status == OUTBOX_UNCERTAIN
+
+        await pilot.press("s")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.screen is screen
+        assert outbox_page(NOTICE_SENT)[0].status == OUTBOX_QUEUED
+        assert screen.check_action("resend", ()) is None
+
+
+async def test_an_uncertain_message_can_be_marked_sent(
+    make_app: Callable[..., OffboardApp],
+) -> None:
+    make_uncertain(NOTICE_SENT)
+    app = make_app()
+    async with app.run_test(size=(110, 30)) as pilot:
+        await open_tool(pilot, NOTICE_SENT)
+        await pilot.press("o")
+        await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        [newest, _] = outbox_page(NOTICE_SENT)
+        assert newest.status == OUTBOX_SENT
+        assert newest.last_error.startswith("Marked sent by ")
 
 
 async def test_begin_asks_for_the_scenario(make_app: Callable[..., OffboardApp]) -> None:

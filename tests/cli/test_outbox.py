@@ -168,7 +168,7 @@ def test_send_reads_the_mail_server_from_the_configuration_file(
 def test_a_refused_send_exits_1_and_the_list_shows_the_error_and_next_try(
     run: Run, demo_db: str, mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    mailbox.refuse_data = "554 5.7.1 Message rejected"
+    mailbox.refuse_data = "451 4.3.0 Try again later"
     pk = queue("Rejected")
     use_mailbox(monkeypatch, mailbox)
 
@@ -176,14 +176,91 @@ def test_a_refused_send_exits_1_and_the_list_shows_the_error_and_next_try(
 
     assert result.code == 1
     assert f"#{pk} not sent (attempt 1 of 6)" in result.out
-    assert "554 5.7.1 Message rejected" in result.out
-    assert "were not sent through 127.0.0.1" in result.err
+    assert "451 4.3.0 Try again later" in result.out
+    assert "were not surely sent to everyone through 127.0.0.1" in result.err
     [row] = [row for row in listed(run, "--account", ACCOUNT) if row["id"] == pk]
     assert (row["status"], row["attempts"]) == ("queued", 1)
-    assert "554 5.7.1 Message rejected" in row["last_error"]
+    assert "451 4.3.0 Try again later" in row["last_error"]
     assert row["next_attempt_at"] is not None
     text = run("outbox", "list", "--account", ACCOUNT).out
-    assert "next try after" in text and "554 5.7.1 Message rejected" in text
+    assert "next try after" in text and "451 4.3.0 Try again later" in text
+
+
+def test_a_permanent_refusal_fails_at_once_with_the_servers_reply(
+    run: Run, demo_db: str, mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mailbox.refuse_data = "554 5.7.1 Message rejected"
+    pk = queue("Rejected")
+    use_mailbox(monkeypatch, mailbox)
+
+    result = run("outbox", "send")
+
+    assert result.code == 1
+    assert f"#{pk} failed (the server refused it for good): " in result.out
+    [row] = [row for row in listed(run, "--account", ACCOUNT) if row["id"] == pk]
+    assert (row["status"], row["attempts"], row["next_attempt_at"]) == ("failed", 1, None)
+    assert "554 5.7.1 Message rejected" in row["last_error"]
+
+
+def make_uncertain(pk: int) -> str:
+    """Leave ``pk`` as a sender that got no answer after DATA leaves it; the note it keeps."""
+    note = "Handed to the mail server at 2030-03-04 09:00, but no answer came: timed out."
+    with connection():
+        OutboxMessage.update(status="uncertain", attempts=1, last_error=note).where(
+            OutboxMessage.id == pk
+        ).execute()
+    return note
+
+
+def test_an_uncertain_message_is_listed_with_what_happened_and_can_be_resent(
+    run: Run, demo_db: str, mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pk = queue("Maybe arrived")
+    note = make_uncertain(pk)
+    use_mailbox(monkeypatch, mailbox)
+
+    assert f"#{pk} " not in run("outbox", "send").out  # never sent again by itself
+    assert "Maybe arrived" not in subjects(mailbox)
+    text = run("outbox", "list", "--status", "uncertain").out
+    assert f"{pk:>6}  uncertain" in text
+    assert f"        {note}" in text
+    assert f"'offboard outbox resend {pk}' (it may arrive twice) or " in text
+    refused = run("outbox", "retry", str(pk))
+    assert refused.code == 1
+    assert f"Conflict: Outbox message {pk} is uncertain: it may have arrived." in refused.err
+    not_yours = run("outbox", "resend", str(pk), "--user", "tess")
+    assert not_yours.code == 1
+    assert "Not allowed: Tess Okafor cannot resend an outbox message" in not_yours.err
+
+    resent = run("outbox", "resend", str(pk))
+
+    assert resent.code == 0, resent.err
+    assert f"Message {pk} (Maybe arrived) is queued again" in resent.out
+    assert "it arrives twice (with the same Message-ID)" in resent.out
+    assert run("outbox", "send").code == 0
+    assert subjects(mailbox).count("Maybe arrived") == 1
+
+
+def subjects(mailbox: Mailbox) -> list[str]:
+    return [str(parse(e.original_content or b"")["Subject"]) for e in mailbox.received]
+
+
+def test_an_uncertain_message_can_be_marked_sent(run: Run, demo_db: str) -> None:
+    pk = queue("Did arrive")
+    make_uncertain(pk)
+
+    marked = run("outbox", "mark-sent", str(pk))
+
+    assert marked.code == 0, marked.err
+    assert f"Message {pk} (Did arrive) is marked sent" in marked.out
+    [row] = [row for row in listed(run, "--account", ACCOUNT) if row["id"] == pk]
+    assert row["status"] == "sent"
+    assert row["last_error"].startswith("Marked sent by ")
+    again = run("outbox", "mark-sent", str(pk))
+    assert again.code == 1
+    assert "is sent: only an uncertain message can be marked sent" in again.err
+    not_a_number = run("outbox", "mark-sent", "abc")
+    assert not_a_number.code == 2
 
 
 def test_export_writes_eml_files_and_the_messages_stay_queued(

@@ -7,13 +7,14 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import os
 import shutil
 import socket
 import ssl
 import subprocess
 import threading
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -24,7 +25,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from data import delivery, outbox
+from data import outbox, outbox_claims
+from data.dates import when
 from data.db import connection, database
 from data.delivery import (
     BACKOFF_MINUTES,
@@ -32,27 +34,27 @@ from data.delivery import (
     DeliveryReport,
     SmtpSettings,
     build_email,
-    claim,
-    export_queued,
-    outbox_page,
-    requeue,
     send_queued,
-    withdraw,
 )
 from data.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from data.mail_transport import ClaimLost
 from data.models import (
     AUDIENCE_CUSTOMER,
     AUDIENCE_INTERNAL,
     BILLING_COLLECTIONS,
     OUTBOX_FAILED,
+    OUTBOX_PARTIAL,
     OUTBOX_QUEUED,
     OUTBOX_SENDING,
     OUTBOX_SENT,
+    OUTBOX_UNCERTAIN,
     OUTBOX_WITHDRAWN,
-    AuditEvent,
     Customer,
     OutboxMessage,
 )
+from data.outbox_claims import CLAIM_LEASE, claim_next, default_sender_id, sender_is_gone
+from data.outbox_export import export_queued
+from data.outbox_review import outbox_page, requeue, withdraw
 from tests.conftest import OpenedDatabase
 from tests.data.world import ADMIN, GONE, LEAD, NOBODY, VIEWER, World
 
@@ -245,7 +247,8 @@ def test_a_queued_message_arrives_as_text_and_html_with_its_placeholders_filled(
     assert "Call before *Friday*." in text
     assert "<strong>Acme Widgets</strong>" in page
     assert "<li>Reasons: Price, Budget cuts</li>" in page
-    assert "<em>Friday</em>" in page
+    # A value is text, never Markdown (the template's own Markdown is rendered).
+    assert "Call before *Friday*." in page
     assert "<title>Cancelled: Acme Widgets (500001)</title>" in page
     assert "$" not in text and "$" not in page
 
@@ -282,7 +285,7 @@ def test_raw_html_in_a_message_reaches_the_html_part_as_text(world: World) -> No
 def test_a_refused_message_is_retried_with_back_off_then_fails(
     world: World, mailbox: Mailbox
 ) -> None:
-    mailbox.refuse_data = "550 5.7.1 Relaying denied"
+    mailbox.refuse_data = "451 4.3.0 Try again later"
     pk = queue(world)
     settings = mailbox.settings()
     moment = T0
@@ -296,7 +299,7 @@ def test_a_refused_message_is_retried_with_back_off_then_fails(
         assert row.next_attempt_at == moment + dt.timedelta(minutes=wait)
         assert row.last_error == (
             f"The mail server 127.0.0.1:{mailbox.port} refused the message: "
-            "550 5.7.1 Relaying denied."
+            "451 4.3.0 Try again later."
         )
         assert row.claimed_by == ""
         assert f"(attempt {attempt} of {MAX_ATTEMPTS}); next try after " in report.lines[0]
@@ -308,10 +311,10 @@ def test_a_refused_message_is_retried_with_back_off_then_fails(
     last = send_queued(settings, now=moment)
 
     assert (last.failed, last.retrying) == (1, 0)
-    assert last.lines[0].startswith(f"#{pk} failed after {MAX_ATTEMPTS} attempts: ")
+    assert last.lines[0].startswith(f"#{pk} failed (after {MAX_ATTEMPTS} attempts): ")
     row = message(pk)
     assert (row.status, row.attempts, row.next_attempt_at) == (OUTBOX_FAILED, MAX_ATTEMPTS, None)
-    assert "550 5.7.1 Relaying denied" in row.last_error
+    assert "451 4.3.0 Try again later" in row.last_error
     assert send_queued(settings, now=moment + dt.timedelta(days=30)).handled == 0
     assert mailbox.received == []
 
@@ -347,20 +350,61 @@ def test_starttls_against_a_server_without_it_says_how_to_fix_the_setting(
     assert mailbox.received == []
 
 
-def test_a_recipient_refused_among_others_is_noted_and_not_sent_again(
+def test_a_recipient_refused_among_others_is_partial_names_them_and_is_not_sent_again(
     world: World, mailbox: Mailbox
 ) -> None:
     mailbox.refuse_recipients["gone@example.com"] = "550 5.1.1 No such user"
-    pk = queue(world, recipients=("lena@example.com", "gone@example.com"))
+    mailbox.refuse_recipients["full@example.com"] = "452 4.2.2 Mailbox full"
+    pk = queue(world, recipients=("lena@example.com", "gone@example.com", "full@example.com"))
 
     report = send_queued(mailbox.settings(), now=T0)
 
-    assert report.sent == 1
+    assert (report.sent, report.partial) == (0, 1)
+    note = (
+        "Delivered to lena@example.com; refused: gone@example.com (550 5.1.1 No such user); "
+        "full@example.com (452 4.2.2 Mailbox full)"
+    )
+    assert report.lines == (f"#{pk} partly sent: {note}",)
+    assert report.summary == "0 sent, 0 to be retried, 0 failed, 0 withdrawn, 1 partly sent."
     [envelope] = mailbox.received
     assert envelope.rcpt_tos == ["lena@example.com"]
     row = message(pk)
-    assert row.status == OUTBOX_SENT
-    assert row.last_error == "Not delivered to gone@example.com (550 5.1.1 No such user)"
+    assert (row.status, row.sent_at, row.last_error) == (OUTBOX_PARTIAL, T0, note)
+    assert send_queued(mailbox.settings(), now=T0 + dt.timedelta(days=1)).handled == 0
+    assert len(mailbox.received) == 1
+
+
+def test_every_recipient_refused_for_good_fails_at_once(world: World, mailbox: Mailbox) -> None:
+    mailbox.refuse_recipients["gone@example.com"] = "550 5.1.1 No such user"
+    pk = queue(world, recipients=("gone@example.com",))
+
+    report = send_queued(mailbox.settings(), now=T0)
+
+    assert (report.failed, report.retrying) == (1, 0)
+    row = message(pk)
+    assert (row.status, row.attempts) == (OUTBOX_FAILED, 1)
+    assert row.last_error == (
+        f"The mail server 127.0.0.1:{mailbox.port} refused every recipient: "
+        "gone@example.com (550 5.1.1 No such user)."
+    )
+    assert mailbox.received == []
+
+
+def test_a_permanent_refusal_of_the_message_is_not_retried(world: World, mailbox: Mailbox) -> None:
+    mailbox.refuse_data = "554 5.7.1 Relaying denied"
+    pk = queue(world)
+
+    report = send_queued(mailbox.settings(), now=T0)
+
+    assert (report.failed, report.retrying) == (1, 0)
+    assert report.lines[0].startswith(f"#{pk} failed (the server refused it for good): ")
+    row = message(pk)
+    assert (row.status, row.attempts, row.next_attempt_at) == (OUTBOX_FAILED, 1, None)
+    assert row.last_error == (
+        f"The mail server 127.0.0.1:{mailbox.port} refused the message: 554 5.7.1 Relaying denied."
+    )
+    mailbox.refuse_data = ""
+    assert send_queued(mailbox.settings(), now=T0 + dt.timedelta(days=1)).handled == 0
 
 
 def test_a_user_without_a_password_is_refused_before_anything_is_claimed(world: World) -> None:
@@ -523,14 +567,17 @@ def test_a_message_addressed_to_the_admin_counts_as_to_the_customer(
 # ----------------------------------------------------------------------------- at most once
 
 
-def test_a_claimed_message_cannot_be_claimed_by_a_second_sender(world: World) -> None:
-    ids = [queue(world, f"Message {n}") for n in range(3)]
+def test_a_sender_claims_one_message_at_a_time_and_none_twice(world: World) -> None:
+    first, second = (queue(world, f"Message {n}") for n in range(2))
 
-    assert claim(10, "first", T0) == ids
-    assert claim(10, "second", T0) == []
-    for pk in ids:
-        row = message(pk)
-        assert (row.status, row.claimed_by, row.claimed_at) == (OUTBOX_SENDING, "first", T0)
+    assert claim_next("a", T0) == first
+    assert message(second).status == OUTBOX_QUEUED  # a sender holds one message at a time
+    assert claim_next("b", T0) == second
+    assert claim_next("a", T0) is None
+    assert [(message(pk).status, message(pk).claimed_by) for pk in (first, second)] == [
+        (OUTBOX_SENDING, "a"),
+        (OUTBOX_SENDING, "b"),
+    ]
 
 
 def test_a_sender_that_saw_the_messages_but_lost_the_race_sends_none(
@@ -538,12 +585,12 @@ def test_a_sender_that_saw_the_messages_but_lost_the_race_sends_none(
 ) -> None:
     ids = [queue(world, f"Message {n}") for n in range(3)]
     settings = mailbox.settings()
-    real_due = delivery._due
+    real_due = outbox_claims._due
     quick: list[DeliveryReport] = []
     raced = threading.Event()
 
-    def due_then_overtaken(limit: int, moment: dt.datetime) -> list[int]:
-        seen = real_due(limit, moment)
+    def due_then_overtaken(moment: dt.datetime) -> list[int]:
+        seen = real_due(moment)
         if not raced.is_set():
             raced.set()  # the quick sender's own read is not interrupted
             # Between the slow sender reading the due messages and claiming them, a quick
@@ -551,7 +598,7 @@ def test_a_sender_that_saw_the_messages_but_lost_the_race_sends_none(
             quick.append(send_queued(settings, sender_id="quick", now=moment))
         return seen
 
-    monkeypatch.setattr(delivery, "_due", due_then_overtaken)
+    monkeypatch.setattr(outbox_claims, "_due", due_then_overtaken)
 
     slow = send_queued(settings, sender_id="slow", now=T0)
 
@@ -604,16 +651,25 @@ def test_two_senders_at_once_send_each_message_exactly_once(
 
 
 class BreaksOnSecond:
-    """A transport that hands on the first message, then fails in a way nobody foresaw."""
+    """A transport that hands on the first message, then fails on the second in a way nobody
+    foresaw: before handing it over, or (``after_handing_over``) after."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, after_handing_over: bool = False) -> None:
         self.sent: list[str] = []
+        self.after_handing_over = after_handing_over
 
     def send(
-        self, email: EmailMessage, sender: str, recipients: Sequence[str]
+        self,
+        email: EmailMessage,
+        sender: str,
+        recipients: Sequence[str],
+        handing_over: Callable[[], bool],
     ) -> dict[str, tuple[int, bytes]]:
         if self.sent:
+            if self.after_handing_over:
+                assert handing_over()
             raise RuntimeError("the transport broke")
+        assert handing_over()
         self.sent.append(str(email["X-Offboard-Message"]))
         return {}
 
@@ -621,7 +677,7 @@ class BreaksOnSecond:
         pass
 
 
-def test_a_sender_stopped_mid_batch_leaves_only_the_message_in_hand_sending(
+def test_a_sender_stopped_before_handing_a_message_over_puts_it_back_in_the_queue(
     world: World, mailbox: Mailbox
 ) -> None:
     first, in_hand, untried = (queue(world, f"Message {n}") for n in range(3))
@@ -633,46 +689,118 @@ def test_a_sender_stopped_mid_batch_leaves_only_the_message_in_hand_sending(
     assert transport.sent == [str(first)]
     assert [message(pk).status for pk in (first, in_hand, untried)] == [
         OUTBOX_SENT,
-        OUTBOX_SENDING,  # it may have gone out: a person decides (requeue)
-        OUTBOX_QUEUED,
+        OUTBOX_QUEUED,  # it certainly did not go out
+        OUTBOX_QUEUED,  # never claimed
     ]
-    assert message(untried).claimed_by == ""
+    assert message(in_hand).claimed_by == ""
     report = send_queued(mailbox.settings(), now=T0)
+    assert report.sent == 2
+    assert [int(m["X-Offboard-Message"]) for m in mailbox.messages()] == [in_hand, untried]
+
+
+def test_a_sender_stopped_after_handing_a_message_over_leaves_it_uncertain(
+    world: World, mailbox: Mailbox
+) -> None:
+    _first, in_hand, untried = (queue(world, f"Message {n}") for n in range(3))
+
+    with pytest.raises(RuntimeError, match="the transport broke"):
+        send_queued(
+            mailbox.settings(),
+            sender_id="s",
+            now=T0,
+            transport=BreaksOnSecond(after_handing_over=True),
+        )
+
+    row = message(in_hand)
+    assert row.status == OUTBOX_UNCERTAIN
+    assert "it may have arrived" in row.last_error and "the transport broke" in row.last_error
+    report = send_queued(mailbox.settings(), now=T0 + dt.timedelta(days=1))
     assert report.sent == 1
     assert [int(m["X-Offboard-Message"]) for m in mailbox.messages()] == [untried]
+    assert message(in_hand).status == OUTBOX_UNCERTAIN
 
 
-# ----------------------------------------------------------------------------- a person's say
+def hold(pk: int, sender_id: str, *, handed_over: bool) -> None:
+    """Leave ``pk`` claimed by ``sender_id`` at T0 as a sender that stopped would."""
+    assert claim_next(sender_id, T0) == pk
+    if handed_over:
+        with connection():
+            OutboxMessage.update(handed_over_at=T0).where(OutboxMessage.id == pk).execute()
 
 
-def test_a_message_left_sending_is_never_resent_until_a_team_lead_requeues_it(
+def test_a_claim_left_by_a_sender_elsewhere_is_settled_once_its_lease_is_over(
+    world: World, mailbox: Mailbox
+) -> None:
+    not_handed, handed = queue(world, "Not handed over"), queue(world, "Handed over")
+    hold(not_handed, "elsewhere/1/x.y", handed_over=False)
+    hold(handed, "elsewhere/2/x.y", handed_over=True)
+    settings = mailbox.settings()
+
+    # Within the lease the other sender may still be at work: nothing is touched.
+    assert send_queued(settings, now=T0 + CLAIM_LEASE - dt.timedelta(seconds=1)).handled == 0
+    assert {message(pk).status for pk in (not_handed, handed)} == {OUTBOX_SENDING}
+    with pytest.raises(Conflict, match=r"is being sent .*the next 'offboard outbox send'"):
+        requeue(LEAD, not_handed)
+
+    report = send_queued(settings, now=T0 + CLAIM_LEASE)
+
+    assert (report.sent, report.uncertain) == (1, 1)
+    assert report.lines[0] == (
+        f"#{not_handed} taken back from a stopped sender (elsewhere/1/x.y): not sent yet."
+    )
+    assert report.lines[1] == (
+        f"#{handed} uncertain: The sender elsewhere/2/x.y stopped after handing it to the mail "
+        f"server at {when(T0)}, before the server's answer was recorded: it may have arrived. "
+        "Resend it (it may arrive twice) or mark it sent."
+    )
+    assert [int(m["X-Offboard-Message"]) for m in mailbox.messages()] == [not_handed]
+    assert (message(not_handed).status, message(handed).status) == (OUTBOX_SENT, OUTBOX_UNCERTAIN)
+
+
+def test_a_claim_left_by_a_stopped_process_on_this_machine_is_settled_at_once(
+    world: World, mailbox: Mailbox
+) -> None:
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # a process id that is surely free now (until reused)
+    dead = default_sender_id().replace(f"/{os.getpid()}/", f"/{gone.pid}/")
+    assert sender_is_gone(dead)
+    assert not sender_is_gone(default_sender_id())  # this process is alive
+    pk = queue(world)
+    hold(pk, dead, handed_over=False)
+
+    report = send_queued(mailbox.settings(), now=T0)
+
+    assert report.sent == 1
+    assert report.lines[0] == f"#{pk} taken back from a stopped sender ({dead}): not sent yet."
+    assert message(pk).status == OUTBOX_SENT
+
+
+def test_a_sender_that_lost_its_claim_does_not_hand_the_message_over(
     world: World, mailbox: Mailbox
 ) -> None:
     pk = queue(world)
-    assert claim(10, "crashed-sender", T0) == [pk]
 
-    assert send_queued(mailbox.settings(), now=T0 + dt.timedelta(days=1)).handled == 0
+    class TakenOver:
+        def send(
+            self,
+            email: EmailMessage,
+            sender: str,
+            recipients: Sequence[str],
+            handing_over: Callable[[], bool],
+        ) -> dict[str, tuple[int, bytes]]:
+            # A later sender took this claim over (its lease looked over) before DATA.
+            with connection():
+                OutboxMessage.update(claimed_by="later").where(OutboxMessage.id == pk).execute()
+            assert handing_over() is False
+            raise ClaimLost("taken over")
 
-    with pytest.raises(Conflict, match="is being sent right now"):
-        requeue(LEAD, pk, now=T0 + dt.timedelta(minutes=5))
-    row = requeue(LEAD, pk, now=T0 + dt.timedelta(minutes=20))
+        def close(self) -> None:
+            pass
 
-    assert (row.status, row.attempts, row.claimed_by, row.next_attempt_at) == (
-        OUTBOX_QUEUED,
-        0,
-        "",
-        None,
-    )
-    with connection():
-        event = AuditEvent.select().order_by(AuditEvent.id.desc()).get()
-    assert (event.action, event.record_kind, event.record_id) == (
-        "requeue message",
-        "outbox_message",
-        pk,
-    )
-    assert '"status": "sending"' in event.before
-    assert send_queued(mailbox.settings(), now=T0 + dt.timedelta(days=1)).sent == 1
-    assert len(mailbox.received) == 1
+    report = send_queued(mailbox.settings(), sender_id="slow", now=T0, transport=TakenOver())
+
+    assert report.lines == (f"#{pk} was taken over by another sender.",)
+    assert (message(pk).claimed_by, message(pk).handed_over_at) == ("later", None)
 
 
 def test_a_failed_message_may_be_requeued_by_a_crm_admin(world: World, mailbox: Mailbox) -> None:
@@ -712,7 +840,9 @@ def test_requeue_and_withdraw_refuse_messages_in_the_wrong_state(
 
     with pytest.raises(Conflict, match=rf"Outbox message {sent} is sent: only a queued or failed"):
         withdraw(LEAD, sent)
-    with pytest.raises(Conflict, match=rf"Outbox message {queued} is queued: only a failed"):
+    with pytest.raises(
+        Conflict, match=rf"Outbox message {queued} is queued: only a failed message"
+    ):
         requeue(LEAD, queued)
     with pytest.raises(NotFound, match="There is no outbox message 99999"):
         requeue(LEAD, 99999)

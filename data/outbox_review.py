@@ -1,0 +1,287 @@
+"""The outbox as people see it and decide on it: messages a page at a time, and a team lead's
+say over one (retry a failed one, resend an uncertain one or mark it sent, withdraw one not
+sent yet), each checked, audited and refused if a sender changed it meanwhile."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from data import audit
+from data.dates import when
+from data.db import connection, database
+from data.delivery import PAGE_LIMIT, no_contact, recipient_list
+from data.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from data.models import (
+    OUTBOX_FAILED,
+    OUTBOX_QUEUED,
+    OUTBOX_SENDING,
+    OUTBOX_SENT,
+    OUTBOX_STATUSES,
+    OUTBOX_UNCERTAIN,
+    OUTBOX_WITHDRAWN,
+    Customer,
+    OutboxMessage,
+    utcnow,
+)
+from data.outbox_claims import CLAIM_LEASE, ERROR_LIMIT
+
+LEASE_MINUTES = int(CLAIM_LEASE.total_seconds() // 60)
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """One message as the Outbox screen and ``offboard outbox list`` show it."""
+
+    id: int
+    account: str
+    customer: str
+    kind: str
+    audience: str
+    recipients: tuple[str, ...]
+    subject: str
+    status: str
+    created_at: dt.datetime
+    sent_at: dt.datetime | None
+    attempts: int
+    last_error: str
+    next_attempt_at: dt.datetime | None
+    body: str
+    claimed_by: str = ""
+    claimed_at: dt.datetime | None = None
+    handed_over_at: dt.datetime | None = None
+    message_id: str = ""
+
+
+def check_status(status: str | None) -> str | None:
+    """An outbox status name, or InvalidInput listing the ones there are."""
+    if status is None or not status.strip():
+        return None
+    text = status.strip().lower()
+    if text not in OUTBOX_STATUSES:
+        raise InvalidInput(
+            f"'{status}' is not an outbox status. Use one of: {', '.join(OUTBOX_STATUSES)}."
+        )
+    return text
+
+
+def _row(message: OutboxMessage, account: str, name: str) -> OutboxRow:
+    return OutboxRow(
+        id=int(message.id),
+        account=account,
+        customer=name,
+        kind=str(message.kind),
+        audience=str(message.audience),
+        recipients=tuple(recipient_list(message.recipients)),
+        subject=str(message.subject),
+        status=str(message.status),
+        created_at=message.created_at,
+        sent_at=message.sent_at,
+        attempts=int(message.attempts),
+        last_error=str(message.last_error or ""),
+        next_attempt_at=message.next_attempt_at,
+        body=str(message.body),
+        claimed_by=str(message.claimed_by or ""),
+        claimed_at=message.claimed_at,
+        handed_over_at=message.handed_over_at,
+        message_id=str(message.message_id or ""),
+    )
+
+
+def outbox_page(
+    account: str | None = None,
+    status: str | None = None,
+    after_id: int | None = None,
+    limit: int = 50,
+) -> list[OutboxRow]:
+    """Messages newest first, a page at a time: the next page starts after the last id shown."""
+    chosen = check_status(status)
+    if not 1 <= limit <= PAGE_LIMIT:
+        raise InvalidInput(f"Cannot read {limit} messages at a time: give 1 to {PAGE_LIMIT}.")
+    with connection():
+        query = OutboxMessage.select(OutboxMessage, Customer.account, Customer.name).join(Customer)
+        if account is not None and account.strip():
+            query = query.where(OutboxMessage.customer == Customer.by_account(account.strip()))
+        if chosen is not None:
+            query = query.where(OutboxMessage.status == chosen)
+        if after_id is not None:
+            query = query.where(OutboxMessage.id < after_id)
+        messages = list(query.order_by(OutboxMessage.id.desc()).limit(limit))
+        return [
+            _row(message, str(message.customer.account), str(message.customer.name))
+            for message in messages
+        ]
+
+
+def outbox_row(message_id: int) -> OutboxRow:
+    """One message, or NotFound."""
+    with connection():
+        message = _message(message_id)
+        return _row(message, str(message.customer.account), str(message.customer.name))
+
+
+def _message(message_id: int) -> OutboxMessage:
+    message = (
+        OutboxMessage.select(OutboxMessage, Customer)
+        .join(Customer)
+        .where(OutboxMessage.id == message_id)
+        .first()
+    )
+    if message is None:
+        raise NotFound(
+            f"There is no outbox message {message_id}. 'offboard outbox list' shows the ids."
+        )
+    return message  # type: ignore[no-any-return]
+
+
+# ----------------------------------------------------------------------------- a person's say
+
+
+def _audit_change(
+    login: str, message: OutboxMessage, action: str, after: dict[str, object]
+) -> None:
+    who = audit.actor(login)
+    audit.record(
+        [
+            audit.event(
+                who,
+                action,
+                customer=message.customer,
+                cancellation=message.cancellation,
+                record_kind="outbox_message",
+                record_id=int(message.id),
+                before={
+                    "status": message.status,
+                    "attempts": message.attempts,
+                    "last_error": message.last_error,
+                },
+                after=after,
+            )
+        ]
+    )
+
+
+def _change(message: OutboxMessage, **changes: object) -> None:
+    """Write a person's change, refusing if a sender or someone else changed it meanwhile."""
+    updated = (
+        OutboxMessage.update(**changes)
+        .where(
+            (OutboxMessage.id == message.id)
+            & (OutboxMessage.status == message.status)
+            & (OutboxMessage.claimed_by == message.claimed_by)
+        )
+        .execute()
+    )
+    if updated != 1:
+        raise Conflict(
+            f"Outbox message {message.id} was changed by someone else at the same moment. "
+            "Look at it again with 'offboard outbox list', then try again."
+        )
+
+
+def requeue(login: str, message_id: int) -> OutboxRow:
+    """Put a failed message back in the queue (a team lead or a CRM admin)."""
+    with connection(), database.atomic():
+        who = audit.actor(login)
+        audit.require_cancellation_role(who, "put an outbox message back in the queue")
+        message = _message(message_id)
+        status = str(message.status)
+        if status == OUTBOX_SENDING:
+            raise Conflict(
+                f"Outbox message {message.id} is being sent (claimed by {message.claimed_by} at "
+                f"{when(message.claimed_at)}). If that sender stopped, the next 'offboard outbox "
+                "send' settles it: back in the queue if it was not handed to the mail server "
+                f"yet, else uncertain (at once on the same machine, else after {LEASE_MINUTES} "
+                "minutes)."
+            )
+        if status == OUTBOX_UNCERTAIN:
+            raise Conflict(
+                f"Outbox message {message.id} is uncertain: it may have arrived. Use "
+                f"'offboard outbox resend {message.id}' (it may arrive twice) or "
+                f"'offboard outbox mark-sent {message.id}'."
+            )
+        if status != OUTBOX_FAILED:
+            raise Conflict(
+                f"Outbox message {message.id} is {status}: only a failed message can be put "
+                "back in the queue."
+            )
+        _back_in_queue(who.login, message, "requeue message")
+    return outbox_row(message_id)
+
+
+def resend(login: str, message_id: int) -> OutboxRow:
+    """Queue an uncertain message again (a team lead or a CRM admin): it may then arrive twice,
+    with the same Message-ID, so a receiver can tell."""
+    with connection(), database.atomic():
+        who = audit.actor(login)
+        audit.require_cancellation_role(who, "resend an outbox message")
+        message = _message(message_id)
+        _require_uncertain(message, "resent")
+        _back_in_queue(who.login, message, "resend message")
+    return outbox_row(message_id)
+
+
+def mark_sent(login: str, message_id: int) -> OutboxRow:
+    """Record that an uncertain message did arrive (a team lead or a CRM admin, who checked)."""
+    with connection(), database.atomic():
+        who = audit.actor(login)
+        audit.require_cancellation_role(who, "mark an outbox message sent")
+        message = _message(message_id)
+        _require_uncertain(message, "marked sent")
+        sent_at = message.handed_over_at or utcnow()
+        note = (
+            f"Marked sent by {who.display_name} on {when(utcnow())}. Before: {message.last_error}"
+        )
+        _change(message, status=OUTBOX_SENT, sent_at=sent_at, last_error=note[:ERROR_LIMIT])
+        _audit_change(who.login, message, "mark message sent", {"status": OUTBOX_SENT})
+    return outbox_row(message_id)
+
+
+def _require_uncertain(message: OutboxMessage, done: str) -> None:
+    if message.status != OUTBOX_UNCERTAIN:
+        raise Conflict(
+            f"Outbox message {message.id} is {message.status}: only an uncertain message can be "
+            f"{done}."
+        )
+
+
+def _back_in_queue(login: str, message: OutboxMessage, action: str) -> None:
+    reason = no_contact(message, message.customer)
+    if reason:
+        raise NotAllowed(reason)
+    _change(
+        message,
+        status=OUTBOX_QUEUED,
+        attempts=0,
+        next_attempt_at=None,
+        claimed_by="",
+        claimed_at=None,
+        handed_over_at=None,
+    )
+    _audit_change(login, message, action, {"status": OUTBOX_QUEUED})
+
+
+def withdraw(login: str, message_id: int) -> OutboxRow:
+    """Take a queued or failed message out of the outbox, so it is never sent (a team lead or
+    a CRM admin). A message being sent cannot be withdrawn: it may be on its way."""
+    with connection(), database.atomic():
+        who = audit.actor(login)
+        audit.require_cancellation_role(who, "withdraw an outbox message")
+        message = _message(message_id)
+        status = str(message.status)
+        if status not in (OUTBOX_QUEUED, OUTBOX_FAILED):
+            raise Conflict(
+                f"Outbox message {message.id} is {status}: only a queued or failed message "
+                "can be withdrawn."
+            )
+        _change(
+            message,
+            status=OUTBOX_WITHDRAWN,
+            next_attempt_at=None,
+            last_error=f"Withdrawn by {who.display_name} on {when(utcnow())}.",
+        )
+        _audit_change(who.login, message, "withdraw message", {"status": OUTBOX_WITHDRAWN})
+    return outbox_row(message_id)
