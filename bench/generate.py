@@ -24,6 +24,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from data.chain import event_hash
 from data.db import MIGRATIONS, open_database
 
 # Bump when the rows generated change, so cached databases are rebuilt.
@@ -124,6 +125,8 @@ TABLES: dict[str, tuple[str, ...]] = {
         "record_id",
         "before",
         "after",
+        "previous_hash",
+        "event_hash",
     ),
 }
 # The section keys name the record tables in the data layer; these are the tables' names.
@@ -526,7 +529,17 @@ def table_rows(shape: Shape) -> Iterator[tuple[str, Iterable[Row]]]:
     yield "cancellation_reason", made.reasons
     yield "notify_user", made.notify
     yield "expiry", made.expiry
-    yield "audit_event", made.audit
+    yield "audit_event", _chained(made.audit)
+
+
+def _chained(rows: Iterable[Row]) -> Iterator[Row]:
+    """Audit rows with their hash chain (data.chain), as offboard itself writes them."""
+    previous = ""
+    columns = TABLES["audit_event"][1:-2]
+    for row in rows:
+        current = event_hash(previous, dict(zip(columns, row[1:], strict=True)))
+        yield (*row, previous, current)
+        previous = current
 
 
 def _batches(rows: Iterable[Row], size: int = BATCH) -> Iterator[list[Row]]:

@@ -8,7 +8,12 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from data.errors import NotAllowed
+from peewee import fn
+
+from data.chain import chain
+from data.db import database, is_sqlite
+from data.errors import NotAllowed, clip
+from data.grants import connected_role
 from data.models import (
     ROLE_ADMIN,
     ROLE_CANCELLATION,
@@ -20,11 +25,52 @@ from data.models import (
 )
 
 CANCELLATION_ROLES = (ROLE_CANCELLATION, ROLE_ADMIN)
+CHAIN_LOCK = 7305008  # the advisory lock that serialises appends to the chain (PostgreSQL)
+_DEFAULTS: dict[str, Any] = {
+    "customer": None,
+    "cancellation": None,
+    "record_kind": "",
+    "record_id": None,
+    "before": "{}",
+    "after": "{}",
+}
+
+
+def acting_login(login: str | None, *, chosen: bool = True) -> str:
+    """Who acts, given the login asked for (``--user``, ``OFFBOARD_USER``, the machine's login).
+
+    SQLite (one person's file): the login asked for. PostgreSQL: the connection's role, the real
+    boundary; a role that owns offboard's tables (or a superuser) administers and may act as any
+    login. Any other role acts only as itself: a login ``chosen`` (named by the person, not just
+    their machine's login name) that differs is refused."""
+    wanted = (login or "").strip()
+    role = connected_role()
+    if role is None or role.administers:
+        return wanted
+    if chosen and wanted and wanted != role.name:
+        raise NotAllowed(
+            f"you are connected as {role.name}; --user {clip(wanted)} is refused: "
+            "on PostgreSQL you act as your database role"
+        )
+    return role.name
+
+
+def require_user_administration() -> None:
+    """Refuse changing users and their roles on a PostgreSQL connection that does not
+    administer: a team lead's own role must never raise its own roles (its role may not
+    write the user table either)."""
+    role = connected_role()
+    if role is not None and not role.administers:
+        raise NotAllowed(
+            f"You are connected as {role.name}: on PostgreSQL, users and their roles are "
+            "changed only through the connection of the role that owns offboard's tables."
+        )
 
 
 def actor(login: str) -> User:
-    """The active user with this login, or NotAllowed that says how to get one."""
-    user = User.get_or_none(User.login == (login or "").strip())
+    """The active user acting (see ``acting_login``), or NotAllowed that says how to get one."""
+    login = acting_login(login)
+    user = User.get_or_none(User.login == login)
     if user is None:
         raise NotAllowed(
             f"There is no offboard user '{login}'. Ask a CRM admin to add you: "
@@ -89,9 +135,29 @@ def event(
     }
 
 
+def _last_hash() -> str:
+    """The hash the next event follows, read with the chain held for this transaction.
+
+    PostgreSQL: an advisory lock, held to the end of the writing transaction, makes concurrent
+    writers append one after the other (each reads the hash the one before it committed).
+    SQLite: every transaction begins IMMEDIATE (``data.db``), so writers already take turns
+    before they read anything."""
+    if not is_sqlite():
+        database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (CHAIN_LOCK,))
+    # The last event by its id's maximum: one index probe on both backends.
+    newest = AuditEvent.select(fn.MAX(AuditEvent.id))
+    last = AuditEvent.select(AuditEvent.event_hash).where(AuditEvent.id == newest).first()
+    return str(last.event_hash) if last is not None else ""
+
+
 def record(events: Iterable[dict[str, Any]], batch: int = 500) -> int:
-    """Write audit rows; call inside the transaction of the change they describe."""
-    rows = list(events)
-    for start in range(0, len(rows), batch):
-        AuditEvent.insert_many(rows[start : start + batch]).execute()
+    """Write audit rows, each chained to the one before it (``data.chain``); call inside the
+    transaction of the change they describe. One multi-row INSERT per batch."""
+    rows = [{**_DEFAULTS, "at": utcnow(), **row} for row in events]
+    if not rows:
+        return 0
+    with database.atomic():
+        chain(_last_hash(), rows)
+        for start in range(0, len(rows), batch):
+            AuditEvent.insert_many(rows[start : start + batch]).execute()
     return len(rows)

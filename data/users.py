@@ -88,6 +88,7 @@ def add_user(
         else:
             who = audit.actor(acting_login or "")
             audit.require(who, ROLE_ADMIN, doing="add users")
+            audit.require_user_administration()
         if User.select().where(User.login == name).exists():
             raise Conflict(f"There is already a user '{name}'.")
         try:
@@ -122,6 +123,7 @@ def update_user(
     with connection(), database.atomic():
         who = audit.actor(acting_login)
         audit.require(who, ROLE_ADMIN, doing="change users")
+        audit.require_user_administration()
         user = User.get_or_none(User.login == (login or "").strip())
         if user is None:
             raise NotFound(f"There is no user '{login}'.")

@@ -22,6 +22,7 @@ from tests.data.world import ADMIN, LEAD, TESS, World
 
 FUTURE = dt.date.today() + dt.timedelta(days=45)
 REFUSED = re.escape("The audit trail cannot be changed.")
+FIRST = "(SELECT min(id) FROM audit_event)"  # ids on PostgreSQL go on from earlier tests
 
 
 def failing_record(*_: Any, **__: Any) -> int:
@@ -107,5 +108,63 @@ def test_the_database_refuses_query_level_updates_and_deletes(staged_world: Worl
         AuditEvent.update(after="{}").execute()
     with pytest.raises(DatabaseError, match=REFUSED), database.atomic():
         AuditEvent.delete().where(AuditEvent.action == "begin").execute()
+
+    assert staged_world.snapshot() == before
+
+
+def test_sqlite_refuses_insert_or_replace_through_the_model(staged_world: World) -> None:
+    """REPLACE deletes the row it replaces without firing the DELETE trigger: a BEFORE INSERT
+    trigger (migration 0008) refuses an id, or a place in the chain, that is already taken."""
+    if not is_sqlite():
+        pytest.skip("PostgreSQL has no REPLACE; its ON CONFLICT DO UPDATE is tested below")
+    with connection():
+        event = AuditEvent.select().order_by(AuditEvent.id).first()
+    before = staged_world.snapshot()
+
+    with pytest.raises(DatabaseError, match=REFUSED), database.atomic():
+        AuditEvent.replace(
+            id=event.id, at=event.at, actor=event.actor_id, action="nothing happened"
+        ).execute()
+
+    assert staged_world.snapshot() == before
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        # the same id
+        "INSERT OR REPLACE INTO audit_event SELECT id, at, actor_id, customer_id, "
+        "cancellation_id, 'nothing happened', record_kind, record_id, before, after, "
+        "previous_hash, event_hash FROM audit_event WHERE id = " + FIRST,
+        "REPLACE INTO audit_event (id, at, actor_id, action) "
+        "SELECT id, at, actor_id, 'nothing happened' FROM audit_event WHERE id = " + FIRST,
+        # a new id, but the first event's place in the chain (its unique previous hash)
+        "INSERT OR REPLACE INTO audit_event (at, actor_id, action, previous_hash) "
+        "SELECT at, actor_id, 'nothing happened', previous_hash FROM audit_event WHERE id = "
+        + FIRST,
+    ],
+)
+def test_sqlite_refuses_insert_or_replace_in_plain_sql(staged_world: World, sql: str) -> None:
+    if not is_sqlite():
+        pytest.skip("PostgreSQL has no REPLACE; its ON CONFLICT DO UPDATE is tested below")
+    before = staged_world.snapshot()
+
+    with pytest.raises(DatabaseError, match=REFUSED), database.atomic():
+        database.execute_sql(sql)
+
+    assert staged_world.snapshot() == before
+
+
+def test_an_upsert_cannot_rewrite_an_event(staged_world: World) -> None:
+    """INSERT ... ON CONFLICT DO UPDATE fires the UPDATE trigger, on both backends."""
+    before = staged_world.snapshot()
+
+    with pytest.raises(DatabaseError, match=REFUSED), database.atomic():
+        database.execute_sql(
+            "INSERT INTO audit_event (id, at, actor_id, action, record_kind, before, after, "
+            "previous_hash, event_hash) SELECT id, at, actor_id, 'nothing happened', "
+            "record_kind, before, after, previous_hash, event_hash FROM audit_event "
+            f"WHERE id = {FIRST} ON CONFLICT (id) DO UPDATE SET action = 'nothing happened'"
+        )
 
     assert staged_world.snapshot() == before
