@@ -15,18 +15,17 @@ from peewee import (
     SQL,
     AutoField,
     BooleanField,
-    CharField,
     DateField,
     DateTimeField,
     DecimalField,
     ForeignKeyField,
     IntegerField,
     Model,
-    TextField,
 )
 
 from data.db import database
 from data.errors import Conflict, NotFound
+from data.text import CharField, TextField  # text that refuses a NUL character
 
 
 def key_named(text: str | None, labels: Mapping[str, str]) -> str | None:
@@ -87,7 +86,20 @@ OUTBOX_SENT = "sent"
 OUTBOX_FAILED = "failed"
 # Taken back before it was sent (the customer went to collections, or a team lead withdrew it).
 OUTBOX_WITHDRAWN = "withdrawn"
-OUTBOX_STATUSES = (OUTBOX_QUEUED, OUTBOX_SENDING, OUTBOX_SENT, OUTBOX_FAILED, OUTBOX_WITHDRAWN)
+# The message was handed to the mail server (DATA) and no answer came: it may have arrived.
+# Never sent again by itself; a person resends it or marks it sent.
+OUTBOX_UNCERTAIN = "uncertain"
+# The mail server took it for some recipients and refused others (last_error names them).
+OUTBOX_PARTIAL = "partial"
+OUTBOX_STATUSES = (
+    OUTBOX_QUEUED,
+    OUTBOX_SENDING,
+    OUTBOX_SENT,
+    OUTBOX_FAILED,
+    OUTBOX_WITHDRAWN,
+    OUTBOX_UNCERTAIN,
+    OUTBOX_PARTIAL,
+)
 
 # Who a message is for: the customer's people (the no-contact rule applies) or our own.
 AUDIENCE_CUSTOMER = "customer"
@@ -401,9 +413,16 @@ class AuditEvent(BaseModel):
     record_id = IntegerField(null=True)
     before = TextField(default="{}")
     after = TextField(default="{}")
+    # The hash chain (data.chain, migration 0008): the previous event's hash, and this one's.
+    previous_hash = CharField(max_length=64, default="")
+    event_hash = CharField(max_length=64, default="")
 
     class Meta:
-        indexes = ((("customer", "at"), False), (("cancellation",), False))
+        indexes = (
+            (("customer", "at"), False),
+            (("cancellation",), False),
+            (("previous_hash",), True),  # one event follows each: the chain cannot fork
+        )
 
     # The trail is append-only: the database refuses too (triggers in the first migration).
     def save(self, *args: Any, **kwargs: Any) -> int:
@@ -434,6 +453,12 @@ class OutboxMessage(BaseModel):
     next_attempt_at = DateTimeField(null=True)
     claimed_by = CharField(max_length=120, default="")
     claimed_at = DateTimeField(null=True)
+    # When the claiming sender began handing the message to the mail server (DATA): from then
+    # on it may have arrived, so it is never taken over or sent again by itself.
+    handed_over_at = DateTimeField(null=True)
+    # The e-mail's Message-ID, fixed when the message is first built: the same on every attempt
+    # and in the .eml export, so a receiver can tell a resend from a new message.
+    message_id = CharField(max_length=255, default="")
     sent_at = DateTimeField(null=True)
     attempts = IntegerField(default=0)
     last_error = TextField(default="")

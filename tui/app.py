@@ -7,6 +7,7 @@ notification in plain words.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -18,7 +19,9 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from data import outbox, timeline
-from data.db import describe, open_database
+from data.audit import acting_login
+from data.database_errors import explain, is_database_error
+from data.db import default_database_path, describe, open_database
 from data.errors import OffboardError
 from data.users import UserRow, list_users
 from screens.base import DataWork, OffboardScreen, Session
@@ -32,7 +35,7 @@ from screens.outbox import OutboxScreen
 from screens.timeline import TimelineScreen
 from screens.today import TodayScreen
 from screens.tool import ToolScreen
-from tui.config import load_settings
+from tui.config import USER_VARIABLE, load_settings, machine_login
 
 
 class OffboardApp(App[None]):
@@ -51,9 +54,14 @@ class OffboardApp(App[None]):
 
         user: UserRow | None
 
-    def __init__(self, location: str, login: str, *, notice_days: int = 3) -> None:
+    def __init__(
+        self, location: str, login: str, *, notice_days: int = 3, login_chosen: bool = True
+    ) -> None:
         super().__init__()
         self.session = Session(login=login, location=location, notice_days=notice_days)
+        # Named by the person (not just their machine's login name): on PostgreSQL a login
+        # that differs from the connection's role is then refused (data.audit.acting_login).
+        self.login_chosen = login_chosen
 
     def compose(self) -> ComposeResult:
         yield Static(f"Opening {describe(self.session.location)}…", id="startup")
@@ -65,7 +73,13 @@ class OffboardApp(App[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="start")
     def _start(self) -> None:
         # Pooled: every screen's worker reads in a connection of its own, handed on warm.
-        open_database(self.session.location, pooled=True)
+        # Only the default location is created on a first run; a --db that names nothing is
+        # refused rather than filled with an empty database.
+        first_run = self.session.location == str(default_database_path())
+        open_database(self.session.location, pooled=True, create=first_run)
+        # Who acts: on PostgreSQL the connection's role, as for the command line. Set before
+        # any screen reads the session (the first one is pushed once Started arrives).
+        self.session.login = acting_login(self.session.login, chosen=self.login_chosen)
         user = next((u for u in list_users() if u.login == self.session.login), None)
         self.post_message(self.Started(user))
 
@@ -85,7 +99,7 @@ class OffboardApp(App[None]):
             self.show_error(error)
             if event.worker.group == "start":
                 self.query_one("#startup", Static).update(
-                    f"offboard could not start: {error}\n\nPress q to quit."
+                    f"offboard could not start: {self.describe_error(error)}\n\nPress q to quit."
                 )
 
     def on_data_work_failed(self, event: DataWork.Failed) -> None:
@@ -97,12 +111,25 @@ class OffboardApp(App[None]):
             self.notify(str(error), title=error.title, severity="error", timeout=8)
             return
         self.log.error(repr(error))
+        if is_database_error(error):
+            self.notify(
+                f"{explain(error, self.session.location)} Nothing more was changed.",
+                title="Database problem",
+                severity="error",
+                timeout=10,
+            )
+            return
         self.notify(
             f"{error.__class__.__name__}: {error}. Nothing more was changed; press r to refresh.",
             title="Something went wrong",
             severity="error",
             timeout=10,
         )
+
+    def describe_error(self, error: BaseException) -> str:
+        if isinstance(error, OffboardError) or not is_database_error(error):
+            return str(error)
+        return explain(error, self.session.location)
 
     # ------------------------------------------------------------------ navigation
 
@@ -165,7 +192,14 @@ def create_app(location: str | None = None, login: str | None = None) -> Offboar
     settings = load_settings(location, login)
     outbox.use_templates(settings.templates or None)
     timeline.use_plan(settings.plan or None)
-    return OffboardApp(settings.location, settings.login, notice_days=settings.notice_days)
+    # The command line passes the login it resolved: one that is only the machine's login name
+    # was not chosen by the person.
+    chosen = bool(os.environ.get(USER_VARIABLE, "").strip()) or bool(
+        login and login.strip().lower() != machine_login().strip().lower()
+    )
+    return OffboardApp(
+        settings.location, settings.login, notice_days=settings.notice_days, login_chosen=chosen
+    )
 
 
 def run_app(location: str | None, login: str | None) -> None:

@@ -1,5 +1,6 @@
 """The ``offboard`` command: alone it opens the app; its subcommands do the same work without a
-screen, for scripts and support (list, show, begin, remove, process, users, reasons, outbox, demo).
+screen, for scripts and support (list, show, begin, remove, process, users, reasons, outbox, demo,
+db, audit).
 
 Exit codes: 0 done, 1 refused (the reason is on stderr), 2 the command line itself is wrong.
 """
@@ -7,24 +8,49 @@ Exit codes: 0 done, 1 refused (the reason is on stderr), 2 the command line itse
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import itertools
 import json
 import os
+import sqlite3
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from importlib import metadata
-from typing import Any
+from typing import Any, NoReturn
 
 from peewee import PeeweeException
 
-from data import cancellations, customers, delivery, demo, outbox, termination, timeline, users
+from data import (
+    audit,
+    cancellations,
+    customers,
+    delivery,
+    demo,
+    outbox,
+    outbox_export,
+    outbox_review,
+    termination,
+    timeline,
+    users,
+)
 from data.cancellations import Outcome
 from data.customers import CancellationView, CustomerRow, ToolView
-from data.db import database, describe, open_database
-from data.delivery import DeliveryReport, OutboxRow
-from data.errors import InvalidInput, OffboardError
-from data.models import KNOWN_ROLES, OUTBOX_QUEUED, OUTBOX_SENDING, OUTBOX_STATUSES, PENDING
+from data.database_errors import explain
+from data.dates import counts_back
+from data.db import database, open_database
+from data.delivery import DeliveryReport
+from data.errors import InvalidInput, OffboardError, clip
+from data.models import (
+    KNOWN_ROLES,
+    OUTBOX_QUEUED,
+    OUTBOX_SENDING,
+    OUTBOX_STATUSES,
+    OUTBOX_UNCERTAIN,
+    PENDING,
+)
+from data.opening import open_location
+from data.outbox_review import OutboxRow
 from data.rules import Section, describe_red
 from data.timeline import TaskView
 from data.users import LOGIN, ReasonRow, UserRow
@@ -37,6 +63,7 @@ from tui.config import (
     Settings,
     load_settings,
 )
+from tui.trail_commands import cmd_audit_verify, cmd_db_grant
 
 PROG = "offboard"
 # Customers are read this many at a time, so `list` starts printing at once and never holds
@@ -202,6 +229,8 @@ def outbox_json(row: OutboxRow) -> Json:
         "last_error": row.last_error or None,
         "next_attempt_at": iso(row.next_attempt_at),
         "claimed_by": row.claimed_by or None,
+        "handed_over_at": iso(row.handed_over_at),
+        "message_id": row.message_id or None,
         "body": row.body,
     }
 
@@ -232,13 +261,29 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     if replacing and args.if_empty and not args.force:
         out(f"{settings.shown_location} already holds data; left as it is.")
         return 0
-    counts = demo.load(force=args.force, login=login)
-    done = "Replaced everything in" if replacing else "Loaded the demo data into"
-    out(
-        f"{done} {settings.shown_location}: {counts['customers']} customers, "
-        f"{counts['users']} users, {counts['assets']} assets."
+    loaded = demo.load(
+        force=args.force, login=login, replace_team_database=args.yes_replace_team_database
     )
+    done = "Replaced everything in" if loaded.replaced else "Loaded the demo data into"
+    out(
+        f"{done} {settings.shown_location}: {loaded.customers} customers, "
+        f"{loaded.users} users, {loaded.assets} assets."
+    )
+    if loaded.backup is not None:
+        out(f"The data it held before is saved in {loaded.backup}.")
     out(f"You are '{login}', a team lead. Try: {PROG} list, {PROG} show 100011, or just {PROG}.")
+    return 0
+
+
+def cmd_db_init(args: argparse.Namespace, settings: Settings) -> int:
+    opened = open_location(settings.location, create=True)
+    shown = settings.shown_location
+    if opened.created:
+        out(f"Created the offboard database {shown} (migration {opened.at}).")
+    elif opened.applied:
+        out(f"Migrated {shown} to migration {opened.at}: applied {', '.join(opened.applied)}.")
+    else:
+        out(f"{shown} is already at migration {opened.at}; nothing to do.")
     return 0
 
 
@@ -567,11 +612,11 @@ def reason_state(active: bool) -> Handler:
 def all_messages(account: str | None, status: str | None) -> Iterator[OutboxRow]:
     """Every matching message, newest first, a page at a time. The first page is read at once,
     so a bad filter is refused before anything is printed."""
-    first = delivery.outbox_page(account, status, limit=PAGE)
+    first = outbox_review.outbox_page(account, status, limit=PAGE)
 
     def more(page: list[OutboxRow]) -> Iterator[OutboxRow]:
         while len(page) == PAGE:
-            page = delivery.outbox_page(account, status, after_id=page[-1].id, limit=PAGE)
+            page = outbox_review.outbox_page(account, status, after_id=page[-1].id, limit=PAGE)
             yield from page
 
     return itertools.chain(first, more(first))
@@ -607,6 +652,11 @@ def cmd_outbox_list(args: argparse.Namespace, settings: Settings) -> int:
             )
         if row.last_error:
             out(f"        {row.last_error}")
+        if row.status == OUTBOX_UNCERTAIN:
+            out(
+                f"        '{PROG} outbox resend {row.id}' (it may arrive twice) or "
+                f"'{PROG} outbox mark-sent {row.id}'"
+            )
         shown += 1
     if shown == 0:
         out(f"The outbox in {settings.shown_location} holds no such message.")
@@ -634,16 +684,16 @@ def cmd_outbox_send(args: argparse.Namespace, settings: Settings) -> int:
         if batch.handled < PAGE:
             break
     out(report.summary)
-    if report.failed or report.retrying:
+    if report.unsent:
         return fail(
-            f"{report.failed + report.retrying} messages were not sent through {smtp.address} "
-            f"(see above). '{PROG} outbox list --status queued' shows when each is tried again."
+            f"{report.unsent} messages were not surely sent to everyone through {smtp.address} "
+            f"(see above). '{PROG} outbox list' shows each with what happened."
         )
     return 0
 
 
 def cmd_outbox_export(args: argparse.Namespace, settings: Settings) -> int:
-    paths = delivery.export_queued(args.directory, sender=settings.mail_from or None)
+    paths = outbox_export.export_queued(args.directory, sender=settings.mail_from or None)
     for path in paths:
         out(str(path))
     if not paths:
@@ -658,22 +708,56 @@ def cmd_outbox_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_outbox_retry(args: argparse.Namespace, settings: Settings) -> int:
-    login = acting_login(settings)
-    before = delivery.outbox_row(args.id)
-    row = delivery.requeue(login, args.id)
+    row = outbox_review.requeue(acting_login(settings), args.id)
     out(f"Message {row.id} ({row.subject}) is queued again; '{PROG} outbox send' sends it.")
-    if before.status == OUTBOX_SENDING:
-        out("Its sender stopped while sending it: it may have gone out already.")
+    return 0
+
+
+def cmd_outbox_resend(args: argparse.Namespace, settings: Settings) -> int:
+    row = outbox_review.resend(acting_login(settings), args.id)
+    out(
+        f"Message {row.id} ({row.subject}) is queued again; '{PROG} outbox send' sends it. "
+        f"If the first one did arrive, it arrives twice (with the same Message-ID)."
+    )
+    return 0
+
+
+def cmd_outbox_mark_sent(args: argparse.Namespace, settings: Settings) -> int:
+    row = outbox_review.mark_sent(acting_login(settings), args.id)
+    out(f"Message {row.id} ({row.subject}) is marked sent: it will not be sent again.")
     return 0
 
 
 def cmd_outbox_withdraw(args: argparse.Namespace, settings: Settings) -> int:
-    row = delivery.withdraw(acting_login(settings), args.id)
+    row = outbox_review.withdraw(acting_login(settings), args.id)
     out(f"Message {row.id} ({row.subject}) is withdrawn: it will not be sent.")
     return 0
 
 
 # ----------------------------------------------------------------------------- the parser
+
+LARGEST_ID = 2**63 - 1  # the largest id either database stores
+
+
+def record_id(text: str) -> int:
+    """An id argument (a message, a reason…): a whole number from 1 up, else a usage error."""
+    try:
+        value = int(text.strip())
+    except ValueError:
+        value = 0
+    if not 1 <= value <= LARGEST_ID:
+        raise argparse.ArgumentTypeError(
+            f"'{clip(text.strip())}' is not an id: give the whole number (1 or more) that the "
+            "list shows"
+        )
+    return value
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error quotes at most ~80 characters of what was typed."""
+
+    def error(self, message: str) -> NoReturn:
+        super().error(str(InvalidInput(message)))
 
 
 def version() -> str:
@@ -691,11 +775,11 @@ def build_parser() -> argparse.ArgumentParser:
     user_help = f"who you are in offboard (default: ${USER_VARIABLE}, else your login name)"
     # --db and --user are accepted before the command and after it. After it, they are
     # SUPPRESSed when absent so they do not undo a value given before the command.
-    shared = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    shared = Parser(add_help=False, allow_abbrev=False)
     shared.add_argument("--db", metavar="PATH_OR_URL", default=argparse.SUPPRESS, help=db_help)
     shared.add_argument("--user", metavar="LOGIN", default=argparse.SUPPRESS, help=user_help)
 
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog=PROG,
         allow_abbrev=False,
         description="Take a customer cancellation from request to done. "
@@ -724,6 +808,46 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="load only into an empty database; leave one that holds data as it is (exit 0)",
     )
+    sub.add_argument(
+        "--yes-replace-team-database",
+        action="store_true",
+        help="with --force on PostgreSQL: yes, delete the whole team's data (a CRM admin may)",
+    )
+    sub.set_defaults(opens="create")
+
+    db_parser = commands.add_parser(
+        "db", parents=[shared], help="create and administer the database", allow_abbrev=False
+    )
+    db_commands = db_parser.add_subparsers(
+        dest="db_command", metavar="DB_COMMAND", title="db commands", required=True
+    )
+    sub = command(
+        db_commands, "init", cmd_db_init, "create an offboard database here, or bring it up to date"
+    )
+    sub.set_defaults(opens="handler")
+    sub = command(
+        db_commands,
+        "grant",
+        cmd_db_grant,
+        "PostgreSQL: create or update the database role a team lead logs in with (owner only)",
+    )
+    sub.add_argument(
+        "login", metavar="LOGIN", help="the offboard user's login, and the role's name"
+    )
+
+    audit_parser = commands.add_parser(
+        "audit", parents=[shared], help="check the audit trail", allow_abbrev=False
+    )
+    audit_commands = audit_parser.add_subparsers(
+        dest="audit_command", metavar="AUDIT_COMMAND", title="audit commands", required=True
+    )
+    sub = command(
+        audit_commands,
+        "verify",
+        cmd_audit_verify,
+        "walk the audit trail's hash chain and name the first event that does not hold",
+    )
+    sub.add_argument("--json", action="store_true", help="print the verdict as one JSON object")
 
     sub = command(commands, "list", cmd_list, "list customers, by name")
     sub.add_argument(
@@ -792,6 +916,7 @@ def build_parser() -> argparse.ArgumentParser:
         commands, "plan", cmd_plan, "show the termination plan in use, or check a plan FILE"
     )
     sub.add_argument("file", metavar="FILE", nargs="?", help="a plan file to check")
+    sub.set_defaults(opens="handler")  # reads no database
     sub = command(
         commands,
         "effective",
@@ -884,12 +1009,14 @@ def build_parser() -> argparse.ArgumentParser:
         ("restore", True, "offer a retired reason again (CRM admin)"),
     ):
         sub = command(reasons_commands, name, reason_state(active), help_text)
-        sub.add_argument("id", metavar="ID", type=int, help="the id 'reasons list --all' shows")
+        sub.add_argument(
+            "id", metavar="ID", type=record_id, help="the id 'reasons list --all' shows"
+        )
 
     outbox_parser = commands.add_parser(
         "outbox",
         parents=[shared],
-        help="the e-mail outbox: list, send, export, retry and withdraw messages",
+        help="the e-mail outbox: list, send, export, retry, resend, mark-sent, withdraw",
         allow_abbrev=False,
     )
     outbox_commands = outbox_parser.add_subparsers(
@@ -922,16 +1049,30 @@ def build_parser() -> argparse.ArgumentParser:
         outbox_commands,
         "retry",
         cmd_outbox_retry,
-        "queue a failed message, or one stuck in sending, again (team lead)",
+        "queue a failed message again (team lead)",
     )
-    sub.add_argument("id", metavar="ID", type=int, help=id_help)
+    sub.add_argument("id", metavar="ID", type=record_id, help=id_help)
+    sub = command(
+        outbox_commands,
+        "resend",
+        cmd_outbox_resend,
+        "queue an uncertain message again: it may arrive twice (team lead)",
+    )
+    sub.add_argument("id", metavar="ID", type=record_id, help=id_help)
+    sub = command(
+        outbox_commands,
+        "mark-sent",
+        cmd_outbox_mark_sent,
+        "record that an uncertain message did arrive (team lead)",
+    )
+    sub.add_argument("id", metavar="ID", type=record_id, help=id_help)
     sub = command(
         outbox_commands,
         "withdraw",
         cmd_outbox_withdraw,
         "withdraw a queued or failed message: it is never sent (team lead)",
     )
-    sub.add_argument("id", metavar="ID", type=int, help=id_help)
+    sub.add_argument("id", metavar="ID", type=record_id, help=id_help)
     return parser
 
 
@@ -941,8 +1082,12 @@ def build_parser() -> argparse.ArgumentParser:
 def parse(argv: Sequence[str] | None) -> argparse.Namespace | int:
     """The parsed command line, or the exit code argparse chose (2 for a usage error)."""
     parser = build_parser()
+    words = list(sys.argv[1:] if argv is None else argv)
+    # A date counted back (-7d) is a value, not an option: a leading space tells argparse so,
+    # and the date is read with its spaces trimmed.
+    words = [f" {word}" if counts_back(word) else word for word in words]
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(words)
         check = getattr(args, "check", None)
         if check is not None:
             check(args)
@@ -965,18 +1110,15 @@ def open_app(settings: Settings) -> int:
     return 0
 
 
-def open_chosen_database(settings: Settings) -> int:
-    """Open and migrate the database; 0, or 1 with the reason on stderr."""
+def open_chosen_database(settings: Settings, *, create: bool = False) -> int:
+    """Open and migrate the database; 0, or 1 with the reason on stderr. Only ``create``
+    (demo) makes a new database; any other command refuses a location without one."""
     try:
-        open_database(settings.location)
+        open_database(settings.location, create=create)
     except OffboardError as error:
         return fail(one_line(str(error)))
-    except (PeeweeException, ValueError, OSError) as error:
-        return fail(
-            f"Cannot open the database {describe(settings.location)}: "
-            f"{one_line(str(error)).rstrip('.')}. "
-            "Check the path or URL given with --db or OFFBOARD_DATABASE."
-        )
+    except (PeeweeException, ValueError, OSError, sqlite3.Error) as error:
+        return fail(explain(error, settings.location))
     return 0
 
 
@@ -1005,18 +1147,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{PROG}: {problem}", file=sys.stderr)
         if args.command is None:
             return open_app(settings)
-        opened = open_chosen_database(settings)
+        # "existing": an offboard database must be there; "create": demo may make one;
+        # "handler": the command opens one itself (db init) or reads none (plan).
+        opens = getattr(args, "opens", "existing")
+        creates = opens == "create"
+        opened = 0 if opens == "handler" else open_chosen_database(settings, create=creates)
         if opened:
             return opened
+        if opens != "handler":
+            # On PostgreSQL the connection's role is who acts (data.audit.acting_login).
+            chosen = bool(args.user or os.environ.get(USER_VARIABLE, "").strip())
+            login = audit.acting_login(settings.login, chosen=chosen)
+            settings = dataclasses.replace(settings, login=login)
         handler: Handler = args.handler
         return handler(args, settings)
     except OffboardError as error:
         return fail(f"{error.title}: {error}")
-    except PeeweeException as error:
-        return fail(
-            f"Database error on {describe(settings.location)}: {one_line(str(error)).rstrip('.')}. "
-            "Check that the database is reachable and not in use by a broken process, then try again."
-        )
+    except (PeeweeException, sqlite3.Error) as error:
+        return fail(explain(error, settings.location))
     except BrokenPipeError:
         # The reader (`| head`) stopped early: not an error. Point stdout at devnull so Python's
         # own flush at exit does not complain a second time.
