@@ -10,7 +10,7 @@ import pytest
 
 from data import customers
 from tests.cli.conftest import Run
-from tui import cli
+from tui.cli.commands import customers as customer_commands
 
 CUSTOMER_KEYS = {"account", "name", "status", "owner"}
 SECTION_KEYS = {"key", "name", "state", "summary", "blocking", "total"}
@@ -52,7 +52,8 @@ def test_list_reads_page_by_page_and_misses_nothing(
     run: Run, demo_db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     whole = listed(run)
-    monkeypatch.setattr(cli, "PAGE", 7)  # 40 customers: five full pages and a short one
+    # 40 customers: five full pages and a short one
+    monkeypatch.setattr(customer_commands, "PAGE", 7)
     calls: list[object] = []
     page = customers.customer_page
 

@@ -16,6 +16,7 @@ import pytest
 
 from data import cancellations, customers, notices, outbox, termination
 from data import timeline as tl
+from data.cancellations import kernel
 from data.db import connection
 from data.errors import Conflict, InvalidInput, NotReady
 from data.models import (
@@ -39,6 +40,7 @@ from data.timeline import (
     parse_plan,
     parse_rule,
     relative,
+    schedule,
 )
 from tests.data.world import LEAD, OTHER, World
 
@@ -91,7 +93,7 @@ def freeze(clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Freeze:
 
     def stop_at(moment: dt.datetime) -> None:
         clock(moment)
-        for module in (cancellations, termination, tl, outbox):
+        for module in (kernel, schedule, outbox):
             monkeypatch.setattr(module, "utcnow", lambda: moment)
 
     return stop_at

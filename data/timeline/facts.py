@@ -1,0 +1,133 @@
+"""The facts the timeline reads of each cancellation: hand-ticked tasks, sign-offs and e-mails
+written from the plan's templates, read for many cancellations in a fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from peewee import JOIN
+
+from data import statements
+from data.models import (
+    COMPLETION_SIGN_OFF,
+    COMPLETION_TASK,
+    OUTBOX_QUEUED,
+    OUTBOX_SENDING,
+    OUTBOX_SENT,
+    Cancellation,
+    Completion,
+    OutboxMessage,
+    User,
+)
+from data.timeline.plan import current_plan
+
+
+@dataclass(frozen=True)
+class Done:
+    """Who did something, when, and what they noted."""
+
+    by: str
+    at: dt.datetime
+    note: str = ""
+
+
+@dataclass
+class Facts:
+    """What has happened on one cancellation that the timeline reads: hand-ticked tasks,
+    sign-offs, e-mails written from templates, and the access and data records."""
+
+    tasks: dict[str, Done] = field(default_factory=dict)
+    sign_offs: dict[str, Done] = field(default_factory=dict)
+    # The latest e-mail queued or sent per outbox kind, with its status.
+    emails: dict[str, tuple[str, Done]] = field(default_factory=dict)
+    users: dict[int, str] = field(default_factory=dict)
+
+
+def email_kind(template: str) -> str:
+    """The outbox kind of an e-mail written from a plan's template."""
+    return template.replace("_", "-")
+
+
+def read_facts(cancellations: Sequence[Cancellation]) -> dict[int, Facts]:
+    """The facts of several cancellations in three queries, whatever their number."""
+    facts: dict[int, Facts] = {cancellation.id: Facts() for cancellation in cancellations}
+    if not facts:
+        return facts
+    ids = [int(pk) for pk in facts]
+    rows: Any = statements.select(
+        Completion,
+        f"timeline.completions.{len(ids)}",
+        lambda *wanted: (
+            Completion.select(
+                Completion.cancellation,
+                Completion.kind,
+                Completion.key,
+                User.display_name,
+                Completion.done_at,
+                Completion.note,
+            )
+            .join(User, on=(Completion.done_by == User.id))
+            .where(Completion.cancellation.in_(list(wanted)))
+        ),
+        *ids,
+    ).tuples()
+    for cancellation_id, kind, key, by, at, note in rows:
+        done = Done(str(by), at, str(note))
+        if kind == COMPLETION_TASK:
+            facts[cancellation_id].tasks[str(key)] = done
+        elif kind == COMPLETION_SIGN_OFF:
+            facts[cancellation_id].sign_offs[str(key)] = done
+    kinds = {email_kind(task.template) for task in current_plan().tasks if task.template}
+    if kinds:
+        named = sorted(kinds)
+
+        def written(*values: Any) -> Any:
+            wanted, plan_kinds = list(values[: len(ids)]), list(values[len(ids) :])
+            return (
+                OutboxMessage.select(
+                    OutboxMessage.cancellation,
+                    OutboxMessage.kind,
+                    OutboxMessage.status,
+                    User.display_name,
+                    OutboxMessage.created_at,
+                    OutboxMessage.recipients,
+                )
+                .join(User, JOIN.LEFT_OUTER, on=(OutboxMessage.created_by == User.id))
+                .where(
+                    OutboxMessage.cancellation.in_(wanted)
+                    & OutboxMessage.kind.in_(plan_kinds)
+                    & OutboxMessage.status.in_([OUTBOX_QUEUED, OUTBOX_SENDING, OUTBOX_SENT])
+                )
+                .order_by(OutboxMessage.id)
+            )
+
+        mails: Any = statements.select(
+            OutboxMessage, f"timeline.emails.{len(ids)}.{len(named)}", written, *ids, *named
+        ).tuples()
+        for cancellation_id, kind, status, by, at, recipients in mails:
+            facts[cancellation_id].emails[str(kind)] = (
+                str(status),
+                Done(str(by or "the app"), at, f"to {recipients}"),
+            )
+    user_ids = {
+        user_id
+        for cancellation in cancellations
+        for user_id in (
+            cancellation.access_deactivated_by_id,
+            cancellation.decided_by_id,
+            cancellation.purged_by_id,
+            cancellation.processed_by_id,
+        )
+        if user_id is not None
+    }
+    if user_ids:
+        names: Any = (
+            User.select(User.id, User.display_name).where(User.id.in_(sorted(user_ids))).tuples()
+        )
+        shared = {int(pk): str(name) for pk, name in names}
+        for one in facts.values():
+            one.users = shared
+    return facts

@@ -1,0 +1,229 @@
+"""The termination plan: its text format, the parser that checks a plan whole (PlanError names
+the file and the line of the first thing wrong), and the plan in use (``use_plan``,
+``current_plan``).
+
+A plan is a text file (``data/plans/termination.plan``; an organisation may name its own in the
+configuration): one task per line, ``key | task | parties | due rule | completed by``."""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from data import outbox
+from data.errors import InvalidInput
+from data.models import key_named
+from data.timeline.schedule import DayUnit, DueRule
+
+PLANS = Path(__file__).parent.parent / "plans"
+DEFAULT_PLAN = PLANS / "termination.plan"
+
+
+# The teams and roles a plan may name (seed 000's scope).
+PARTIES: dict[str, str] = {
+    "customer": "Customer",
+    "account_team": "Account Team",
+    "order_management": "Order Management",
+    "legal": "Legal",
+    "termination_team": "Termination Team",
+    "customer_operations": "Customer Operations",
+    "finance": "Finance",
+    "marketing": "Marketing",
+    "sales_ops": "Sales Operations",
+    "security": "Security",
+    "infrastructure": "Infrastructure Engineering Provisioning",
+    "customer_success": "Customer Success",
+}
+
+ANCHORS: dict[str, str] = {
+    "begin": "Begin",
+    "effective": "the effective date",
+}
+
+
+# How a task gets done: ticked by hand, or by the record it stands for.
+BY_HAND = "hand"
+BY_DEACTIVATION = "deactivation"
+BY_DECISION = "decision"
+BY_PURGE = "purge"
+BY_SIGN_OFFS = "sign-offs"
+BY_EMAIL = "e-mail"
+BY_PROCESS = "process"
+COMPLETIONS: dict[str, str] = {
+    BY_HAND: "ticked on the Timeline",
+    BY_DEACTIVATION: "recording the deactivation of access (Access & data)",
+    BY_DECISION: "recording the account team's decision (Access & data)",
+    BY_PURGE: "recording the data purge (Access & data)",
+    BY_SIGN_OFFS: "the termination team's sign-offs (Sign-offs)",
+    BY_EMAIL: "writing and queueing its e-mail (e on the Timeline)",
+    BY_PROCESS: "Process",
+}
+
+
+KEY_LIMIT = 48
+
+
+@dataclass(frozen=True)
+class PlanTask:
+    key: str
+    title: str
+    parties: tuple[str, ...]
+    rule: DueRule
+    completed_by: str
+    template: str | None = None
+    line: int = 0
+
+    @property
+    def party_names(self) -> str:
+        return ", ".join(PARTIES[party] for party in self.parties)
+
+    @property
+    def by_hand(self) -> bool:
+        return self.completed_by == BY_HAND
+
+
+@dataclass(frozen=True)
+class Plan:
+    source: str
+    tasks: tuple[PlanTask, ...]
+
+    def task(self, key_or_title: str) -> PlanTask:
+        key = key_named(key_or_title, {task.key: task.title for task in self.tasks})
+        for task in self.tasks:
+            if task.key == key:
+                return task
+        keys = ", ".join(task.key for task in self.tasks)
+        raise InvalidInput(f"'{key_or_title}' is not a task of the plan. Its tasks are: {keys}.")
+
+
+class PlanError(InvalidInput):
+    """A plan file that cannot be used; the message names the file and the line."""
+
+
+_RULE = re.compile(
+    r"^(?:(?P<amount>\d{1,4})\s+(?P<unit>days?|hours?|weeks?)\s+(?P<direction>before|after)"
+    r"|day\s+(?P<day>\d{1,4})\s+(?:after|of)"
+    r"|on)"
+    r"\s+(?:the\s+)?(?P<anchor>[a-z_-]+)(?:\s+date)?(?:\s*,?\s*\(?local time\)?)?$"
+)
+
+
+def parse_rule(text: str) -> DueRule:
+    """A due rule from its words; InvalidInput says what is wrong."""
+    words = " ".join((text or "").split()).casefold()
+    match = _RULE.match(words)
+    if match is None:
+        raise InvalidInput(
+            f"'{text.strip()}' is not a due rule. Write '30 days before effective', "
+            "'72 hours before effective', 'day 4 after begin' or 'on effective'."
+        )
+    anchor = match["anchor"]
+    if anchor not in ANCHORS:
+        known = ", ".join(ANCHORS)
+        raise InvalidInput(f"'{anchor}' is not an anchor of a due rule. Use one of: {known}.")
+    if match["day"] is not None:
+        day = int(match["day"])
+        if day < 1:
+            raise InvalidInput(f"'{text.strip()}': days are counted from day 1 (the anchor's day).")
+        return DueRule(words, anchor, day - 1, DayUnit.DAY)
+    if match["amount"] is None:
+        return DueRule(words, anchor, 0, DayUnit.DAY)
+    amount = int(match["amount"]) * (-1 if match["direction"] == "before" else 1)
+    unit = match["unit"].rstrip("s")
+    if unit == "week":
+        return DueRule(words, anchor, amount * 7, DayUnit.DAY)
+    return DueRule(words, anchor, amount, DayUnit(unit))
+
+
+def parse_plan(text: str, source: str = "the plan") -> Plan:
+    """A plan from its text; PlanError names the line of the first thing wrong with it."""
+    templates = set(outbox.available_templates())
+    tasks: list[PlanTask] = []
+    seen: dict[str, int] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+
+        def fail(problem: str, number: int = number) -> PlanError:
+            return PlanError(f"{source}, line {number}: {problem}")
+
+        fields = [part.strip() for part in line.split("|")]
+        if len(fields) != 5:
+            raise fail(
+                f"expected 5 fields separated by '|' (key | task | parties | due rule | "
+                f"completed by), found {len(fields)}."
+            )
+        key, title, parties_text, rule_text, completion_text = fields
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", key) or len(key) > KEY_LIMIT:
+            raise fail(f"'{key}' is not a task key (a-z, 0-9 and _, at most {KEY_LIMIT}).")
+        if key in seen:
+            raise fail(f"the key '{key}' is used twice (first on line {seen[key]}).")
+        if not title:
+            raise fail("the task has no description.")
+        parties = tuple(part.strip() for part in parties_text.split(",") if part.strip())
+        if not parties:
+            raise fail("the task names no responsible party.")
+        for party in parties:
+            if party not in PARTIES:
+                known = ", ".join(PARTIES)
+                raise fail(f"'{party}' is not a responsible party. Use one of: {known}.")
+        try:
+            rule = parse_rule(rule_text)
+        except InvalidInput as error:
+            raise fail(str(error)) from None
+        completion, _, template = completion_text.partition(" ")
+        template = template.strip()
+        if completion not in COMPLETIONS:
+            known = ", ".join(COMPLETIONS)
+            raise fail(f"'{completion}' is not how a task is completed. Use one of: {known}.")
+        if completion == BY_EMAIL:
+            if not template:
+                raise fail("'e-mail' needs the template it sends, as in 'e-mail final_notice'.")
+            if template not in templates:
+                known = ", ".join(sorted(templates))
+                raise fail(f"there is no e-mail template '{template}'. Templates: {known}.")
+        elif template:
+            raise fail(f"only 'e-mail' takes a template; '{completion}' does not.")
+        seen[key] = number
+        tasks.append(PlanTask(key, title, parties, rule, completion, template or None, line=number))
+    if not tasks:
+        raise PlanError(f"{source} has no tasks: write one task per line.")
+    return Plan(source, tuple(tasks))
+
+
+def load_plan(path: str | Path) -> Plan:
+    where = Path(path).expanduser()
+    try:
+        text = where.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PlanError(f"There is no plan file at {where}.") from None
+    except UnicodeDecodeError:
+        raise PlanError(f"The plan file {where} is not UTF-8 text.") from None
+    except OSError as error:
+        raise PlanError(f"The plan file {where} cannot be read: {error.strerror}.") from None
+    return parse_plan(text, str(where))
+
+
+_plan_lock = threading.Lock()
+_plan: Plan | None = None
+
+
+def use_plan(path: str | Path | None) -> Plan:
+    """Load and use the organisation's plan (``None``: the shipped one); a bad file is refused
+    whole and the plan in use stays as it was."""
+    global _plan
+    plan = load_plan(path if path is not None else DEFAULT_PLAN)
+    with _plan_lock:
+        _plan = plan
+    return plan
+
+
+def current_plan() -> Plan:
+    global _plan
+    with _plan_lock:
+        if _plan is None:
+            _plan = load_plan(DEFAULT_PLAN)
+        return _plan

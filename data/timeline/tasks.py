@@ -1,0 +1,210 @@
+"""A cancellation's timeline: each task of the plan judged against now (done, overdue, due,
+upcoming or unscheduled) with its due date and a word on where it stands."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+import arrow
+
+from data.dates import zone
+from data.models import (
+    DECISION_APPROVE,
+    DECISION_HOLD,
+    SCENARIO_COLLECTIONS,
+    Cancellation,
+    Customer,
+)
+from data.timeline.facts import Done, Facts, email_kind, read_facts
+from data.timeline.guids import guid_list
+from data.timeline.plan import (
+    BY_DEACTIVATION,
+    BY_DECISION,
+    BY_EMAIL,
+    BY_HAND,
+    BY_PROCESS,
+    BY_PURGE,
+    BY_SIGN_OFFS,
+    Plan,
+    PlanTask,
+    current_plan,
+)
+from data.timeline.schedule import DayUnit, Due, DueRule, anchors, local_now, relative, start_of
+from data.timeline.sign_offs import SIGN_OFFS
+
+
+class TaskState(StrEnum):
+    DONE = "done"
+    OVERDUE = "overdue"
+    DUE = "due"
+    UPCOMING = "upcoming"
+    # Its anchor is not known yet (no effective date).
+    UNSCHEDULED = "unscheduled"
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """One task of a cancellation's timeline, as the Timeline screen and Today list it."""
+
+    task: PlanTask
+    due: Due | None
+    state: TaskState
+    done: Done | None
+    relative: str
+    # What stands in the way or what was recorded, in a few words ("on hold until …").
+    detail: str = ""
+
+    @property
+    def key(self) -> str:
+        return self.task.key
+
+    @property
+    def is_late(self) -> bool:
+        return self.state in (TaskState.OVERDUE, TaskState.DUE)
+
+    @property
+    def counts(self) -> bool:
+        """Whether the task holds Process back (the last one is done by Process itself)."""
+        return self.task.completed_by != BY_PROCESS
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """A cancellation's tasks in plan order, with the moment they were judged at."""
+
+    account: str
+    customer_name: str
+    time_zone: str
+    effective_date: dt.date | None
+    begun_at: dt.datetime
+    now: arrow.Arrow
+    tasks: tuple[TaskView, ...]
+
+    @property
+    def today(self) -> dt.date:
+        return self.now.date()
+
+    def late(self) -> list[TaskView]:
+        """Tasks due by today and not done, most urgent first."""
+        late = [task for task in self.tasks if task.is_late and task.counts]
+        return sorted(late, key=lambda task: task.due.at if task.due else self.now)
+
+    def next_due(self) -> TaskView | None:
+        """The first task not done, by due moment (unscheduled ones first: they need a date)."""
+        open_tasks = [task for task in self.tasks if task.state is not TaskState.DONE]
+        if not open_tasks:
+            return None
+        return min(open_tasks, key=urgency)
+
+
+def urgency(task: TaskView) -> tuple[int, float]:
+    if task.due is None:
+        return (0, 0.0)
+    return (1, task.due.at.timestamp())
+
+
+def _completion(
+    task: PlanTask, cancellation: Cancellation, facts: Facts
+) -> tuple[Done | None, str]:
+    """Whether the task is done (who, when), and a word on where it stands."""
+    users = facts.users
+
+    def by(user_id: int | None) -> str:
+        return users.get(user_id or 0, "an unknown user")
+
+    if task.completed_by == BY_HAND:
+        return facts.tasks.get(task.key), ""
+    if task.completed_by == BY_DEACTIVATION:
+        if cancellation.access_deactivated_at is None:
+            return None, "record the deactivation with its GUIDs"
+        count = len(guid_list(cancellation))
+        done = Done(by(cancellation.access_deactivated_by_id), cancellation.access_deactivated_at)
+        return done, f"{count} GUID{'s' if count != 1 else ''}"
+    if task.completed_by == BY_DECISION:
+        if cancellation.data_decision is None:
+            return None, "waiting for the account team"
+        done = Done(
+            by(cancellation.decided_by_id), cancellation.decided_at or cancellation.begun_at
+        )
+        if cancellation.data_decision == DECISION_HOLD:
+            return done, f"on hold until {cancellation.review_date}: {cancellation.decision_reason}"
+        return done, "deletion approved"
+    if task.completed_by == BY_PURGE:
+        if cancellation.purged_at is None:
+            waiting = (
+                "deletion approved, purge not done"
+                if cancellation.data_decision == DECISION_APPROVE
+                else "needs the account team's approval first"
+            )
+            return None, waiting
+        return Done(by(cancellation.purged_by_id), cancellation.purged_at), "Data Purge Done"
+    if task.completed_by == BY_SIGN_OFFS:
+        missing = [key for key in SIGN_OFFS if key not in facts.sign_offs]
+        if missing:
+            return None, f"{len(SIGN_OFFS) - len(missing)} of {len(SIGN_OFFS)} signed"
+        last = max(facts.sign_offs.values(), key=lambda done: done.at)
+        return last, "all signed"
+    if task.completed_by == BY_EMAIL and task.template:
+        mail = facts.emails.get(email_kind(task.template))
+        if mail is None:
+            return None, "press e to write it"
+        status, done = mail
+        return done, f"{status} {done.note}"
+    if task.completed_by == BY_PROCESS:
+        if cancellation.processed_at is None:
+            return None, "done by Process"
+        return Done(by(cancellation.processed_by_id), cancellation.processed_at), ""
+    return None, ""
+
+
+def _rule_for(task: PlanTask, cancellation: Cancellation) -> DueRule:
+    # Collections: the customer's access goes at once (seed 001), not on day 4.
+    if task.completed_by == BY_DEACTIVATION and cancellation.scenario == SCENARIO_COLLECTIONS:
+        return DueRule("day 1 after begin (collections: at once)", "begin", 0, DayUnit.DAY)
+    return task.rule
+
+
+def timeline(
+    customer: Customer,
+    cancellation: Cancellation,
+    facts: Facts | None = None,
+    *,
+    plan: Plan | None = None,
+    now: arrow.Arrow | None = None,
+) -> Timeline:
+    """The cancellation's tasks with their due dates and states. Runs inside a connection."""
+    plan = plan or current_plan()
+    time_zone = str(customer.time_zone)
+    if facts is None:
+        facts = read_facts([cancellation])[cancellation.id]
+    now = (now or local_now(time_zone)).to(zone(time_zone))
+    tomorrow = start_of(now.date() + dt.timedelta(days=1), now)
+    marks = anchors(cancellation, time_zone)
+    views = []
+    for task in plan.tasks:
+        due = _rule_for(task, cancellation).due(marks)
+        done, detail = _completion(task, cancellation, facts)
+        if done is not None:
+            state = TaskState.DONE
+            local = arrow.get(done.at, tzinfo="UTC").to(now.tzinfo)
+            words = f"done {local.format('YYYY-MM-DD HH:mm')}"
+        elif due is None:
+            state, words = TaskState.UNSCHEDULED, "no effective date"
+        elif due.at < now:
+            state, words = TaskState.OVERDUE, relative(due, now)
+        elif due.at <= tomorrow:
+            state, words = TaskState.DUE, relative(due, now)
+        else:
+            state, words = TaskState.UPCOMING, relative(due, now)
+        views.append(TaskView(task, due, state, done, words, detail))
+    return Timeline(
+        str(customer.account),
+        str(customer.name),
+        time_zone,
+        marks["effective"].date() if marks["effective"] else None,
+        cancellation.begun_at,
+        now,
+        tuple(views),
+    )

@@ -1,0 +1,140 @@
+"""The JSON shapes the commands print with --json: one function per kind of record.
+
+These shapes are documented in the README ("Command line"); add keys, never rename them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from data.models import PENDING
+from tui.cli.output import Json, iso
+
+if TYPE_CHECKING:
+    # The records' types only: each command imports the data module it reads (the outbox's
+    # pulls in the mail machinery), so a shape for one must not load them all.
+    from data.customers import CancellationView, CustomerRow, ToolView
+    from data.outbox_review import OutboxRow
+    from data.rules import Section
+    from data.timeline import TaskView
+    from data.users import ReasonRow, UserRow
+
+
+def customer_json(row: CustomerRow) -> Json:
+    return {
+        "account": row.account,
+        "name": row.name,
+        "status": row.status,
+        "owner": row.owner or None,
+    }
+
+
+def section_json(section: Section) -> Json:
+    return {
+        "key": section.key,
+        "name": section.name,
+        "state": section.state.value,
+        "summary": section.summary,
+        "blocking": section.blocking,
+        "total": section.total,
+    }
+
+
+def cancellation_json(view: CancellationView | None) -> Json | None:
+    if view is None:
+        return None
+    return {
+        "state": view.state,
+        "previous_status": view.previous_status,
+        "begun_at": iso(view.begun_at),
+        "begun_by": view.begun_by,
+        "reasons": list(view.reasons),
+        "reason_text": view.reason_text,
+        "extra_information": view.extra_information,
+        "mood": view.mood,
+        "new_owner": view.new_owner,
+        "new_owner_login": view.new_owner_login,
+        "owner_applied_at": iso(view.owner_applied_at),
+        "notify": list(view.notify),
+        "notify_logins": list(view.notify_logins),
+        "processed_at": iso(view.processed_at),
+        "processed_by": view.processed_by,
+    }
+
+
+def is_ready(view: ToolView) -> bool:
+    pending = view.cancellation is not None and view.cancellation.state == PENDING
+    return pending and not view.red
+
+
+def tool_json(view: ToolView) -> Json:
+    detail = view.customer
+    return {
+        "account": detail.account,
+        "name": detail.name,
+        "status": detail.status,
+        "owner": detail.owner or None,
+        "owner_login": detail.owner_login,
+        "customer_type": detail.customer_type,
+        "time_zone": detail.time_zone,
+        "admin_name": detail.admin_name,
+        "admin_email": detail.admin_email,
+        "version": detail.version,
+        "cancellation": cancellation_json(view.cancellation),
+        "sections": [section_json(section) for section in view.sections],
+        "red": [section.name for section in view.red],
+        "ready": is_ready(view),
+    }
+
+
+def user_json(user: UserRow) -> Json:
+    return {
+        "login": user.login,
+        "name": user.display_name,
+        "email": user.email or None,
+        "roles": list(user.roles),
+        "active": user.active,
+    }
+
+
+def reason_json(reason: ReasonRow) -> Json:
+    return {"id": reason.id, "name": reason.name, "active": reason.active}
+
+
+def outbox_json(row: OutboxRow) -> Json:
+    return {
+        "id": row.id,
+        "account": row.account,
+        "customer": row.customer,
+        "kind": row.kind,
+        "audience": row.audience,
+        "recipients": list(row.recipients),
+        "subject": row.subject,
+        "status": row.status,
+        "created_at": iso(row.created_at),
+        "sent_at": iso(row.sent_at),
+        "attempts": row.attempts,
+        "last_error": row.last_error or None,
+        "next_attempt_at": iso(row.next_attempt_at),
+        "claimed_by": row.claimed_by or None,
+        "handed_over_at": iso(row.handed_over_at),
+        "message_id": row.message_id or None,
+        "body": row.body,
+    }
+
+
+def task_json(account: str, name: str, task: TaskView) -> Json:
+    return {
+        "account": account,
+        "customer": name,
+        "task": task.key,
+        "title": task.task.title,
+        "party": task.task.party_names,
+        "state": task.state.value,
+        "due": task.due.at.isoformat() if task.due else None,
+        "due_date": task.due.date.isoformat() if task.due else None,
+        "relative": task.relative,
+        "done_by": task.done.by if task.done else None,
+        "done_at": iso(task.done.at) if task.done else None,
+        "note": task.done.note if task.done else None,
+        "detail": task.detail,
+    }
