@@ -159,5 +159,19 @@ def record(events: Iterable[dict[str, Any]], batch: int = 500) -> int:
     with database.atomic():
         chain(_last_hash(), rows)
         for start in range(0, len(rows), batch):
-            AuditEvent.insert_many(rows[start : start + batch]).execute()
+            _insert(rows[start : start + batch])
     return len(rows)
+
+
+def _insert(rows: list[dict[str, Any]]) -> None:
+    """One multi-row INSERT of audit rows, its SQL written here: peewee's ``insert_many``
+    composes 10,000 rows' SQL value by value, slower than the whole write. Each value still
+    goes through its field's ``db_value``, as ``insert_many`` would."""
+    fields = [field for field in AuditEvent._meta.sorted_fields if field.name != "id"]
+    columns = ", ".join(f'"{field.column_name}"' for field in fields)
+    row = "(" + ", ".join([database.param] * len(fields)) + ")"
+    database.execute_sql(
+        f'INSERT INTO "{AuditEvent._meta.table_name}" ({columns}) VALUES '
+        + ", ".join([row] * len(rows)),
+        [field.db_value(values[field.name]) for values in rows for field in fields],
+    )

@@ -1,16 +1,15 @@
 """The operations of the termination timeline: the effective date, timeline tasks done by hand,
 the termination team's sign-offs, the deactivation of access, the account team's data decision
-and the data purge. Each checks permission and the customer's version, writes in one
-transaction and leaves an audit event, like every other change to a cancellation."""
+and the data purge. Each is one change (``data.cancellations.kernel``), like every other change
+to a cancellation: permission and the customer's version checked, one transaction, audited."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from data import audit, outbox
-from data.cancellations import Change, Outcome, bump, clean_text, display_name, start_change
-from data.dates import parse_date, today_in, when
-from data.db import connection, database
+from data import outbox
+from data.cancellations.kernel import Change, Outcome, change, clean_text, display_name
+from data.dates import parse_date, when
 from data.errors import Conflict, InvalidInput, NotReady
 from data.models import (
     COMPLETION_SIGN_OFF,
@@ -21,7 +20,6 @@ from data.models import (
     Cancellation,
     Completion,
     key_named,
-    utcnow,
 )
 from data.timeline import (
     BY_EMAIL,
@@ -48,37 +46,24 @@ def set_effective_date(
     login: str, account: str, date: dt.date | str, *, expected_version: int | None = None
 ) -> Outcome:
     """Set the cancellation's effective date: the contract end or de-provisioning date."""
-    with connection(), database.atomic():
-        change = start_change(login, account, "set the effective date", expected_version)
-        time_zone = str(change.customer.time_zone)
+    with change(login, account, expected_version, doing="set the effective date") as c:
+        time_zone = str(c.customer.time_zone)
         day = _date(date, time_zone)
-        today = today_in(time_zone)
+        today = c.today()
         if abs((day - today).days) > EFFECTIVE_HORIZON_DAYS:
             raise InvalidInput(
                 f"{day} is more than five years from today ({today}); check the year."
             )
-        before = change.cancellation.effective_date
+        before = c.cancellation.effective_date
         Cancellation.update(effective_date=day).where(
-            Cancellation.id == change.cancellation.id
+            Cancellation.id == c.cancellation.id
         ).execute()
-        bump(change.customer)
-        audit.record(
-            [
-                audit.event(
-                    change.who,
-                    "set effective date",
-                    customer=change.customer,
-                    cancellation=change.cancellation,
-                    before={"effective_date": str(before) if before else None},
-                    after={"effective_date": str(day)},
-                )
-            ]
+        c.audit(
+            "set effective date",
+            before={"effective_date": str(before) if before else None},
+            after={"effective_date": str(day)},
         )
-        return Outcome(
-            f"The effective date is {day} ({time_zone}).",
-            change.customer.account,
-            change.customer.version,
-        )
+        return c.outcome(f"The effective date is {day} ({time_zone}).")
 
 
 def _completion(cancellation: Cancellation, kind: str, key: str) -> Completion | None:
@@ -93,34 +78,25 @@ def _completion(cancellation: Cancellation, kind: str, key: str) -> Completion |
     )
 
 
-def _record(change: Change, kind: str, key: str, note: str, action: str, record_kind: str) -> None:
-    """Record a completion (a task ticked, a sign-off) with who and when, in the change's
-    transaction: the customer's next version and one audit event."""
+def _record(c: Change, kind: str, key: str, note: str, action: str, record_kind: str) -> None:
+    """Record a completion (a task ticked, a sign-off) with who and when, and its audit event."""
     done = Completion.create(
-        cancellation=change.cancellation,
+        cancellation=c.cancellation,
         kind=kind,
         key=key,
-        done_by=change.who,
-        done_at=utcnow(),
+        done_by=c.who,
+        done_at=c.now,
         note=note,
     )
-    bump(change.customer)
-    audit.record(
-        [
-            audit.event(
-                change.who,
-                action,
-                customer=change.customer,
-                cancellation=change.cancellation,
-                record_kind=record_kind,
-                record_id=done.id,
-                after={record_kind.replace("-", "_"): key, "note": note},
-            )
-        ]
+    c.audit(
+        action,
+        record_kind=record_kind,
+        record_id=done.id,
+        after={record_kind.replace("-", "_"): key, "note": note},
     )
 
 
-def _take_back(change: Change, existing: Completion, action: str, record_kind: str) -> None:
+def _take_back(c: Change, existing: Completion, action: str, record_kind: str) -> None:
     """Delete a completion recorded by mistake; the audit event keeps who had recorded it."""
     before = {
         record_kind.replace("-", "_"): existing.key,
@@ -128,20 +104,7 @@ def _take_back(change: Change, existing: Completion, action: str, record_kind: s
         "note": existing.note,
     }
     existing.delete_instance()
-    bump(change.customer)
-    audit.record(
-        [
-            audit.event(
-                change.who,
-                action,
-                customer=change.customer,
-                cancellation=change.cancellation,
-                record_kind=record_kind,
-                record_id=existing.id,
-                before=before,
-            )
-        ]
-    )
+    c.audit(action, record_kind=record_kind, record_id=existing.id, before=before)
 
 
 def complete_task(
@@ -153,18 +116,15 @@ def complete_task(
     if planned.completed_by != BY_HAND:
         how = COMPLETIONS[planned.completed_by]
         raise InvalidInput(f"'{planned.title}' is not ticked by hand: it is done by {how}.")
-    with connection(), database.atomic():
-        change = start_change(login, account, "complete a timeline task", expected_version)
-        existing = _completion(change.cancellation, COMPLETION_TASK, planned.key)
+    with change(login, account, expected_version, doing="complete a timeline task") as c:
+        existing = _completion(c.cancellation, COMPLETION_TASK, planned.key)
         if existing is not None:
             raise Conflict(
                 f"'{planned.title}' was already done by {display_name(existing.done_by_id)} on "
                 f"{when(existing.done_at)}. Nothing was changed."
             )
-        _record(change, COMPLETION_TASK, planned.key, text, "complete task", "task")
-        return Outcome(
-            f"Done: {planned.title}.", change.customer.account, change.customer.version, 1
-        )
+        _record(c, COMPLETION_TASK, planned.key, text, "complete task", "task")
+        return c.outcome(f"Done: {planned.title}.", 1)
 
 
 def reopen_task(
@@ -172,15 +132,12 @@ def reopen_task(
 ) -> Outcome:
     """Take back a task ticked by mistake; the audit trail keeps both."""
     planned = current_plan().task(task)
-    with connection(), database.atomic():
-        change = start_change(login, account, "reopen a timeline task", expected_version)
-        existing = _completion(change.cancellation, COMPLETION_TASK, planned.key)
+    with change(login, account, expected_version, doing="reopen a timeline task") as c:
+        existing = _completion(c.cancellation, COMPLETION_TASK, planned.key)
         if existing is None:
             raise Conflict(f"'{planned.title}' is not ticked, so there is nothing to reopen.")
-        _take_back(change, existing, "reopen task", "task")
-        return Outcome(
-            f"Reopened: {planned.title}.", change.customer.account, change.customer.version
-        )
+        _take_back(c, existing, "reopen task", "task")
+        return c.outcome(f"Reopened: {planned.title}.")
 
 
 def sign_off(
@@ -189,9 +146,8 @@ def sign_off(
     """Record a termination team's sign-off; the final confirmation only once all others are in."""
     key = sign_off_key(team)
     text = clean_text(note, "The note")
-    with connection(), database.atomic():
-        change = start_change(login, account, "record a sign-off", expected_version)
-        existing = _completion(change.cancellation, COMPLETION_SIGN_OFF, key)
+    with change(login, account, expected_version, doing="record a sign-off") as c:
+        existing = _completion(c.cancellation, COMPLETION_SIGN_OFF, key)
         if existing is not None:
             raise Conflict(
                 f"'{SIGN_OFFS[key]}' was already recorded by {display_name(existing.done_by_id)} "
@@ -201,7 +157,7 @@ def sign_off(
             signed = {
                 str(row.key)
                 for row in Completion.select(Completion.key).where(
-                    (Completion.cancellation == change.cancellation.id)
+                    (Completion.cancellation == c.cancellation.id)
                     & (Completion.kind == COMPLETION_SIGN_OFF)
                 )
             }
@@ -213,10 +169,8 @@ def sign_off(
                     + ".",
                     missing,
                 )
-        _record(change, COMPLETION_SIGN_OFF, key, text, "sign off", "sign-off")
-        return Outcome(
-            f"Signed: {SIGN_OFFS[key]}.", change.customer.account, change.customer.version, 1
-        )
+        _record(c, COMPLETION_SIGN_OFF, key, text, "sign off", "sign-off")
+        return c.outcome(f"Signed: {SIGN_OFFS[key]}.", 1)
 
 
 def withdraw_sign_off(
@@ -224,19 +178,16 @@ def withdraw_sign_off(
 ) -> Outcome:
     """Take back a sign-off recorded by mistake (the final confirmation first)."""
     key = sign_off_key(team)
-    with connection(), database.atomic():
-        change = start_change(login, account, "withdraw a sign-off", expected_version)
-        existing = _completion(change.cancellation, COMPLETION_SIGN_OFF, key)
+    with change(login, account, expected_version, doing="withdraw a sign-off") as c:
+        existing = _completion(c.cancellation, COMPLETION_SIGN_OFF, key)
         if existing is None:
             raise Conflict(f"'{SIGN_OFFS[key]}' is not signed, so there is nothing to withdraw.")
         if key != SIGN_OFF_FINAL and _completion(
-            change.cancellation, COMPLETION_SIGN_OFF, SIGN_OFF_FINAL
+            c.cancellation, COMPLETION_SIGN_OFF, SIGN_OFF_FINAL
         ):
             raise Conflict("Withdraw the final confirmation first: it rests on this sign-off.")
-        _take_back(change, existing, "withdraw sign-off", "sign-off")
-        return Outcome(
-            f"Withdrawn: {SIGN_OFFS[key]}.", change.customer.account, change.customer.version
-        )
+        _take_back(c, existing, "withdraw sign-off", "sign-off")
+        return c.outcome(f"Withdrawn: {SIGN_OFFS[key]}.")
 
 
 def record_deactivation(
@@ -245,36 +196,24 @@ def record_deactivation(
     """Record that the customer's access was deactivated, with the GUIDs of what was; recording
     again (a GUID was missed) replaces the list, until the data is purged."""
     wanted = parse_guids(guids)
-    with connection(), database.atomic():
-        change = start_change(login, account, "record the deactivation", expected_version)
-        cancellation = change.cancellation
+    with change(login, account, expected_version, doing="record the deactivation") as c:
+        cancellation = c.cancellation
         if cancellation.purged_at is not None:
             raise Conflict("The data is already purged; the deactivation record stays as it is.")
         before = guid_list(cancellation)
         Cancellation.update(
-            access_deactivated_at=utcnow(),
-            access_deactivated_by=change.who,
+            access_deactivated_at=c.now,
+            access_deactivated_by=c.who,
             access_guids="\n".join(wanted),
         ).where(Cancellation.id == cancellation.id).execute()
-        bump(change.customer)
-        audit.record(
-            [
-                audit.event(
-                    change.who,
-                    "record deactivation",
-                    customer=change.customer,
-                    cancellation=cancellation,
-                    before={"guids": before},
-                    after={"guids": wanted},
-                )
-            ]
+        c.audit(
+            "record deactivation",
+            before={"guids": before},
+            after={"guids": wanted},
         )
         count = len(wanted)
-        return Outcome(
-            f"Access deactivated: {count} GUID{'s' if count != 1 else ''} recorded.",
-            change.customer.account,
-            change.customer.version,
-            count,
+        return c.outcome(
+            f"Access deactivated: {count} GUID{'s' if count != 1 else ''} recorded.", count
         )
 
 
@@ -293,10 +232,9 @@ def decide_data(
     if wanted is None:
         raise InvalidInput(f"'{decision}' is not a decision. Use one of: hold, approve.")
     text = clean_text(reason, "The reason")
-    with connection(), database.atomic():
-        change = start_change(login, account, "record the data decision", expected_version)
-        cancellation = change.cancellation
-        time_zone = str(change.customer.time_zone)
+    with change(login, account, expected_version, doing="record the data decision") as c:
+        cancellation = c.cancellation
+        time_zone = str(c.customer.time_zone)
         if cancellation.purged_at is not None:
             raise Conflict("The data is already purged: the decision cannot change any more.")
         review: dt.date | None = None
@@ -306,7 +244,7 @@ def decide_data(
             if review_date is None or (isinstance(review_date, str) and not review_date.strip()):
                 raise InvalidInput("A hold needs a review date: when will it be looked at again?")
             review = _date(review_date, time_zone)
-            today = today_in(time_zone)
+            today = c.today()
             if review <= today:
                 raise InvalidInput(
                     f"The review date {review} is not after today ({today}); pick a later day."
@@ -320,39 +258,30 @@ def decide_data(
             data_decision=wanted,
             decision_reason=text,
             review_date=review,
-            decided_by=change.who,
-            decided_at=utcnow(),
+            decided_by=c.who,
+            decided_at=c.now,
         ).where(Cancellation.id == cancellation.id).execute()
-        bump(change.customer)
-        audit.record(
-            [
-                audit.event(
-                    change.who,
-                    "data decision",
-                    customer=change.customer,
-                    cancellation=cancellation,
-                    before=before,
-                    after={
-                        "decision": wanted,
-                        "reason": text,
-                        "review_date": str(review) if review else None,
-                    },
-                )
-            ]
+        c.audit(
+            "data decision",
+            before=before,
+            after={
+                "decision": wanted,
+                "reason": text,
+                "review_date": str(review) if review else None,
+            },
         )
         message = (
             f"Data on hold until {review}: {text}."
             if wanted == DECISION_HOLD
             else "Deletion of the customer's data approved."
         )
-        return Outcome(message, change.customer.account, change.customer.version)
+        return c.outcome(message)
 
 
 def record_purge(login: str, account: str, *, expected_version: int | None = None) -> Outcome:
     """Record "Data Purge Done": only after access is deactivated and deletion approved."""
-    with connection(), database.atomic():
-        change = start_change(login, account, "record the data purge", expected_version)
-        cancellation = change.cancellation
+    with change(login, account, expected_version, doing="record the data purge") as c:
+        cancellation = c.cancellation
         if cancellation.purged_at is not None:
             raise Conflict(
                 f"The data purge was already recorded by {display_name(cancellation.purged_by_id)} "
@@ -374,24 +303,14 @@ def record_purge(login: str, account: str, *, expected_version: int | None = Non
                 "The account team has not approved the deletion: no purge before they do.",
                 ["Data decision"],
             )
-        Cancellation.update(purged_at=utcnow(), purged_by=change.who).where(
+        Cancellation.update(purged_at=c.now, purged_by=c.who).where(
             Cancellation.id == cancellation.id
         ).execute()
-        bump(change.customer)
-        audit.record(
-            [
-                audit.event(
-                    change.who,
-                    "data purge done",
-                    customer=change.customer,
-                    cancellation=cancellation,
-                    after={"purged": True},
-                )
-            ]
+        c.audit(
+            "data purge done",
+            after={"purged": True},
         )
-        return Outcome(
-            "Data Purge Done recorded.", change.customer.account, change.customer.version
-        )
+        return c.outcome("Data Purge Done recorded.")
 
 
 def queue_task_email(
@@ -409,34 +328,20 @@ def queue_task_email(
     if planned.completed_by != BY_EMAIL or not planned.template:
         raise InvalidInput(f"'{planned.title}' sends no e-mail.")
     addresses = outbox.parse_addresses(recipients)
-    with connection(), database.atomic():
-        change = start_change(login, account, "queue an e-mail", expected_version)
+    with change(login, account, expected_version, doing="queue an e-mail") as c:
         message = outbox.queue(
-            change.customer,
-            change.cancellation,
+            c.customer,
+            c.cancellation,
             email_kind(planned.template),
             addresses,
             subject,
             body,
-            created_by=change.who,
+            created_by=c.who,
         )
-        bump(change.customer)
-        audit.record(
-            [
-                audit.event(
-                    change.who,
-                    "queue e-mail",
-                    customer=change.customer,
-                    cancellation=change.cancellation,
-                    record_kind="outbox",
-                    record_id=message.id,
-                    after={"task": planned.key, "to": addresses, "subject": message.subject},
-                )
-            ]
+        c.audit(
+            "queue e-mail",
+            record_kind="outbox",
+            record_id=message.id,
+            after={"task": planned.key, "to": addresses, "subject": message.subject},
         )
-        return Outcome(
-            f"Queued: {planned.title}, to {', '.join(addresses)}.",
-            change.customer.account,
-            change.customer.version,
-            1,
-        )
+        return c.outcome(f"Queued: {planned.title}, to {', '.join(addresses)}.", 1)

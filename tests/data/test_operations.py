@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from data import cancellations, customers, notices, termination, users
-from data.cancellations import Outcome
-from data.db import connection
+from data.cancellations import Outcome, kernel
+from data.db import connection, database
 from data.demo import SAMPLE_GUID
 from data.errors import Conflict, InvalidInput, NotReady
 from data.models import (
@@ -441,6 +441,68 @@ def test_ceasing_an_asset_already_ceased_is_refused(world: World) -> None:
 
     with pytest.raises(Conflict, match=f"The asset {done} is already ceased. Refresh"):
         cancellations.cease_assets(LEAD, world.account, dt.date(2026, 1, 1), [live, done])
+
+    assert world.snapshot() == before
+
+
+def test_a_bulk_cease_is_one_update_per_chunk_and_one_insert_per_batch_of_audit_rows(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """1,200 assets: two UPDATEs (ids in chunks of 900), three audit INSERTs (batches of 500),
+    one audit row per asset, each with what the asset was before."""
+    cancellations.begin(LEAD, world.account)
+    with connection():
+        Asset.insert_many(
+            [
+                {
+                    "customer": world.customer_id,
+                    "name": f"Seat {n}",
+                    "start_date": dt.date(2024, 1, 1),
+                }
+                for n in range(1200)
+            ]
+        ).execute()
+    statements: list[str] = []
+    execute_sql = database.obj.execute_sql
+
+    def counted(sql: str, params: Any = None, *args: Any, **kwargs: Any) -> Any:
+        statements.append(sql.split("(")[0].split(" WHERE")[0].strip())
+        return execute_sql(sql, params, *args, **kwargs)
+
+    monkeypatch.setattr(database.obj, "execute_sql", counted)
+    outcome = cancellations.cease_assets(LEAD, world.account, dt.date(2026, 1, 1))
+    ran = list(statements)
+
+    assert outcome.count == 1200
+    assert (
+        ran.count('UPDATE "asset" SET "live" = ?, "cease_date" = ?'.replace("?", database.param))
+        == 2
+    )
+    assert ran.count('INSERT INTO "audit_event"') == 3
+    with connection():
+        events = AuditEvent.select().where(AuditEvent.action == "cease asset")
+        assert events.count() == 1200
+        assert {(e.before, e.after) for e in events} == {
+            (
+                json.dumps({"cease_date": None, "live": True}),
+                json.dumps({"cease_date": "2026-01-01", "live": False}),
+            )
+        }
+
+
+def test_a_change_that_notes_an_audit_event_but_never_finishes_writes_nothing(
+    world: World,
+) -> None:
+    """The kernel refuses an operation that forgot ``c.outcome``: its transaction rolls back."""
+    stage(world)
+    before = world.snapshot()
+
+    with (
+        pytest.raises(RuntimeError, match="never finished"),
+        kernel.change(LEAD, world.account, doing="test the kernel") as c,
+    ):
+        Cancellation.update(mood="Angry").where(Cancellation.id == c.cancellation.id).execute()
+        c.audit("set mood", after={"mood": "Angry"})
 
     assert world.snapshot() == before
 

@@ -1,0 +1,308 @@
+"""The change kernel: every change to a customer or its cancellation opens, checks and finishes here.
+
+``with change(login, account, expected_version, doing=...) as c:`` opens one transaction,
+finds the acting user and refuses without the cancellation role, locks the customer, requires
+its pending cancellation and refuses a stale ``expected_version`` (the caller's copy is out of
+date: refresh). The operation then writes its rows, notes each audit event with ``c.audit`` (or
+``c.audit_each`` for many records) and ends with ``return c.outcome(message)``: the customer's
+next version (a conditional bump: a writer that got there first is refused) and every audit
+event, in one multi-row INSERT per batch. It is also the one place the operations read the
+clock: ``c.now`` (one moment for the whole change) and ``c.today()`` in the customer's zone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from data import audit
+from data.dates import today_in, when
+from data.db import connection, database, is_sqlite
+from data.errors import Conflict, InvalidInput, NotFound
+from data.models import (
+    PENDING,
+    PROCESSED,
+    AuditEvent,
+    Cancellation,
+    Customer,
+    User,
+    utcnow,
+)
+
+TEXT_LIMIT = 4000
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an operation did, in a sentence, and the customer's version after it."""
+
+    message: str
+    account: str
+    version: int
+    count: int = 0
+
+
+@dataclass
+class CustomerChange:
+    """A change under way to one customer: who makes it, when, and the audit events it has noted."""
+
+    who: User
+    customer: Customer
+    now: dt.datetime
+    cancellation: Cancellation | None
+    events: list[dict[str, Any]] = field(default_factory=list)
+    bumped: bool = False
+
+    def today(self) -> dt.date:
+        """Today in the customer's time zone."""
+        return today_in(str(self.customer.time_zone))
+
+    def bump(self, **changes: Any) -> None:
+        """Write the customer's changes and its next version, refusing if another writer got
+        there first. Once per change: ``outcome`` bumps if the operation did not."""
+        if self.bumped:
+            raise RuntimeError("A change bumps the customer's version once.")
+        customer = self.customer
+        updated = (
+            Customer.update(version=Customer.version + 1, updated_at=self.now, **changes)
+            .where((Customer.id == customer.id) & (Customer.version == customer.version))
+            .execute()
+        )
+        if updated != 1:
+            raise Conflict(
+                f"{customer.name} was changed by someone else at the same moment. "
+                "Refresh to see the change, then try again."
+            )
+        customer.version += 1
+        for name, value in changes.items():
+            setattr(customer, name, value)
+        self.bumped = True
+
+    def audit(
+        self,
+        action: str,
+        *,
+        before: Mapping[str, Any] | None = None,
+        after: Mapping[str, Any] | None = None,
+        record_kind: str = "",
+        record_id: int | None = None,
+        cancellation: Cancellation | None = None,
+    ) -> None:
+        """Note one audit event of this change (written when the change finishes)."""
+        self.events.append(
+            audit.event(
+                self.who,
+                action,
+                customer=self.customer,
+                cancellation=cancellation if cancellation is not None else self.cancellation,
+                record_kind=record_kind,
+                record_id=record_id,
+                before=before,
+                after=after,
+            )
+        )
+
+    def audit_each(
+        self,
+        action: str,
+        record_kind: str,
+        changes: Iterable[tuple[int, Mapping[str, Any], Mapping[str, Any]]],
+        *,
+        cancellation: Cancellation | None = None,
+    ) -> None:
+        """Note one audit event per record, given as (id, before, after): a bulk change's rows,
+        built from one template (the same before or after is serialised once)."""
+        template = audit.event(
+            self.who,
+            action,
+            customer=self.customer,
+            cancellation=cancellation if cancellation is not None else self.cancellation,
+            record_kind=record_kind,
+        )
+        serialised: dict[tuple[tuple[str, Any], ...], str] = {}
+
+        def text(values: Mapping[str, Any]) -> str:
+            # The JSON exactly as ``audit.event`` writes it, made once per distinct value.
+            try:
+                key = tuple(values.items())
+                known = serialised.get(key)
+            except TypeError:  # a value that cannot be a key (a list): serialise it each time
+                return str(audit.event(self.who, action, after=values)["after"])
+            if known is None:
+                known = serialised[key] = str(audit.event(self.who, action, after=values)["after"])
+            return known
+
+        self.events.extend(
+            {**template, "record_id": pk, "before": text(before), "after": text(after)}
+            for pk, before, after in changes
+        )
+
+    def finish(self) -> None:
+        """Bump the customer's version (if the operation has not) and write the audit events."""
+        if not self.bumped:
+            self.bump()
+        events, self.events = self.events, []
+        audit.record(events)
+
+    def outcome(self, message: str, count: int = 0) -> Outcome:
+        """Finish the change and say what it did."""
+        self.finish()
+        return Outcome(message, self.customer.account, self.customer.version, count)
+
+    def unchanged(self, message: str) -> Outcome:
+        """Say why nothing was changed (no new version, no audit event)."""
+        if self.events or self.bumped:
+            raise RuntimeError("A change that wrote something must finish with outcome().")
+        return Outcome(message, self.customer.account, self.customer.version)
+
+
+@dataclass
+class Change(CustomerChange):
+    """A change to a customer's pending cancellation."""
+
+    cancellation: Cancellation
+
+
+@contextmanager
+def _opened(
+    login: str,
+    account: str,
+    expected_version: int | None,
+    doing: str,
+    opening: Callable[[Customer], Cancellation | None],
+) -> Iterator[tuple[User, Customer, Cancellation | None, dt.datetime]]:
+    with connection(), database.atomic():
+        who = audit.actor(login)
+        audit.require_cancellation_role(who, doing)
+        customer = _customer(account)
+        cancellation = opening(customer)
+        _check_version(customer, expected_version)
+        yield who, customer, cancellation, utcnow()
+
+
+def _finished(done: CustomerChange) -> None:
+    if done.events:
+        raise RuntimeError("A change noted audit events but never finished with outcome().")
+
+
+@contextmanager
+def change(
+    login: str, account: str, expected_version: int | None = None, *, doing: str
+) -> Iterator[Change]:
+    """A change to the customer's pending cancellation, in one transaction (see the module)."""
+    with _opened(login, account, expected_version, doing, require_pending) as opened:
+        who, customer, cancellation, now = opened
+        assert cancellation is not None
+        current = Change(who, customer, now, cancellation)
+        yield current
+        _finished(current)
+
+
+@contextmanager
+def customer_change(
+    login: str,
+    account: str,
+    expected_version: int | None = None,
+    *,
+    doing: str,
+    opening: Callable[[Customer], None] | None = None,
+) -> Iterator[CustomerChange]:
+    """A change to the customer itself, pending cancellation or not; ``opening`` may refuse it
+    (it runs before the version check)."""
+
+    def opened_by(customer: Customer) -> None:
+        if opening is not None:
+            opening(customer)
+
+    with _opened(login, account, expected_version, doing, opened_by) as opened:
+        who, customer, _, now = opened
+        current = CustomerChange(who, customer, now, None)
+        yield current
+        _finished(current)
+
+
+# ----------------------------------------------------------------------------- what the kernel reads
+
+
+def _customer(account: str) -> Customer:
+    """The customer, locked for the rest of the transaction where the database can lock a row."""
+    query = Customer.select().where(Customer.account == (account or "").strip())
+    if not is_sqlite():
+        # SQLite's BEGIN IMMEDIATE already holds the write lock; PostgreSQL locks the row.
+        query = query.for_update()
+    customer = query.first()
+    if customer is None:
+        raise NotFound(f"There is no customer with account number '{account}'.")
+    return customer  # type: ignore[no-any-return]
+
+
+def _last_change(customer: Customer) -> str:
+    last = (
+        AuditEvent.select(AuditEvent.at, User.display_name)
+        .join(User)
+        .where(AuditEvent.customer == customer)
+        .order_by(AuditEvent.id.desc())
+        .tuples()
+        .first()
+    )
+    if last is None:
+        return ""
+    return f" by {last[1]} at {when(last[0])}"
+
+
+def _check_version(customer: Customer, expected: int | None) -> None:
+    if expected is not None and customer.version != expected:
+        raise Conflict(
+            f"{customer.name} was changed{_last_change(customer)} after you loaded it. "
+            "Refresh to see the change, then try again."
+        )
+
+
+def pending(customer: Customer) -> Cancellation | None:
+    """The customer's pending cancellation, if there is one."""
+    query = Cancellation.select().where(
+        (Cancellation.customer == customer) & (Cancellation.state == PENDING)
+    )
+    return query.first()  # type: ignore[no-any-return]
+
+
+def _latest_processed(customer: Customer) -> Cancellation | None:
+    return (  # type: ignore[no-any-return]
+        Cancellation.select()
+        .where((Cancellation.customer == customer) & (Cancellation.state == PROCESSED))
+        .order_by(Cancellation.processed_at.desc())
+        .first()
+    )
+
+
+def display_name(user_id: int | None) -> str:
+    """A user's name as a sentence shows it, "nobody" for none."""
+    if user_id is None:
+        return "nobody"
+    user = User.get_or_none(User.id == user_id)
+    return str(user.display_name) if user is not None else "an unknown user"
+
+
+def require_pending(customer: Customer) -> Cancellation:
+    """The pending cancellation, or Conflict saying there is none (and why)."""
+    found = pending(customer)
+    if found is not None:
+        return found
+    done = _latest_processed(customer)
+    if done is not None:
+        raise Conflict(
+            f"{customer.name} was already cancelled on {when(done.processed_at)} by "
+            f"{display_name(done.processed_by_id)}. Nothing was changed."
+        )
+    raise Conflict(f"{customer.name} has no pending cancellation. Begin a cancellation first.")
+
+
+def clean_text(value: str | None, field: str) -> str:
+    """Free text as stored: trimmed, refused past TEXT_LIMIT characters."""
+    text = (value or "").strip()
+    if len(text) > TEXT_LIMIT:
+        raise InvalidInput(f"{field} is {len(text)} characters long; keep it under {TEXT_LIMIT}.")
+    return text
