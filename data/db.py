@@ -22,6 +22,7 @@ from playhouse.migrations import Runner
 from playhouse.pool import PooledDatabase, PooledSqliteDatabase
 
 from data.errors import InvalidInput
+from data.text import refuse_nul_on_postgresql
 
 database = DatabaseProxy()
 
@@ -116,6 +117,7 @@ def make_database(location: str, *, pooled: bool = False) -> Database:
         sqlite: Database = connect_url(location, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE")
         return sqlite
     if scheme in {"postgres", "postgresql", "postgresext", "postgres+pool", "postgresql+pool"}:
+        refuse_nul_on_postgresql()
         if pooled and not scheme.endswith("+pool"):
             location = f"{scheme}+pool" + location[len(scheme) :]
         postgres: Database = (

@@ -4,6 +4,7 @@ customers sent to collections. ``data.delivery`` sends what is queued."""
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections.abc import Mapping, Sequence
@@ -11,8 +12,7 @@ from dataclasses import dataclass
 from email.utils import parseaddr
 from pathlib import Path
 from string import Template
-
-from markdown_it import MarkdownIt
+from typing import TYPE_CHECKING
 
 from data.errors import InvalidInput, NotAllowed, clip
 from data.models import (
@@ -30,6 +30,9 @@ from data.models import (
     utcnow,
 )
 from data.text import NUL
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 TEMPLATES = Path(__file__).parent / "templates"
 SUBJECT_PREFIX = "Subject:"
@@ -190,12 +193,17 @@ def available_templates() -> list[str]:
     return sorted(names)
 
 
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+@functools.cache
+def _markdown() -> MarkdownIt:
+    # Built on first use: markdown-it is imported only when a message is rendered.
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 
 
 def to_html(body: str) -> str:
     """The HTML part of a message. Raw HTML in the Markdown is shown as text, never passed on."""
-    return str(_markdown.render(body))
+    return str(_markdown().render(body))
 
 
 # --------------------------------------------------------------------------- addresses

@@ -7,7 +7,9 @@ NUL is refused on both alike, in two places that every query passes through:
   is turned into a parameter, naming the field: for ``create``, ``save``, ``update``,
   ``insert_many`` rows and ``where`` comparisons;
 - the drivers' adapters for ``str`` (sqlite3 and psycopg2) refuse any other text parameter
-  (a LIKE pattern, a value compared with a function's result, plain SQL) in general words.
+  (a LIKE pattern, a value compared with a function's result, plain SQL) in general words;
+  psycopg2's is registered by ``refuse_nul_on_postgresql`` when a PostgreSQL database is made
+  (``data.db.make_database``), so the driver is imported only when one is used.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import sqlite3
 from typing import Any
 
 import peewee
-import psycopg2.extensions  # type: ignore[import-untyped]
 
 from data.errors import InvalidInput
 
@@ -78,9 +79,14 @@ def _sqlite_text(value: str) -> str:
     return refuse_nul(value)
 
 
-def _postgresql_text(value: str) -> Any:
-    return psycopg2.extensions.QuotedString(refuse_nul(value))
+def refuse_nul_on_postgresql() -> None:
+    """Register psycopg2's adapter for ``str`` (again is harmless); this imports the driver."""
+    import psycopg2.extensions  # type: ignore[import-untyped]
+
+    def postgresql_text(value: str) -> Any:
+        return psycopg2.extensions.QuotedString(refuse_nul(value))
+
+    psycopg2.extensions.register_adapter(str, postgresql_text)
 
 
 sqlite3.register_adapter(str, _sqlite_text)
-psycopg2.extensions.register_adapter(str, _postgresql_text)

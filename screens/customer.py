@@ -12,12 +12,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
+from textual.reactive import var
 from textual.widgets import DataTable, Footer, Header, Static
 
 from data.cancellations import Outcome, begin
-from data.customers import RecordCount, ToolView, record_totals, tool_view
+from data.customers import RecordCount, ToolView
 from data.dates import when
-from data.db import connection
 from data.models import (
     BILLING_COLLECTIONS,
     CANCELLED,
@@ -28,6 +28,7 @@ from data.models import (
     SCENARIO_COLLECTIONS,
     SCENARIOS,
 )
+from data.views import customer_screen
 from screens.base import OffboardScreen, Session
 from screens.forms import ChoiceForm
 
@@ -70,10 +71,12 @@ class CustomerScreen(OffboardScreen):
         view: ToolView
         totals: list[RecordCount]
 
+    # What the screen shows; b and v are enabled from it.
+    view: var[ToolView | None] = var(None, bindings=True)
+
     def __init__(self, session: Session, account: str) -> None:
         super().__init__(session)
         self.account = account
-        self.view: ToolView | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -98,9 +101,7 @@ class CustomerScreen(OffboardScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="customer")
     def load(self) -> None:
-        with connection():
-            view = tool_view(self.account)
-            totals = record_totals(self.account)
+        view, totals = customer_screen(self.account)
         self.post_message(self.Loaded(view, totals))
 
     def on_customer_screen_loaded(self, event: Loaded) -> None:
@@ -136,7 +137,6 @@ class CustomerScreen(OffboardScreen):
             still_open = str(count.blocking) if count.section != "expiry" else "—"
             table.add_row(count.title, str(count.total), still_open, key=count.section)
         self.query_one("#reason-line", Static).update(self.unavailable_reason("begin"))
-        self.refresh_bindings()
 
     # ------------------------------------------------------------------ actions
 

@@ -12,19 +12,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
+from textual.reactive import var
 from textual.widgets import DataTable, Footer, Header, Input, Static
 from textual.worker import get_current_worker
 
-from data.customers import (
-    CustomerRow,
-    PendingCancellation,
-    customer_count,
-    customer_page,
-    pending_cancellations,
-)
+from data.customers import CustomerRow, PendingCancellation, pending_cancellations
 from data.dates import when
-from data.db import connection
 from data.models import CUSTOMER_STATUSES
+from data.views import customer_list_page
 from screens.base import OffboardScreen, Session
 
 PAGE = 100
@@ -73,13 +68,15 @@ class CustomerListScreen(OffboardScreen):
 
         pending: list[PendingCancellation]
 
+    # The acting user's pending cancellations, most urgent first; o is enabled by them.
+    pending: var[list[PendingCancellation]] = var(list, bindings=True)
+
     def __init__(self, session: Session) -> None:
         super().__init__(session)
         self.query_state = Query()
         self.last_key: tuple[str, int] | None = None
         self.exhausted = False
         self.fetching = False
-        self.pending: list[PendingCancellation] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -116,9 +113,9 @@ class CustomerListScreen(OffboardScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="customers")
     def _load_page(self, query: Query, after: tuple[str, int] | None, first: bool) -> None:
-        with connection():
-            rows = customer_page(query.search, query.status, after=after, limit=PAGE)
-            total = customer_count(query.search, query.status) if first else None
+        rows, total = customer_list_page(
+            query.search, query.status, after=after, limit=PAGE, counted=first
+        )
         if not get_current_worker().is_cancelled:
             self.post_message(self.PageLoaded(query, rows, first, total))
 
@@ -182,7 +179,6 @@ class CustomerListScreen(OffboardScreen):
                 lines.append(f"  … and {count - 3} more (t lists their tasks)")
             line.update(Text("\n".join(lines)))
         line.display = bool(self.pending)
-        self.refresh_bindings()
 
     @on(DataTable.RowHighlighted, "#customers")
     def _near_end(self, event: DataTable.RowHighlighted) -> None:

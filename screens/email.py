@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.reactive import var
 from textual.widgets import (
     Footer,
     Header,
@@ -25,6 +26,7 @@ from textual.widgets import (
     TabPane,
     TextArea,
 )
+from textual.worker import Worker, WorkerState
 
 from data.cancellations import Outcome, queue_offboarding_notice
 from data.errors import InvalidInput
@@ -63,6 +65,11 @@ class EmailScreen(OffboardScreen):
 
         message: str
 
+    # The message as written (None until then) and whether it is being queued: ctrl+s is
+    # enabled from them.
+    draft: var[Draft | None] = var(None, bindings=True)
+    queueing: var[bool] = var(False, bindings=True)
+
     def __init__(
         self, session: Session, account: str, version: int, task: str | None = None
     ) -> None:
@@ -71,8 +78,6 @@ class EmailScreen(OffboardScreen):
         self.version = version
         # A timeline task's e-mail (the final termination e-mail) rather than the admin's notice.
         self.plan_task = task
-        self.draft: Draft | None = None
-        self.queueing = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -117,7 +122,6 @@ class EmailScreen(OffboardScreen):
         if draft.refusal:
             status.update(draft.refusal)
             status.set_class(True, "-blocked")
-            self.refresh_bindings()
             return
         if self.plan_task is not None:
             status.update(
@@ -139,7 +143,6 @@ class EmailScreen(OffboardScreen):
         self.query_one("#email-fields").display = True
         self.query_one("#email-tabs").display = True
         self.query_one("#email-to", Input).focus()
-        self.refresh_bindings()
 
     # ------------------------------------------------------------------ editing
 
@@ -182,7 +185,6 @@ class EmailScreen(OffboardScreen):
         if self.unavailable_reason("queue"):
             return
         self.queueing = True
-        self.refresh_bindings()
         self._queue(
             self.query_one("#email-to", Input).value,
             self.query_one("#email-subject", Input).value,
@@ -214,18 +216,22 @@ class EmailScreen(OffboardScreen):
         except InvalidInput as error:
             self.post_message(self.Invalid(str(error)))
             return
-        finally:
-            self.queueing = False
         self.post_message(self.Queued(outcome))
 
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        super().on_worker_state_changed(event)
+        if event.state is WorkerState.ERROR and event.worker.group == "queue":
+            self.queueing = False  # the app says why; ctrl+s may try again
+
     def on_email_screen_invalid(self, event: Invalid) -> None:
+        self.queueing = False
         status = self.query_one("#email-status", Static)
         status.update(event.message)
         status.set_class(True, "-blocked")
-        self.refresh_bindings()
         self.notify(event.message, title="Not queued", severity="error")
 
     def on_email_screen_queued(self, event: Queued) -> None:
+        self.queueing = False
         self.notify(event.outcome.message, title="Queued")
         self.draft = None  # nothing left to lose
         self.dismiss()

@@ -36,7 +36,7 @@ from textual.worker import Worker, WorkerState
 
 from data.cancellations import Outcome
 from data.dates import DATE_HINT, parse_date, when
-from data.errors import InvalidInput, OffboardError
+from data.errors import InvalidInput
 from data.rules import StepDone
 from data.users import ReasonRow
 from screens.base import OffboardModal
@@ -106,7 +106,7 @@ class FormScreen(OffboardModal[Outcome]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         super().on_worker_state_changed(event)
-        if event.state is WorkerState.ERROR:
+        if event.state is WorkerState.ERROR and event.worker.group == "save":
             # Not about the input (a conflict, a permission): the app says why; close the form.
             self.dismiss(None)
 
@@ -173,18 +173,19 @@ class DateForm(FormScreen):
         if self.existing is not None:
             self._read_existing(self.existing)
 
-    @work(thread=True, exclusive=True, group="existing")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="existing")
     def _read_existing(self, read: Callable[[], list[str]]) -> None:
-        # Caught here: a failed read only leaves the list out, it must not close the form.
-        try:
-            lines = read()
-        except OffboardError as error:
-            lines = [f"Could not read what is on record: {error}"]
-        self.post_message(self.ExistingRead(lines))
+        self.post_message(self.ExistingRead(read()))
 
     def on_date_form_existing_read(self, event: ExistingRead) -> None:
         event.stop()
         self.query_one("#existing", Static).update("\n".join(event.lines))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        super().on_worker_state_changed(event)
+        if event.state is WorkerState.ERROR and event.worker.group == "existing":
+            # The app says why; a failed read only leaves the list out, the form stays open.
+            self.query_one("#existing", Static).update("Could not read what is on record.")
 
     def _check(self, text: str) -> dt.date | None:
         message = self.query_one("#form-message", Static)

@@ -14,30 +14,23 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.content import Content
 from textual.message import Message
+from textual.reactive import var
 from textual.widgets import DataTable, Footer, Header, Static
 
 from data import cancellations
 from data.cancellations import Outcome, allowed_states
-from data.customers import ToolView, tool_view
-from data.db import connection
+from data.customers import ToolView
 from data.models import PENDING
-from data.rules import RECORD_KINDS, RecordRow, Section, records
+from data.rules import RECORD_KINDS, RecordRow, Section
+from data.views import Cursor, section_records
 from screens.base import OffboardScreen, Session
 from screens.forms import ChoiceForm, DateForm
 from screens.widgets import GLYPH_GREEN, GLYPH_RED, SectionLine
 
 PAGE = 100
 LOOKAHEAD = 25
-
-
-@dataclass(frozen=True)
-class Cursor:
-    """Where the next page starts: in the blocking records or the resolved ones, after an id."""
-
-    blocking: bool = True
-    after_id: int = 0
-    done: bool = False
 
 
 class ManageScreen(OffboardScreen):
@@ -65,12 +58,14 @@ class ManageScreen(OffboardScreen):
         cursor: Cursor
         reset: bool
 
+    # The customer's cancellation as last read; the actions are enabled from it.
+    view: var[ToolView | None] = var(None, bindings=True)
+
     def __init__(self, session: Session, account: str, section: str) -> None:
         super().__init__(session)
         self.account = account
         self.section = section
         self.kind = RECORD_KINDS[section]
-        self.view: ToolView | None = None
         self.cursor = Cursor()
         self.fetching = False
         self.rows: dict[int, RecordRow] = {}
@@ -107,25 +102,10 @@ class ManageScreen(OffboardScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="records")
     def _load(self, cursor: Cursor, reset: bool) -> None:
-        with connection():
-            view = tool_view(self.account) if reset else None
-            customer_id = view.customer.id if view else self._customer_id()
-            rows: list[RecordRow] = []
-            while not cursor.done and len(rows) < PAGE:
-                wanted = PAGE - len(rows)
-                page = records(
-                    customer_id,
-                    self.section,
-                    blocking=cursor.blocking,
-                    after_id=cursor.after_id,
-                    limit=wanted,
-                )
-                rows.extend(page)
-                if len(page) < wanted:
-                    # This part is exhausted: go on to the resolved records, or stop.
-                    cursor = Cursor(False, 0, done=not cursor.blocking)
-                else:
-                    cursor = Cursor(cursor.blocking, page[-1].id)
+        customer_id = None if reset else self._customer_id()
+        view, rows, cursor = section_records(
+            self.account, self.section, cursor, customer_id=customer_id, limit=PAGE
+        )
         self.post_message(self.Loaded(view, rows, cursor, reset))
 
     def _customer_id(self) -> int:
@@ -157,17 +137,16 @@ class ManageScreen(OffboardScreen):
         self.cursor = event.cursor
         self.fetching = False
         self._show_line()
-        self.refresh_bindings()
 
     def _section(self) -> Section:
         assert self.view is not None
         return next(s for s in self.view.sections if s.key == self.section)
 
-    def _state_cell(self, row: RecordRow) -> Text:
-        colours = self.app.get_css_variables()
+    @staticmethod
+    def _state_cell(row: RecordRow) -> Content:
         if row.blocking:
-            return Text(f"{GLYPH_RED} blocking", style=f"bold {colours.get('error', '')}".strip())
-        return Text(f"{GLYPH_GREEN} done", style=colours.get("success", ""))
+            return Content.styled(f"{GLYPH_RED} blocking", "bold $error")
+        return Content.styled(f"{GLYPH_GREEN} done", "$success")
 
     def _show_line(self) -> None:
         line = self.query_one("#manage-line", Static)

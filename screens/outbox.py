@@ -14,6 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
+from textual.reactive import var
 from textual.widgets import DataTable, Footer, Header, Markdown, Static
 
 from data.dates import when
@@ -93,6 +94,9 @@ class OutboxScreen(OffboardScreen):
         row: OutboxRow
         action: str
 
+    # The highlighted e-mail; the actions are enabled from it.
+    current: var[OutboxRow | None] = var(None, bindings=True)
+
     def __init__(self, session: Session, account: str) -> None:
         super().__init__(session)
         self.account = account
@@ -155,7 +159,6 @@ class OutboxScreen(OffboardScreen):
                 shown += f" · {number} {status}" if number else ""
             summary.update(shown)
         self._show_highlighted()
-        self.refresh_bindings()
 
     @staticmethod
     def _cells(row: OutboxRow) -> tuple[str | Content, ...]:
@@ -175,10 +178,8 @@ class OutboxScreen(OffboardScreen):
         if self.more and not self.loading and table.cursor_row >= table.row_count - 5:
             self.loading = True
             self.load(min(self.rows))
-        self.refresh_bindings()
 
-    @property
-    def current(self) -> OutboxRow | None:
+    def _highlighted_row(self) -> OutboxRow | None:
         table = self.query_one("#messages", DataTable)
         if table.row_count == 0:
             return None
@@ -186,7 +187,7 @@ class OutboxScreen(OffboardScreen):
         return self.rows.get(int(key)) if key is not None else None
 
     def _show_highlighted(self) -> None:
-        row = self.current
+        row = self.current = self._highlighted_row()
         head = self.query_one("#message-head", Static)
         body = self.query_one("#message-body", Markdown)
         if row is None:

@@ -13,7 +13,9 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.content import Content
 from textual.message import Message
+from textual.reactive import var
 from textual.widgets import DataTable, Footer, Header, Static
 
 from data import termination
@@ -37,12 +39,14 @@ from screens.base import OffboardScreen, Session
 from screens.forms import ActionForm, DateForm, DecisionForm, FormScreen, GuidForm, StepForm
 from screens.widgets import GLYPH_GREEN, GLYPH_RED, SectionLine
 
+# A task's mark and the style of its emphasis, in the theme's colours (so they follow it).
 MARKS = {
-    TaskState.DONE: (f"{GLYPH_GREEN} done", "success"),
-    TaskState.OVERDUE: (f"{GLYPH_RED} overdue", "error"),
-    TaskState.DUE: ("● due", "warning"),
-    TaskState.UPCOMING: ("· later", "text-muted"),
-    TaskState.UNSCHEDULED: ("? no date", "warning"),
+    TaskState.DONE: (f"{GLYPH_GREEN} done", "bold $success"),
+    TaskState.OVERDUE: (f"{GLYPH_RED} overdue", "bold $error"),
+    TaskState.DUE: ("● due", "bold $warning"),
+    # Plain: the theme's $text-muted is "auto 60%", which a table cell cannot resolve.
+    TaskState.UPCOMING: ("· later", ""),
+    TaskState.UNSCHEDULED: ("? no date", "bold $warning"),
 }
 
 
@@ -81,11 +85,13 @@ class TimelineScreen(OffboardScreen):
     class Loaded(Message):
         view: TerminationView
 
+    # The timeline as last read; the actions are enabled from it.
+    view: var[TerminationView | None] = var(None, bindings=True)
+
     def __init__(self, session: Session, account: str, focus: str | None = None) -> None:
         super().__init__(session)
         self.account = account
         self.focus_task = focus
-        self.view: TerminationView | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -133,20 +139,17 @@ class TimelineScreen(OffboardScreen):
         table = self.query_one("#tasks", DataTable)
         keep = table.cursor_row
         table.clear()
-        colours = self.app.get_css_variables()
         for task in line.tasks:
-            mark, colour = MARKS[task.state]
-            style = colours.get(colour, "")
-            late = task.state is TaskState.OVERDUE
-            row_style = f"bold {style}" if late else ""
+            mark, style = MARKS[task.state]
+            row_style = style if task.state is TaskState.OVERDUE else ""
             # When it was done is in the When column, in the customer's time.
             done = task.done.by if task.done is not None else ""
             detail = f" — {task.detail}" if task.detail and task.state is not TaskState.DONE else ""
             table.add_row(
-                Text(mark, style=f"bold {style}".strip()),
-                Text(task.due.absolute() if task.due else "—", style=row_style),
-                Text(task.relative, style=f"bold {style}".strip() if task.is_late else ""),
-                Text(task.task.title + detail, style=row_style),
+                Content.styled(mark, style),
+                Content.styled(task.due.absolute() if task.due else "—", row_style),
+                Content.styled(task.relative, style if task.is_late else ""),
+                Content.styled(task.task.title + detail, row_style),
                 Text(done),
                 Text(task.task.party_names),
                 key=task.key,
@@ -159,7 +162,6 @@ class TimelineScreen(OffboardScreen):
         elif keep is not None and keep < table.row_count:
             table.move_cursor(row=keep)
         self._show_line()
-        self.refresh_bindings()
 
     def _show_line(self) -> None:
         reason = self.unavailable_reason("do")

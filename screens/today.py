@@ -10,12 +10,14 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
 from data.timeline import TaskState, TodayTask, due_today
 from screens.base import OffboardScreen, Session
 from screens.timeline import MARKS
+from screens.widgets import SizedCell
 
 
 class TodayScreen(OffboardScreen):
@@ -72,18 +74,16 @@ class TodayScreen(OffboardScreen):
         table = self.query_one("#today", DataTable)
         keep = table.cursor_row
         table.clear()
-        colours = self.app.get_css_variables()
         for row in event.rows:
             task = row.task
-            mark, colour = MARKS[task.state]
-            style = colours.get(colour, "")
-            late = f"bold {style}" if task.state is TaskState.OVERDUE else ""
+            mark, style = MARKS[task.state]
+            late = style if task.state is TaskState.OVERDUE else ""
             table.add_row(
-                Text(mark, style=f"bold {style}".strip()),
-                Text(task.relative, style=f"bold {style}".strip()),
-                Text(task.due.absolute() if task.due else "—", style=late),
+                Content.styled(mark, style),
+                Content.styled(task.relative, style),
+                SizedCell(Content.styled(task.due.absolute() if task.due else "—", late)),
                 Text(f"{row.customer_name} ({row.account})"),
-                Text(task.task.title, style=late),
+                Content.styled(task.task.title, late),
                 Text(task.task.party_names),
                 key=f"{row.account}:{task.key}",
             )

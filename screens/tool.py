@@ -18,12 +18,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.message import Message
+from textual.reactive import var
 from textual.widgets import Footer, Header, ListItem, ListView, Static
 
 from data import cancellations
 from data.cancellations import Outcome
-from data.customers import ToolView, expiries, tool_view
-from data.db import connection
+from data.customers import ToolView, expiries
 from data.models import FORMER_CUSTOMER, MOODS, PENDING, PENDING_CANCELLATION, SCENARIOS, STEPS
 from data.rules import RECORD_KINDS, SECTION_STEPS, Section, describe_red, section_name
 from data.timeline import (
@@ -34,7 +34,8 @@ from data.timeline import (
     SIGN_OFFS_SECTION,
     TIMELINE,
 )
-from data.users import ReasonRow, UserRow, list_reasons, list_users
+from data.users import ReasonRow, UserRow
+from data.views import tool_screen
 from screens.base import OffboardScreen, Session
 from screens.customer import banner_text
 from screens.dialogs import ConfirmDialog
@@ -126,10 +127,12 @@ class ToolScreen(OffboardScreen):
         action: str
         outcome: Outcome
 
+    # The cancellation as last read; the actions are enabled from it.
+    view: var[ToolView | None] = var(None, bindings=True)
+
     def __init__(self, session: Session, account: str) -> None:
         super().__init__(session)
         self.account = account
-        self.view: ToolView | None = None
         self.reasons: list[ReasonRow] = []
         self.users: list[UserRow] = []
         self.last_outcome = ""
@@ -155,10 +158,7 @@ class ToolScreen(OffboardScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="tool")
     def load(self) -> None:
-        with connection():
-            view = tool_view(self.account)
-            reasons = list_reasons(include_retired=True)
-            users = list_users(include_inactive=False)
+        view, reasons, users = tool_screen(self.account)
         self.post_message(self.Loaded(view, reasons, users))
 
     async def on_tool_screen_loaded(self, event: Loaded) -> None:
@@ -189,7 +189,6 @@ class ToolScreen(OffboardScreen):
             await sections.extend(SectionItem(section) for section in event.view.sections)
             sections.index = 0
         self._show_process_line()
-        self.refresh_bindings()
 
     @staticmethod
     def _scenario_line(view: ToolView) -> Content:

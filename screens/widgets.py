@@ -1,7 +1,10 @@
-"""Small widgets the screens share: one section's line (dot, glyph, name, summary)."""
+"""Small widgets the screens share: one section's line (dot, glyph, name, summary), and a table
+cell in the theme's colours that a column without a fixed width can size itself by."""
 
 from __future__ import annotations
 
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
 from textual.content import Content
 from textual.widgets import Static
 
@@ -56,3 +59,19 @@ class SectionLine(Static):
         self.set_class(section.is_red, "-red")
         self.set_class(section.state is SectionState.WAITING, "-waiting")
         self.set_class(not section.holds_back, "-green")
+
+
+class SizedCell:
+    """Content (styled with the theme's $variables) in a DataTable cell whose column has no
+    fixed width: the table sizes such a column by measuring its cells through Rich, which
+    cannot measure Content itself."""
+
+    def __init__(self, content: Content) -> None:
+        self.content = content
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self.content.__rich__()  # type: ignore[no-untyped-call]
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        width = self.content.cell_length
+        return Measurement(width, width)

@@ -25,16 +25,6 @@ from data.db import default_database_path, describe, open_database
 from data.errors import OffboardError
 from data.users import UserRow, list_users
 from screens.base import DataWork, OffboardScreen, Session
-from screens.billing import BillingScreen
-from screens.customer import CustomerScreen
-from screens.customer_list import CustomerListScreen
-from screens.email import EmailScreen
-from screens.help import HelpScreen
-from screens.manage import manage_screen
-from screens.outbox import OutboxScreen
-from screens.timeline import TimelineScreen
-from screens.today import TodayScreen
-from screens.tool import ToolScreen
 from tui.config import USER_VARIABLE, load_settings, machine_login
 
 
@@ -88,6 +78,8 @@ class OffboardApp(App[None]):
         self.sub_title = self.session.display_name or self.session.login
         if not self.session.can_cancel:
             self.notify(self.session.refusal, title="Browsing only", severity="warning")
+        from screens.customer_list import CustomerListScreen
+
         self.push_screen(CustomerListScreen(self.session))
 
     # ------------------------------------------------------------------ errors
@@ -132,33 +124,52 @@ class OffboardApp(App[None]):
         return explain(error, self.session.location)
 
     # ------------------------------------------------------------------ navigation
+    # Each screen's module is imported when it is first opened, so the app starts without them.
 
     def on_offboard_screen_open_customer(self, event: OffboardScreen.OpenCustomer) -> None:
+        from screens.customer import CustomerScreen
+
         self.push_screen(CustomerScreen(self.session, event.account))
 
     def on_offboard_screen_open_tool(self, event: OffboardScreen.OpenTool) -> None:
+        from screens.tool import ToolScreen
+
         self.push_screen(ToolScreen(self.session, event.account))
 
     def on_offboard_screen_open_manage(self, event: OffboardScreen.OpenManage) -> None:
+        from screens.manage import manage_screen
+
         self.push_screen(manage_screen(self.session, event.account, event.section))
 
     def on_offboard_screen_open_billing(self, event: OffboardScreen.OpenBilling) -> None:
+        from screens.billing import BillingScreen
+
         self.push_screen(BillingScreen(self.session, event.account))
 
     def on_offboard_screen_open_outbox(self, event: OffboardScreen.OpenOutbox) -> None:
+        from screens.outbox import OutboxScreen
+
         self.push_screen(OutboxScreen(self.session, event.account))
 
     def on_offboard_screen_open_email(self, event: OffboardScreen.OpenEmail) -> None:
+        from screens.email import EmailScreen
+
         self.push_screen(EmailScreen(self.session, event.account, event.version, event.task))
 
     def on_offboard_screen_open_timeline(self, event: OffboardScreen.OpenTimeline) -> None:
+        from screens.timeline import TimelineScreen
+
         self.push_screen(TimelineScreen(self.session, event.account, event.task))
 
     def on_offboard_screen_open_today(self, _event: OffboardScreen.OpenToday) -> None:
+        from screens.today import TodayScreen
+
         if not isinstance(self.screen, TodayScreen):
             self.push_screen(TodayScreen(self.session))
 
     def action_help(self) -> None:
+        from screens.help import HelpScreen
+
         screen = self.screen
         if isinstance(screen, HelpScreen):
             return

@@ -20,8 +20,8 @@ from typing import Any
 import platformdirs
 
 from data.db import ENVIRONMENT_VARIABLE, default_database_path, describe
-from data.delivery import DEFAULT_PORTS, DEFAULT_TIMEOUT, SECURITY_MODES, SmtpSettings
 from data.errors import InvalidInput
+from data.mail_transport import DEFAULT_PORTS, DEFAULT_TIMEOUT, SECURITY_MODES, SmtpSettings
 from data.outbox import check_address
 
 USER_VARIABLE = "OFFBOARD_USER"

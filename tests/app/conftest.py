@@ -16,13 +16,12 @@ import pytest
 from textual.pilot import Pilot
 
 import data.billing
-import data.cancellations
+import data.cancellations.kernel
 import data.demo
 import data.notices
 import data.outbox
 import data.rules
-import data.termination
-import data.timeline
+import data.timeline.schedule
 from data.db import open_database
 from tui.app import OffboardApp, create_app
 
@@ -63,9 +62,9 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def freeze_clock(patch: pytest.MonkeyPatch) -> None:
     """Stop the clock where the data layer reads it: "now" and "today" in a customer's zone."""
-    for module in (data.cancellations, data.demo, data.outbox, data.timeline, data.termination):
+    for module in (data.cancellations.kernel, data.demo, data.outbox, data.timeline.schedule):
         patch.setattr(module, "utcnow", lambda: FROZEN_NOW)
-    for module in (data.rules, data.cancellations, data.billing, data.notices, data.termination):
+    for module in (data.rules, data.cancellations.kernel, data.billing, data.notices):
         patch.setattr(module, "today_in", _frozen_today)
 
 

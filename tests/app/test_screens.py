@@ -9,8 +9,10 @@ from collections.abc import Callable
 from textual.widgets import DataTable, Input, Static
 
 from data import cancellations
+from data.cancellations import Outcome
 from data.customers import customer_detail, tool_view
 from data.db import connection
+from data.errors import NotFound
 from data.models import Customer, name_key
 from screens.base import ScreenActions
 from screens.customer import CustomerScreen
@@ -89,6 +91,28 @@ async def test_a_date_form_refuses_bad_dates_next_to_the_field(
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is manage
+
+
+async def test_a_date_form_whose_record_cannot_be_read_stays_open_and_says_why(
+    make_app: Callable[..., OffboardApp],
+) -> None:
+    def save(_day: dt.date, _note: str) -> Outcome:
+        raise AssertionError("nothing is saved")
+
+    def unreadable() -> list[str]:
+        raise NotFound("Customer 999999 does not exist.")
+
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        form = DateForm("Add a future expiry", "", time_zone="UTC", save=save, existing=unreadable)
+        app.push_screen(form)
+        await settle(pilot)
+        # The one worker-error path: a notification; the failed read only leaves the list out.
+        assert app.is_running and app.screen is form
+        existing = str(form.query_one("#existing", Static).render())
+        assert existing == "Could not read what is on record."
+        assert any("Customer 999999 does not exist." in n.message for n in app._notifications)
 
 
 async def test_a_stale_write_is_refused_with_a_notification(

@@ -13,7 +13,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-import data.cancellations
+import data.cancellations.kernel
 import data.outbox
 from data import cancellations, termination
 from data.demo import finish_termination
@@ -29,7 +29,7 @@ SnapCompare = Callable[..., bool]
 
 @pytest.fixture
 def frozen_now(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(data.cancellations, "utcnow", lambda: FROZEN_NOW)
+    monkeypatch.setattr(data.cancellations.kernel, "utcnow", lambda: FROZEN_NOW)
     monkeypatch.setattr(data.outbox, "utcnow", lambda: FROZEN_NOW)
 
 
