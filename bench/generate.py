@@ -574,9 +574,8 @@ def sqlite_database(
     building = path.with_suffix(".building")
     build_sqlite(building, shape)
     building.rename(path)
-    say(
-        f"built {path.name} ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - started:.1f} s"
-    )
+    size = path.stat().st_size / 1e6
+    say(f"built {path.name} ({size:.0f} MB) in {time.perf_counter() - started:.1f} s")
     return path
 
 
@@ -642,8 +641,9 @@ def empty_sqlite(path: Path) -> Path:
     try:
         with connection:
             columns = TABLES["user"]
+            marks = ", ".join("?" for _ in columns)
             connection.executemany(
-                f'INSERT INTO "user" ({", ".join(columns)}) VALUES ({", ".join("?" for _ in columns)})',
+                f'INSERT INTO "user" ({", ".join(columns)}) VALUES ({marks})',
                 list(itertools.islice(users(plan(SMALL)), 2)),
             )
     finally:

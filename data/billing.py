@@ -12,7 +12,7 @@ from typing import Any
 
 from peewee import SQL, fn
 
-from data import audit
+from data import audit, statements
 from data.dates import today_in
 from data.db import connection, database
 from data.errors import InvalidInput, clip
@@ -122,18 +122,22 @@ def _status(status: str, due: dt.date, today: dt.date) -> str:
 def summary(customer: Customer) -> BillingSummary:
     """Counted by the database: invoices, those past due today where the customer is, amounts."""
     today = today_in(str(customer.time_zone))
-    unpaid = Invoice.status != INVOICE_PAID
-    late = unpaid & (Invoice.due_date < today)
-    row: Any = (
-        Invoice.select(
-            fn.COUNT(SQL("*")),
-            fn.COUNT(SQL("*")).filter(late),
-            fn.COALESCE(fn.SUM(Invoice.amount).filter(late), 0),
-            fn.COALESCE(fn.SUM(Invoice.amount).filter(unpaid), 0),
+
+    def counted(customer_id: int, day: dt.date) -> Any:
+        unpaid = Invoice.status != INVOICE_PAID
+        late = unpaid & (Invoice.due_date < day)
+        return Invoice.select(
+            fn.COUNT(SQL("*")).alias("invoices"),
+            fn.COUNT(SQL("*")).filter(late).alias("past_due"),
+            fn.COALESCE(fn.SUM(Invoice.amount).filter(late), 0).alias("past_due_amount"),
+            fn.COALESCE(fn.SUM(Invoice.amount).filter(unpaid), 0).alias("open_amount"),
+        ).where(Invoice.customer == customer_id)
+
+    # Written once (data.statements): the Cancellation Tool reads it on every refresh.
+    row: Any = next(
+        iter(
+            statements.select(Invoice, "billing.summary", counted, int(customer.id), today).tuples()
         )
-        .where(Invoice.customer == customer.id)
-        .tuples()
-        .get()
     )
     return BillingSummary(
         str(customer.billing_status),

@@ -43,6 +43,7 @@ from data.rules import (
     steps_done,
     unfinished_sections,
 )
+from data.statements import select
 from data.timeline import (
     TerminationView,
     pending_query,
@@ -291,7 +292,15 @@ def _users(ids: Iterable[int | None]) -> dict[int, Any]:
     wanted = {pk for pk in ids if pk is not None}
     if not wanted:
         return {}
-    query = User.select(User.id, User.display_name, User.login).where(User.id.in_(sorted(wanted)))
+    ordered = sorted(wanted)
+    query = select(
+        User,
+        f"customers.users.{len(ordered)}",
+        lambda *ids: User.select(User.id, User.display_name, User.login).where(
+            User.id.in_(list(ids))
+        ),
+        *ordered,
+    )
     return {user.id: user for user in query}
 
 
@@ -321,13 +330,17 @@ def _detail(customer: Customer, users: dict[int, Any] | None = None) -> Customer
 
 def _reasons(cancellation: Cancellation) -> list[tuple[int, str]]:
     """The cancellation's reasons as (id, name), in the order of the reason list."""
-    query: Any = (
-        Reason.select(Reason.id, Reason.name)
-        .join(CancellationReason)
-        .where(CancellationReason.cancellation == cancellation)
-        .order_by(Reason.position, Reason.name)
-        .tuples()
-    )
+    query: Any = select(
+        Reason,
+        "customers.reasons",
+        lambda cancellation_id: (
+            Reason.select(Reason.id, Reason.name)
+            .join(CancellationReason)
+            .where(CancellationReason.cancellation == cancellation_id)
+            .order_by(Reason.position, Reason.name)
+        ),
+        int(cancellation.id),
+    ).tuples()
     return [(int(pk), str(name)) for pk, name in query]
 
 
@@ -338,11 +351,17 @@ def _cancellation_view(
     steps: dict[str, StepDone],
 ) -> CancellationView:
     notify: list[Any] = list(
-        User.select(User.display_name, User.login)
-        .join(NotifyUser)
-        .where(NotifyUser.cancellation == cancellation)
-        .order_by(User.display_name)
-        .tuples()
+        select(
+            User,
+            "customers.notify",
+            lambda cancellation_id: (
+                User.select(User.display_name, User.login)
+                .join(NotifyUser)
+                .where(NotifyUser.cancellation == cancellation_id)
+                .order_by(User.display_name)
+            ),
+            int(cancellation.id),
+        ).tuples()
     )
 
     def named(user_id: int | None) -> tuple[str | None, str | None]:

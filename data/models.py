@@ -23,6 +23,7 @@ from peewee import (
     Model,
 )
 
+from data import statements
 from data.db import database
 from data.errors import Conflict, NotFound
 from data.text import CharField, TextField  # text that refuses a NUL character
@@ -200,7 +201,13 @@ class Customer(BaseModel):
     @classmethod
     def by_account(cls, account: str) -> Customer:
         """The customer with this account number, or NotFound that names it."""
-        customer = cls.get_or_none(cls.account == (account or "").strip())
+        query = statements.select(
+            cls,
+            "customer.by_account",
+            lambda number: cls.select().where(cls.account == number).limit(1),
+            (account or "").strip(),
+        )
+        customer: Customer | None = next(iter(query), None)
         if customer is None:
             raise NotFound(f"There is no customer with account number '{account}'.")
         return customer

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
 
@@ -314,3 +316,92 @@ def test_the_check_fails_when_an_index_is_missing(
         close_idle(opened)
     assert found.problems
     assert all(table in problem for problem in found.problems)
+
+
+# ----------------------------------------------------------------------------- PostgreSQL
+
+
+@pytest.fixture(scope="module")
+def postgres_built(postgres_location: str) -> Iterator[str]:
+    """A PostgreSQL database shaped like the benchmark's, analysed (as autovacuum leaves it),
+    made beside the session's test database and dropped at the end."""
+    import psycopg2  # type: ignore[import-untyped]
+
+    server = urlparse(postgres_location)
+    admin = psycopg2.connect(postgres_location)
+    admin.autocommit = True
+    name = f"offboard_plans_{secrets.token_hex(4)}"
+    with admin.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    try:
+        url = server._replace(path=f"/{name}").geturl()
+        generate.build_postgres(url, SHAPE)
+        yield url
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def postgres_plan_nodes(url: str, statement: Statement) -> list[dict[str, Any]]:
+    """Every node of PostgreSQL's plan of the statement."""
+    import psycopg2
+
+    with closing(psycopg2.connect(url)) as explain, explain.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {statement.sql}", statement.params)
+        nodes: list[dict[str, Any]] = []
+        waiting = [cursor.fetchone()[0][0]["Plan"]]
+        while waiting:
+            node = waiting.pop()
+            nodes.append(node)
+            waiting.extend(node.get("Plans", []))
+        return nodes
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("section", list(rules.RECORD_KINDS))
+def test_postgresql_pages_blocking_records_by_customer_and_id(
+    postgres_built: str, section: str
+) -> None:
+    """A page of blocking records is read from the table's partial (customer, id) index of
+    blocking records (migration 0010), never by walking the primary key: so the migration's
+    conditions are still the rules' conditions."""
+    table = generate.TABLE_NAMES[section]
+    opened = open_database(postgres_built)
+    try:
+        with connection():
+            customer_id = int(Customer.get(Customer.account == SHAPE.large_account).id)
+        with caught() as statements:
+            first = rules.blocking_records(customer_id, section, limit=5)
+            rules.blocking_records(customer_id, section, after_id=first[-1].id, limit=100)
+    finally:
+        opened.close()
+        close_idle(opened)
+    paged = [s for s in statements if f'FROM "{table}"' in s.sql]
+    assert len(paged) == 2 and len(first) == 5
+    for statement in paged:
+        nodes = postgres_plan_nodes(postgres_built, statement)
+        indexes = {node["Index Name"] for node in nodes if "Index Name" in node}
+        assert indexes == {f"{table}_blocking_customer_id_id"}, (statement.sql, indexes)
+
+
+@pytest.mark.postgres
+def test_postgresql_record_tables_have_the_customer_and_id_index(postgres_built: str) -> None:
+    """Migration 0010: each record table's customer index orders by id too, so a customer's
+    records are paged from it (the plain customer index it replaces is gone)."""
+    import psycopg2
+
+    with closing(psycopg2.connect(postgres_built)) as raw, raw.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename, indexdef FROM pg_indexes WHERE indexname = ANY(%s)",
+            ([f"{table}_customer_id_id" for table in RECORD_TABLES],),
+        )
+        found = dict(cursor.fetchall())
+    assert set(found) == RECORD_TABLES
+    assert all("(customer_id, id)" in definition for definition in found.values())
+    with closing(psycopg2.connect(postgres_built)) as raw, raw.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE indexname = ANY(%s)",
+            ([f"{table}_customer_id" for table in RECORD_TABLES],),
+        )
+        assert cursor.fetchall() == []
