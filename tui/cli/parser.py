@@ -34,6 +34,7 @@ def record_id(text: str) -> int:
 
 
 def check_users_set(args: argparse.Namespace) -> None:
+    """``users set`` must say what to change; checked once parsed, a usage error otherwise."""
     if args.role is None and not args.no_roles and args.active is None and args.email is None:
         args.parser.error("say what to change: --role, --no-roles, --active, --inactive or --email")
 
