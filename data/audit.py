@@ -10,21 +10,20 @@ from typing import Any
 
 from peewee import fn
 
+from data import clock
 from data.chain import chain
 from data.db import database, is_sqlite
 from data.errors import NotAllowed, clip
 from data.grants import connected_role
 from data.models import (
-    ROLE_ADMIN,
-    ROLE_CANCELLATION,
     AuditEvent,
     Cancellation,
     Customer,
+    Role,
     User,
-    utcnow,
 )
 
-CANCELLATION_ROLES = (ROLE_CANCELLATION, ROLE_ADMIN)
+CANCELLATION_ROLES = (Role.CANCELLATION, Role.ADMIN)
 CHAIN_LOCK = 7305008  # the advisory lock that serialises appends to the chain (PostgreSQL)
 _DEFAULTS: dict[str, Any] = {
     "customer": None,
@@ -123,7 +122,7 @@ def event(
 ) -> dict[str, Any]:
     """One audit row, ready for ``record`` (kept as a dict so bulk changes insert in one go)."""
     return {
-        "at": utcnow(),
+        "at": clock.now(),
         "actor": who.id,
         "customer": customer.id if customer is not None else None,
         "cancellation": cancellation.id if cancellation is not None else None,
@@ -153,7 +152,7 @@ def _last_hash() -> str:
 def record(events: Iterable[dict[str, Any]], batch: int = 500) -> int:
     """Write audit rows, each chained to the one before it (``data.chain``); call inside the
     transaction of the change they describe. One multi-row INSERT per batch."""
-    rows = [{**_DEFAULTS, "at": utcnow(), **row} for row in events]
+    rows = [{**_DEFAULTS, "at": clock.now(), **row} for row in events]
     if not rows:
         return 0
     with database.atomic():

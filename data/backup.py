@@ -14,6 +14,7 @@ from pathlib import Path
 
 from peewee import SqliteDatabase
 
+from data import clock
 from data.db import connection, database
 
 
@@ -31,7 +32,7 @@ def sqlite_path() -> Path | None:
 def backup_name(path: Path, label: str, now: dt.datetime | None = None) -> Path:
     """``offboard.db`` → ``offboard.db.LABEL-YYYYmmdd-HHMMSS.db`` beside it; a name already
     taken gets ``-2``, ``-3``… so no earlier backup is overwritten."""
-    stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
+    stamp = (now or clock.local_now()).strftime("%Y%m%d-%H%M%S")
     candidate = path.with_name(f"{path.name}.{label}-{stamp}.db")
     counter = 2
     while candidate.exists():

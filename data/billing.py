@@ -17,12 +17,10 @@ from data.dates import today_in
 from data.db import connection, database
 from data.errors import InvalidInput, clip
 from data.models import (
-    INVOICE_OPEN,
-    INVOICE_PAID,
-    INVOICE_PAST_DUE,
     Case,
     Customer,
     Invoice,
+    InvoiceStatus,
 )
 
 # What a team lead looks for in Billing's notes; each pattern is matched case-insensitively.
@@ -114,9 +112,9 @@ def flagged(note: str) -> tuple[Highlight, ...]:
 
 
 def _status(status: str, due: dt.date, today: dt.date) -> str:
-    if status == INVOICE_PAID:
-        return INVOICE_PAID
-    return INVOICE_PAST_DUE if due < today else INVOICE_OPEN
+    if status == InvoiceStatus.PAID:
+        return InvoiceStatus.PAID
+    return InvoiceStatus.PAST_DUE if due < today else InvoiceStatus.OPEN
 
 
 def summary(customer: Customer) -> BillingSummary:
@@ -124,7 +122,7 @@ def summary(customer: Customer) -> BillingSummary:
     today = today_in(str(customer.time_zone))
 
     def counted(customer_id: int, day: dt.date) -> Any:
-        unpaid = Invoice.status != INVOICE_PAID
+        unpaid = Invoice.status != InvoiceStatus.PAID
         late = unpaid & (Invoice.due_date < day)
         return Invoice.select(
             fn.COUNT(SQL("*")).alias("invoices"),
@@ -168,7 +166,7 @@ def billing(account: str, *, invoices: int = 24, notes: int = 20) -> Billing:
                 Decimal(i.amount),
                 _status(str(i.status), i.due_date, today),
                 i.paid_on,
-                max(0, (today - i.due_date).days) if i.status != INVOICE_PAID else 0,
+                max(0, (today - i.due_date).days) if i.status != InvoiceStatus.PAID else 0,
             )
             for i in rows
         )
@@ -237,7 +235,7 @@ def add_invoice(
             issued_on=issued_on,
             due_date=due_date,
             amount=amount,
-            status=INVOICE_PAID if paid_on is not None else INVOICE_OPEN,
+            status=InvoiceStatus.PAID if paid_on is not None else InvoiceStatus.OPEN,
             paid_on=paid_on,
         )
         audit.record(

@@ -19,15 +19,15 @@ from data.dates import today_in
 from data.db import connection
 from data.errors import InvalidInput, NotFound
 from data.models import (
-    CUSTOMER_STATUSES,
-    SCENARIO_BUYOUT,
     SCENARIOS,
     Cancellation,
     CancellationReason,
     Customer,
+    CustomerStatus,
     Expiry,
     NotifyUser,
     Reason,
+    Scenario,
     User,
     name_key,
 )
@@ -95,7 +95,7 @@ class CancellationView:
     notify_logins: tuple[str, ...]
     processed_at: dt.datetime | None
     processed_by: str | None
-    scenario: str = SCENARIO_BUYOUT
+    scenario: str = Scenario.BUYOUT
     steps: tuple[StepDone, ...] = ()
 
     @property
@@ -173,7 +173,7 @@ def status_filter(value: str | None) -> str | None:
     text = value.strip()
     if text.lower() in STATUS_FILTERS:
         return STATUS_FILTERS[text.lower()]
-    if text in CUSTOMER_STATUSES:
+    if text in tuple(CustomerStatus):
         return text
     raise InvalidInput(f"'{value}' is not a status. Use one of: {', '.join(STATUS_FILTERS)}.")
 

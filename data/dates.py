@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import arrow
 
+from data import clock
 from data.errors import InvalidInput, clip
 
 DATE_HINT = "Write a date as 2026-12-31, today, tomorrow, +30d or -7d."
@@ -32,7 +33,7 @@ def is_time_zone(name: str) -> bool:
 
 def today_in(time_zone: str) -> dt.date:
     """Today's date where the customer is."""
-    return arrow.now(zone(time_zone)).date()
+    return clock.now_in(zone(time_zone)).date()
 
 
 def counts_back(text: str) -> bool:
@@ -47,7 +48,7 @@ def parse_date(text: str, time_zone: str = "UTC") -> dt.date:
     value = (text or "").strip().lower()
     if not value:
         raise InvalidInput(f"The date is empty. {DATE_HINT}")
-    today = arrow.now(zone(time_zone)).floor("day")
+    today = arrow.get(clock.now_in(zone(time_zone))).floor("day")
     if value == "today":
         return today.date()
     if value == "tomorrow":

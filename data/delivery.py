@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 
-from data import outbox
+from data import clock, outbox
 from data.dates import when
 from data.db import connection, database
 from data.errors import InvalidInput
@@ -37,17 +37,10 @@ from data.mail_transport import (
     refused_text,
 )
 from data.models import (
-    AUDIENCE_CUSTOMER,
-    OUTBOX_FAILED,
-    OUTBOX_PARTIAL,
-    OUTBOX_QUEUED,
-    OUTBOX_SENDING,
-    OUTBOX_SENT,
-    OUTBOX_UNCERTAIN,
-    OUTBOX_WITHDRAWN,
+    Audience,
     Customer,
     OutboxMessage,
-    utcnow,
+    OutboxStatus,
 )
 from data.outbox_claims import (
     ERROR_LIMIT,
@@ -106,7 +99,7 @@ def html_document(subject: str, body_html: str) -> str:
 
 def new_message_id(message: OutboxMessage, sender: str) -> str:
     """The Message-ID a message gets when it is first built (then stored and kept)."""
-    created = message.created_at or utcnow()
+    created = message.created_at or clock.now()
     return f"<offboard.{message.id}.{created:%Y%m%d%H%M%S}@{_domain(sender)}>"
 
 
@@ -125,7 +118,7 @@ def fix_message_id(message: OutboxMessage, sender: str) -> None:
 def build_email(message: OutboxMessage, *, sender: str = DEFAULT_SENDER) -> EmailMessage:
     """The message as multipart/alternative: the Markdown as text/plain, rendered as text/html.
     Its Message-ID is the stored one (see ``fix_message_id``)."""
-    created = message.created_at or utcnow()
+    created = message.created_at or clock.now()
     email = EmailMessage()
     email["From"] = sender
     email["To"] = ", ".join(recipient_list(message.recipients))
@@ -204,7 +197,7 @@ def backoff(attempts: int) -> dt.timedelta:
 
 def no_contact(message: OutboxMessage, customer: Customer) -> str:
     """Why this message may not go to the customer's people now (empty when it may)."""
-    to_customer = message.audience == AUDIENCE_CUSTOMER or any(
+    to_customer = message.audience == Audience.CUSTOMER or any(
         outbox.is_customer_address(customer, address)
         for address in recipient_list(message.recipients)
     )
@@ -218,7 +211,7 @@ def _settle(pk: int, sender_id: str, **changes: object) -> bool:
             OutboxMessage.update(**changes)
             .where(
                 (OutboxMessage.id == pk)
-                & (OutboxMessage.status == OUTBOX_SENDING)
+                & (OutboxMessage.status == OutboxStatus.SENDING)
                 & (OutboxMessage.claimed_by == sender_id)
             )
             .execute()
@@ -241,11 +234,15 @@ def _prepare(pk: int, sender_id: str, settings: SmtpSettings) -> _Ready | Delive
     """Read a claimed message; withdraw it (the no-contact rule) or fail it (cannot be built)."""
     with connection():
         message = OutboxMessage.get_or_none(OutboxMessage.id == pk)
-        if message is None or message.status != OUTBOX_SENDING or message.claimed_by != sender_id:
+        if (
+            message is None
+            or message.status != OutboxStatus.SENDING
+            or message.claimed_by != sender_id
+        ):
             return None  # no longer ours: nothing to do
         reason = no_contact(message, message.customer)
         if reason:
-            _settle(pk, sender_id, status=OUTBOX_WITHDRAWN, last_error=reason[:ERROR_LIMIT])
+            _settle(pk, sender_id, status=OutboxStatus.WITHDRAWN, last_error=reason[:ERROR_LIMIT])
             return DeliveryReport(withdrawn=1, lines=(f"#{pk} withdrawn: {reason}",))
         try:
             fix_message_id(message, settings.sender)
@@ -256,7 +253,7 @@ def _prepare(pk: int, sender_id: str, settings: SmtpSettings) -> _Ready | Delive
             _settle(
                 pk,
                 sender_id,
-                status=OUTBOX_FAILED,
+                status=OutboxStatus.FAILED,
                 attempts=int(message.attempts) + 1,
                 last_error=problem[:ERROR_LIMIT],
             )
@@ -286,7 +283,7 @@ def _failed(
         _settle(
             ready.pk,
             sender_id,
-            status=OUTBOX_FAILED,
+            status=OutboxStatus.FAILED,
             attempts=attempts,
             last_error=problem,
             next_attempt_at=None,
@@ -302,7 +299,7 @@ def _failed(
     _settle(
         ready.pk,
         sender_id,
-        status=OUTBOX_QUEUED,
+        status=OutboxStatus.QUEUED,
         attempts=attempts,
         last_error=problem,
         next_attempt_at=retry_at,
@@ -377,13 +374,13 @@ def _stopped(pk: int, sender_id: str, error: BaseException, moment: dt.datetime)
     if message is None:
         return
     if message.handed_over_at is None:
-        _settle(pk, sender_id, status=OUTBOX_QUEUED, claimed_by="", claimed_at=None)
+        _settle(pk, sender_id, status=OutboxStatus.QUEUED, claimed_by="", claimed_at=None)
         return
     problem = (
         f"Sending stopped after the message was handed to the mail server ({error!r}): "
         "it may have arrived. Resend it (it may arrive twice) or mark it sent."
     )
-    _settle(pk, sender_id, status=OUTBOX_UNCERTAIN, last_error=problem[:ERROR_LIMIT])
+    _settle(pk, sender_id, status=OutboxStatus.UNCERTAIN, last_error=problem[:ERROR_LIMIT])
 
 
 def _deliver(
@@ -419,7 +416,7 @@ def _deliver(
         _settle(
             ready.pk,
             sender_id,
-            status=OUTBOX_UNCERTAIN,
+            status=OutboxStatus.UNCERTAIN,
             attempts=ready.attempts + 1,
             last_error=problem[:ERROR_LIMIT],
             next_attempt_at=None,
@@ -437,9 +434,9 @@ def _delivered(
     """The server took the message: sent, or ``partial`` when it refused some recipients (they
     are named; sending again would send it twice to the others)."""
     shown = ", ".join(address for address in ready.recipients if address not in refused)
-    status, note = OUTBOX_SENT, ""
+    status, note = OutboxStatus.SENT, ""
     if refused:
-        status = OUTBOX_PARTIAL
+        status = OutboxStatus.PARTIAL
         note = f"Delivered to {shown}; refused: {refused_text(refused)}"
     _settle(
         ready.pk,

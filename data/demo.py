@@ -13,58 +13,52 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from data import cancellations, notices, termination
+from data import cancellations, clock, notices, termination
 from data.audit import actor, require
 from data.backup import back_up_beside
 from data.db import connection, database, migrate_schema
 from data.errors import Conflict
 from data.models import (
     ALL_MODELS,
-    BILLING_COLLECTIONS,
-    BILLING_CURRENT,
-    BILLING_PAST_DUE,
     CASE_CLOSED,
     CASE_STATUSES_OPEN,
-    INVOICE_OPEN,
-    INVOICE_PAID,
-    LIVE,
     OPPORTUNITY_CLOSED,
     OPPORTUNITY_OPEN,
-    OUTBOX_SENT,
-    PENDING,
     QUOTATION_CLOSED,
     QUOTATION_OPEN,
-    ROLE_ADMIN,
-    ROLE_CANCELLATION,
     SALES_ORDER_CLOSED,
     SALES_ORDER_OPEN,
-    SCENARIO_COLLECTIONS,
-    SCENARIO_NON_RENEWAL,
-    STEP_FINAL_AMOUNT_EMAIL,
-    STEP_PAYMENT_CONFIRMED,
     Asset,
+    BillingStatus,
     Cancellation,
+    CancellationState,
     Case,
     Customer,
+    CustomerStatus,
+    DoneBy,
     Invoice,
+    InvoiceStatus,
     Opportunity,
     OutboxMessage,
+    OutboxStatus,
     Quotation,
     Reason,
+    Role,
     SalesOrder,
+    Scenario,
+    Step,
     User,
     name_key,
-    utcnow,
 )
 from data.rules import OFFBOARDING_NOTICE
-from data.timeline import BY_EMAIL, SIGN_OFFS, current_plan
+from data.timeline import SIGN_OFFS, current_plan
 
 SEED = 20261121
 
 USERS = [
-    ("sam", "Sam Lee", "sam.lee@example.com", f"{ROLE_ADMIN},{ROLE_CANCELLATION}", True),
-    ("alex", "Alex Morgan", "alex.morgan@example.com", ROLE_CANCELLATION, True),
-    ("riley", "Riley Chen", "riley.chen@example.com", ROLE_CANCELLATION, True),
+    ("sam", "Sam Lee", "sam.lee@example.com", f"{Role.ADMIN},{Role.CANCELLATION}", True),
+    ("alex", "Alex Morgan", "alex.morgan@example.com", Role.CANCELLATION, True),
+    ("riley", "Riley Chen", "riley.chen@example.com", Role.CANCELLATION, True),
     (
         "tess",
         "Tess Okafor",
@@ -79,7 +73,7 @@ USERS = [
         "",
         True,
     ),  # account manager, browses only
-    ("casey", "Casey Ward", "casey.ward@example.com", ROLE_CANCELLATION, False),  # has left
+    ("casey", "Casey Ward", "casey.ward@example.com", Role.CANCELLATION, False),  # has left
 ]
 
 REASONS = [
@@ -258,7 +252,7 @@ def _may_replace(login: str, *, replace_team_database: bool) -> Path | None:
     with connection():
         require(
             actor(login),
-            ROLE_ADMIN,
+            Role.ADMIN,
             doing="replace everything in this database with the demo data",
         )
     if not database_is_sqlite():
@@ -325,18 +319,18 @@ def _fill(me: str) -> None:
             login=me,
             display_name=f"{me.title()} (you)",
             email=f"{me}@example.com",
-            roles=f"{ROLE_ADMIN},{ROLE_CANCELLATION}",
+            roles=f"{Role.ADMIN},{Role.CANCELLATION}",
         )
-    elif not users[me].has_any_role(ROLE_CANCELLATION) or not users[me].active:
+    elif not users[me].has_any_role(Role.CANCELLATION) or not users[me].active:
         # Run as a demo user without the role (tess, casey), the demo could not begin its
         # cancellations; whoever runs it is a team lead, as promised above.
-        users[me].roles = f"{ROLE_ADMIN},{ROLE_CANCELLATION}"
+        users[me].roles = f"{Role.ADMIN},{Role.CANCELLATION}"
         users[me].active = True
         users[me].save()
     for position, reason in enumerate(REASONS, start=1):
         Reason.create(name=reason, position=position)
     owners = [users["alex"], users["riley"], users["jordan"], users["sam"]]
-    now = utcnow()
+    now = clock.now()
     for index, company in enumerate(COMPANIES):
         account = f"{100001 + index}"
         zone = ZONES[index % len(ZONES)]
@@ -348,16 +342,16 @@ def _fill(me: str) -> None:
             account=account,
             name=company,
             name_key=name_key(company),
-            status=LIVE,
+            status=CustomerStatus.LIVE,
             owner=owners[index % len(owners)],
             time_zone=zone,
             admin_name=f"{admin_first} {company.split()[0]}",
             admin_email=f"admin@{domain}",
-            billing_status=BILLING_COLLECTIONS
+            billing_status=BillingStatus.COLLECTIONS
             if account == COLLECTIONS
-            else BILLING_PAST_DUE
+            else BillingStatus.PAST_DUE
             if account == PAST_DUE
-            else BILLING_CURRENT,
+            else BillingStatus.CURRENT,
             modules=", ".join(
                 MODULES[(index + n * 2) % len(MODULES)] for n in range(1 + index % 3)
             ),
@@ -394,7 +388,7 @@ def _records(rng: random.Random, customer: Customer, index: int) -> None:
             subject=CASE_SUBJECTS[(index + n) % len(CASE_SUBJECTS)],
             status=CASE_CLOSED if closed else rng.choice(CASE_STATUSES_OPEN),
             closed=closed,
-            opened_at=utcnow() - dt.timedelta(days=rng.randrange(1, 300)),
+            opened_at=clock.now() - dt.timedelta(days=rng.randrange(1, 300)),
         )
     for n in range(index % 4):
         closed = rng.random() < 0.5
@@ -424,8 +418,9 @@ def _records(rng: random.Random, customer: Customer, index: int) -> None:
 
 def _invoices(rng: random.Random, customer: Customer) -> None:
     """A year of monthly invoices: paid, except the last ones of past-due accounts."""
-    today = utcnow().date()
-    unpaid = {BILLING_PAST_DUE: 2, BILLING_COLLECTIONS: 4}.get(str(customer.billing_status), 0)
+    today = clock.now().date()
+    unpaid_by_status: dict[str, int] = {BillingStatus.PAST_DUE: 2, BillingStatus.COLLECTIONS: 4}
+    unpaid = unpaid_by_status.get(str(customer.billing_status), 0)
     amount = Decimal(rng.randrange(200, 4_000))
     rows = []
     for months_ago in range(12, 0, -1):
@@ -439,7 +434,7 @@ def _invoices(rng: random.Random, customer: Customer) -> None:
                 "issued_on": issued,
                 "due_date": due,
                 "amount": amount,
-                "status": INVOICE_PAID if paid else INVOICE_OPEN,
+                "status": InvoiceStatus.PAID if paid else InvoiceStatus.OPEN,
                 "paid_on": due - dt.timedelta(days=rng.randrange(0, 10)) if paid else None,
             }
         )
@@ -460,7 +455,7 @@ def _invoices(rng: random.Random, customer: Customer) -> None:
             subject="Billing note",
             status=CASE_CLOSED,
             closed=True,
-            opened_at=utcnow() - dt.timedelta(days=rng.randrange(1, 20)),
+            opened_at=clock.now() - dt.timedelta(days=rng.randrange(1, 20)),
             billing_note=note,
         )
 
@@ -481,11 +476,11 @@ def _clear_all_but_sales_orders(lead: str, account: str) -> None:
     cancellations.add_expiry(
         lead,
         account,
-        dt.date.today() + dt.timedelta(days=330),
+        clock.local_now().date() + dt.timedelta(days=330),
         "Contract with competitor ends: call back",
     )
     if Asset.select().join(Customer).where(Customer.account == account).exists():
-        earliest = dt.date.today()
+        earliest = clock.local_now().date()
         cancellations.cease_assets(lead, account, earliest)
     for section, state in (
         ("cases", CASE_CLOSED),
@@ -494,8 +489,8 @@ def _clear_all_but_sales_orders(lead: str, account: str) -> None:
     ):
         cancellations.close_records(lead, account, section, state)
     cancellations.set_mood(lead, account, "Disappointed")
-    cancellations.confirm_step(lead, account, STEP_FINAL_AMOUNT_EMAIL, "Finance (Kim) sent it")
-    cancellations.confirm_step(lead, account, STEP_PAYMENT_CONFIRMED, "Paid in full by card")
+    cancellations.confirm_step(lead, account, Step.FINAL_AMOUNT_EMAIL, "Finance (Kim) sent it")
+    cancellations.confirm_step(lead, account, Step.PAYMENT_CONFIRMED, "Paid in full by card")
     _notice_sent(lead, account)
 
 
@@ -506,7 +501,7 @@ def _notice_sent(lead: str, account: str) -> None:
     cancellations.queue_offboarding_notice(
         lead, account, draft.recipients, draft.subject, draft.body
     )
-    OutboxMessage.update(status=OUTBOX_SENT, sent_at=utcnow(), attempts=1).where(
+    OutboxMessage.update(status=OutboxStatus.SENT, sent_at=clock.now(), attempts=1).where(
         (OutboxMessage.kind == OFFBOARDING_NOTICE)
         & (OutboxMessage.customer == Customer.get(Customer.account == account).id)
     ).execute()
@@ -517,15 +512,15 @@ SAMPLE_GUID = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
 
 
 def _in_days(days: int) -> dt.date:
-    # From the demo's clock (utcnow), so a demo built with the clock stopped is the same each time.
-    return utcnow().date() + dt.timedelta(days=days)
+    # From the demo's clock (clock.now), so a demo built with the clock stopped is the same each time.
+    return clock.now().date() + dt.timedelta(days=days)
 
 
 def _backdate(account: str, days: int) -> None:
     """Move a just-begun cancellation's Begin back by ``days``, as if begun then."""
     customer = Customer.get(Customer.account == account)
-    Cancellation.update(begun_at=utcnow() - dt.timedelta(days=days)).where(
-        (Cancellation.customer == customer) & (Cancellation.state == PENDING)
+    Cancellation.update(begun_at=clock.now() - dt.timedelta(days=days)).where(
+        (Cancellation.customer == customer) & (Cancellation.state == CancellationState.PENDING)
     ).execute()
 
 
@@ -539,7 +534,7 @@ def finish_termination(login: str, account: str, *, leave: str | None = None) ->
         for task in current_plan().tasks:
             if task.by_hand:
                 termination.complete_task(login, account, task.key)
-            elif task.completed_by == BY_EMAIL:
+            elif task.completed_by == DoneBy.EMAIL:
                 draft = notices.compose_task_email(account, login, task.key)
                 termination.queue_task_email(
                     login, account, task.key, draft.recipients, draft.subject, draft.body
@@ -573,7 +568,7 @@ def _cancellations(me: str) -> None:
         )
     # Many red: begun five days ago by the person running the demo, so the app offers it on
     # start; the first days' tasks are done, the next ones are late.
-    cancellations.begin(me, MANY_RED, scenario=SCENARIO_NON_RENEWAL)
+    cancellations.begin(me, MANY_RED, scenario=Scenario.NON_RENEWAL)
     _backdate(MANY_RED, 4)
     termination.set_effective_date(me, MANY_RED, _in_days(26))
     for task, note in (
@@ -585,7 +580,7 @@ def _cancellations(me: str) -> None:
     termination.sign_off(me, MANY_RED, "finance", "Kim: invoices settled, nothing open")
     # Sent to collections: no contact with the admin, deactivation at once; begun yesterday,
     # no effective date yet.
-    cancellations.begin("riley", COLLECTIONS, scenario=SCENARIO_COLLECTIONS)
+    cancellations.begin("riley", COLLECTIONS, scenario=Scenario.COLLECTIONS)
     _backdate(COLLECTIONS, 1)
     # Already processed: cleared and processed by Riley after its month-long timeline.
     cancellations.begin("riley", ALREADY_CANCELLED)

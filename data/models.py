@@ -7,8 +7,8 @@ migrations in ``data/migrations``, never by ``create_tables`` on these classes.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
+from enum import StrEnum
 from typing import Any
 
 from peewee import (
@@ -23,7 +23,7 @@ from peewee import (
     Model,
 )
 
-from data import statements
+from data import clock, statements
 from data.db import database
 from data.errors import Conflict, NotFound
 from data.text import CharField, TextField  # text that refuses a NUL character
@@ -36,38 +36,58 @@ def key_named(text: str | None, labels: Mapping[str, str]) -> str | None:
     return next((key for key, label in labels.items() if wanted in (key, label.casefold())), None)
 
 
-def utcnow() -> dt.datetime:
-    """Now, in UTC, without tzinfo: how every timestamp is stored."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+class CustomerStatus(StrEnum):
+    """Customer status as the team lead reads it."""
+
+    LIVE = "Live"
+    PENDING_CANCELLATION = "Live (PC)"
+    CANCELLED = "Cancelled"
 
 
-# Customer status as the team lead reads it.
-LIVE = "Live"
-PENDING_CANCELLATION = "Live (PC)"
-CANCELLED = "Cancelled"
-CUSTOMER_STATUSES = (LIVE, PENDING_CANCELLATION, CANCELLED)
+class CustomerType(StrEnum):
+    CUSTOMER = "Customer"
+    FORMER_CUSTOMER = "Former Customer"
 
-CUSTOMER = "Customer"
-FORMER_CUSTOMER = "Former Customer"
-CUSTOMER_TYPES = (CUSTOMER, FORMER_CUSTOMER)
 
-# Roles. Others may be added to a user; these two are the ones the rules know.
-ROLE_CANCELLATION = "customer-cancellation"
-ROLE_ADMIN = "crm-admin"
-KNOWN_ROLES = (ROLE_CANCELLATION, ROLE_ADMIN)
+class Role(StrEnum):
+    """Roles. Others may be added to a user; these two are the ones the rules know."""
 
-# What the account team decided about the customer's data (seed 000, step 9).
-DECISION_HOLD = "hold"
-DECISION_APPROVE = "approve"
-DECISIONS = {DECISION_HOLD: "Hold the data", DECISION_APPROVE: "Approve deletion"}
+    CANCELLATION = "customer-cancellation"
+    ADMIN = "crm-admin"
 
-COMPLETION_TASK = "task"
-COMPLETION_SIGN_OFF = "sign-off"
 
-# Cancellation states.
-PENDING = "pending"
-REMOVED = "removed"
-PROCESSED = "processed"
+class Decision(StrEnum):
+    """What the account team decided about the customer's data (seed 000, step 9)."""
+
+    HOLD = "hold"
+    APPROVE = "approve"
+
+
+DECISIONS: dict[str, str] = {Decision.HOLD: "Hold the data", Decision.APPROVE: "Approve deletion"}
+
+
+class CompletionKind(StrEnum):
+    TASK = "task"
+    SIGN_OFF = "sign-off"
+
+
+class DoneBy(StrEnum):
+    """How a timeline task gets done: ticked by hand, or by the record it stands for."""
+
+    HAND = "hand"
+    DEACTIVATION = "deactivation"
+    DECISION = "decision"
+    PURGE = "purge"
+    SIGN_OFFS = "sign-offs"
+    EMAIL = "e-mail"
+    PROCESS = "process"
+
+
+class CancellationState(StrEnum):
+    PENDING = "pending"
+    REMOVED = "removed"
+    PROCESSED = "processed"
+
 
 MOODS = ("Happy", "Satisfied", "Neutral", "Disappointed", "Angry")
 
@@ -80,64 +100,74 @@ QUOTATION_CLOSED = ("Won", "Lost", "Expired", "Cancelled")
 SALES_ORDER_OPEN = ("Pending", "In progress", "On hold")
 SALES_ORDER_CLOSED = ("Completed", "Cancelled")
 
-OUTBOX_QUEUED = "queued"
-# Claimed by one sender: never claimed again, so a message goes out at most once.
-OUTBOX_SENDING = "sending"
-OUTBOX_SENT = "sent"
-OUTBOX_FAILED = "failed"
-# Taken back before it was sent (the customer went to collections, or a team lead withdrew it).
-OUTBOX_WITHDRAWN = "withdrawn"
-# The message was handed to the mail server (DATA) and no answer came: it may have arrived.
-# Never sent again by itself; a person resends it or marks it sent.
-OUTBOX_UNCERTAIN = "uncertain"
-# The mail server took it for some recipients and refused others (last_error names them).
-OUTBOX_PARTIAL = "partial"
-OUTBOX_STATUSES = (
-    OUTBOX_QUEUED,
-    OUTBOX_SENDING,
-    OUTBOX_SENT,
-    OUTBOX_FAILED,
-    OUTBOX_WITHDRAWN,
-    OUTBOX_UNCERTAIN,
-    OUTBOX_PARTIAL,
-)
 
-# Who a message is for: the customer's people (the no-contact rule applies) or our own.
-AUDIENCE_CUSTOMER = "customer"
-AUDIENCE_INTERNAL = "internal"
+class OutboxStatus(StrEnum):
+    QUEUED = "queued"
+    # Claimed by one sender: never claimed again, so a message goes out at most once.
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    # Taken back before it was sent (the customer went to collections, or a team lead withdrew it).
+    WITHDRAWN = "withdrawn"
+    # The message was handed to the mail server (DATA) and no answer came: it may have arrived.
+    # Never sent again by itself; a person resends it or marks it sent.
+    UNCERTAIN = "uncertain"
+    # The mail server took it for some recipients and refused others (last_error names them).
+    PARTIAL = "partial"
 
-# The account's billing status, as Billing keeps it.
-BILLING_CURRENT = "Current"
-BILLING_PAST_DUE = "Past due"
-BILLING_COLLECTIONS = "Sent to collections"
-BILLING_STATUSES = (BILLING_CURRENT, BILLING_PAST_DUE, BILLING_COLLECTIONS)
 
-INVOICE_OPEN = "open"
-INVOICE_PAID = "paid"
-INVOICE_PAST_DUE = "past due"  # never stored: an open invoice whose due date has passed
+class Audience(StrEnum):
+    """Who a message is for: the customer's people (the no-contact rule applies) or our own."""
 
-# The three ways a customer leaves (seed 001), chosen at Begin and changeable while pending.
-SCENARIO_BUYOUT = "buyout"
-SCENARIO_NON_RENEWAL = "non-renewal"
-SCENARIO_COLLECTIONS = "collections"
+    CUSTOMER = "customer"
+    INTERNAL = "internal"
+
+
+class BillingStatus(StrEnum):
+    """The account's billing status, as Billing keeps it."""
+
+    CURRENT = "Current"
+    PAST_DUE = "Past due"
+    COLLECTIONS = "Sent to collections"
+
+
+class InvoiceStatus(StrEnum):
+    OPEN = "open"
+    PAID = "paid"
+    PAST_DUE = "past due"  # never stored: an open invoice whose due date has passed
+
+
+class Scenario(StrEnum):
+    """The three ways a customer leaves (seed 001), chosen at Begin and changeable while pending."""
+
+    BUYOUT = "buyout"
+    NON_RENEWAL = "non-renewal"
+    COLLECTIONS = "collections"
+
+
 SCENARIOS: dict[str, str] = {
-    SCENARIO_BUYOUT: "Cancellation request (buyout)",
-    SCENARIO_NON_RENEWAL: "Non-renewal",
-    SCENARIO_COLLECTIONS: "Past due — sent to collections",
+    Scenario.BUYOUT: "Cancellation request (buyout)",
+    Scenario.NON_RENEWAL: "Non-renewal",
+    Scenario.COLLECTIONS: "Past due — sent to collections",
 }
 
-# Steps a scenario asks for, each confirmed by someone at some time.
-STEP_FINAL_AMOUNT_EMAIL = "final-amount-email"
-STEP_PAYMENT_CONFIRMED = "payment-confirmed"
-STEP_BILL_TILL_PAYOUT = "bill-till-payout"
-STEP_AUTO_RENEWAL_DISABLED = "auto-renewal-disabled"
-STEP_ADMIN_NOTIFIED = "admin-notified"
+
+class Step(StrEnum):
+    """Steps a scenario asks for, each confirmed by someone at some time."""
+
+    FINAL_AMOUNT_EMAIL = "final-amount-email"
+    PAYMENT_CONFIRMED = "payment-confirmed"
+    BILL_TILL_PAYOUT = "bill-till-payout"
+    AUTO_RENEWAL_DISABLED = "auto-renewal-disabled"
+    ADMIN_NOTIFIED = "admin-notified"
+
+
 STEPS: dict[str, str] = {
-    STEP_FINAL_AMOUNT_EMAIL: "Finance sent the final-amount e-mail",
-    STEP_PAYMENT_CONFIRMED: "Final payment confirmed",
-    STEP_BILL_TILL_PAYOUT: "Account set to Bill till Payout",
-    STEP_AUTO_RENEWAL_DISABLED: "Billing confirmed auto-renewal is disabled",
-    STEP_ADMIN_NOTIFIED: "Admin told in a call or meeting",
+    Step.FINAL_AMOUNT_EMAIL: "Finance sent the final-amount e-mail",
+    Step.PAYMENT_CONFIRMED: "Final payment confirmed",
+    Step.BILL_TILL_PAYOUT: "Account set to Bill till Payout",
+    Step.AUTO_RENEWAL_DISABLED: "Billing confirmed auto-renewal is disabled",
+    Step.ADMIN_NOTIFIED: "Admin told in a call or meeting",
 }
 
 
@@ -156,7 +186,7 @@ class User(BaseModel):
     # Comma-separated role names: a short, open list (room for roles the rules do not know yet).
     roles = TextField(default="")
     active = BooleanField(default=True)
-    created_at = DateTimeField(default=utcnow)
+    created_at = DateTimeField(default=clock.now)
 
     @property
     def role_set(self) -> frozenset[str]:
@@ -174,19 +204,19 @@ class Customer(BaseModel):
     name = CharField(max_length=200)
     # Case-folded name: the key the list sorts and prefix-searches on, through an index.
     name_key = CharField(max_length=200, index=True)
-    status = CharField(max_length=16, default=LIVE)
-    customer_type = CharField(max_length=24, default=CUSTOMER)
+    status = CharField(max_length=16, default=CustomerStatus.LIVE)
+    customer_type = CharField(max_length=24, default=CustomerType.CUSTOMER)
     owner = ForeignKeyField(User, null=True, backref="customers", on_delete="RESTRICT")
     owner_id: int | None
     time_zone = CharField(max_length=64, default="UTC")
     admin_name = CharField(max_length=120, default="")
     admin_email = CharField(max_length=254, default="")
-    billing_status = CharField(max_length=24, default=BILLING_CURRENT)
+    billing_status = CharField(max_length=24, default=BillingStatus.CURRENT)
     # Comma-separated product modules (LMS, Credentialing Software, …): what the offboarding
     # notice tells the admin how to save data from.
     modules = TextField(default="")
-    created_at = DateTimeField(default=utcnow)
-    updated_at = DateTimeField(default=utcnow)
+    created_at = DateTimeField(default=clock.now)
+    updated_at = DateTimeField(default=clock.now)
     # Optimistic concurrency: every change to the customer or its cancellation bumps it.
     version = IntegerField(default=1)
 
@@ -238,7 +268,7 @@ class Case(BaseModel):
     subject = CharField(max_length=200)
     status = CharField(max_length=32, default="New")
     closed = BooleanField(default=False)
-    opened_at = DateTimeField(default=utcnow)
+    opened_at = DateTimeField(default=clock.now)
     # What Billing wrote on the case: the team lead reads it for collections, "paid in full"…
     billing_note = TextField(default="")
 
@@ -282,7 +312,7 @@ class Invoice(BaseModel):
     issued_on = DateField()
     due_date = DateField()
     amount = DecimalField(max_digits=12, decimal_places=2, default=0)
-    status = CharField(max_length=16, default=INVOICE_OPEN)
+    status = CharField(max_length=16, default=InvoiceStatus.OPEN)
     paid_on = DateField(null=True)
 
     class Meta:
@@ -294,7 +324,7 @@ class Expiry(BaseModel):
     date = DateField()
     note = TextField(default="")
     created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
-    created_at = DateTimeField(default=utcnow)
+    created_at = DateTimeField(default=clock.now)
 
     class Meta:
         indexes = ((("customer", "date"), False),)
@@ -313,14 +343,14 @@ class Cancellation(BaseModel):
     new_owner_id: int | None
     processed_by_id: int | None
     removed_by_id: int | None
-    state = CharField(max_length=16, default=PENDING)
-    scenario = CharField(max_length=24, default=SCENARIO_BUYOUT)
+    state = CharField(max_length=16, default=CancellationState.PENDING)
+    scenario = CharField(max_length=24, default=Scenario.BUYOUT)
     previous_status = CharField(max_length=16)
     reason_text = TextField(default="")
     extra_information = TextField(default="")
     mood = CharField(max_length=24, null=True)
     begun_by = ForeignKeyField(User, backref="begun_cancellations", on_delete="RESTRICT")
-    begun_at = DateTimeField(default=utcnow)
+    begun_at = DateTimeField(default=clock.now)
     new_owner = ForeignKeyField(User, null=True, on_delete="RESTRICT")
     # Set when the new owner was applied before Process ("Perform Now").
     owner_applied_at = DateTimeField(null=True)
@@ -379,7 +409,7 @@ class ScenarioStep(BaseModel):
     step = CharField(max_length=32)
     done_by = ForeignKeyField(User, on_delete="RESTRICT")
     done_by_id: int
-    done_at = DateTimeField(default=utcnow)
+    done_at = DateTimeField(default=clock.now)
     note = TextField(default="")
 
     class Meta:
@@ -391,11 +421,11 @@ class Completion(BaseModel):
 
     cancellation = ForeignKeyField(Cancellation, backref="completions", on_delete="CASCADE")
     cancellation_id: int
-    kind = CharField(max_length=16)  # COMPLETION_TASK or COMPLETION_SIGN_OFF
+    kind = CharField(max_length=16)  # a CompletionKind
     key = CharField(max_length=48)
     done_by = ForeignKeyField(User, on_delete="RESTRICT")
     done_by_id: int
-    done_at = DateTimeField(default=utcnow)
+    done_at = DateTimeField(default=clock.now)
     note = TextField(default="")
 
     class Meta:
@@ -411,7 +441,7 @@ class NotifyUser(BaseModel):
 
 
 class AuditEvent(BaseModel):
-    at = DateTimeField(default=utcnow)
+    at = DateTimeField(default=clock.now)
     actor = ForeignKeyField(User, on_delete="RESTRICT")
     customer = ForeignKeyField(Customer, null=True, on_delete="RESTRICT")
     cancellation = ForeignKeyField(Cancellation, null=True, on_delete="RESTRICT")
@@ -447,13 +477,13 @@ class OutboxMessage(BaseModel):
     customer_id: int
     cancellation_id: int | None
     kind = CharField(max_length=48)
-    audience = CharField(max_length=16, default=AUDIENCE_INTERNAL)
+    audience = CharField(max_length=16, default=Audience.INTERNAL)
     recipients = TextField()
     subject = CharField(max_length=300)
     # Markdown: rendered to HTML (with a plain-text part) when it is sent.
     body = TextField()
-    status = CharField(max_length=16, default=OUTBOX_QUEUED)
-    created_at = DateTimeField(default=utcnow)
+    status = CharField(max_length=16, default=OutboxStatus.QUEUED)
+    created_at = DateTimeField(default=clock.now)
     created_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
     created_by_id: int | None
     # Not before this time (back-off after a failure); null means at once.

@@ -14,17 +14,17 @@ from data.dates import today_in
 from data.db import connection
 from data.errors import InvalidInput, clip
 from data.models import (
-    DECISION_APPROVE,
-    DECISION_HOLD,
-    PENDING,
     Cancellation,
+    CancellationState,
     Customer,
+    Decision,
+    DoneBy,
     NotifyUser,
     User,
 )
 from data.rules import SCENARIO_SECTIONS
 from data.text import NUL
-from data.timeline import BY_DECISION, BY_PURGE, current_plan, timeline
+from data.timeline import current_plan, timeline
 
 DEFAULT_NOTICE_DAYS = 3
 MODULE_GUIDE = "module_guide"
@@ -125,7 +125,10 @@ def compose_offboarding_notice(
             return refused(reason)
         cancellation = (
             Cancellation.select()
-            .where((Cancellation.customer == customer) & (Cancellation.state == PENDING))
+            .where(
+                (Cancellation.customer == customer)
+                & (Cancellation.state == CancellationState.PENDING)
+            )
             .first()
         )
         if cancellation is None:
@@ -185,7 +188,10 @@ def compose_task_email(account: str, login: str, task: str) -> Draft:
 
         cancellation = (
             Cancellation.select()
-            .where((Cancellation.customer == customer) & (Cancellation.state == PENDING))
+            .where(
+                (Cancellation.customer == customer)
+                & (Cancellation.state == CancellationState.PENDING)
+            )
             .first()
         )
         if cancellation is None:
@@ -204,11 +210,11 @@ def compose_task_email(account: str, login: str, task: str) -> Draft:
             .order_by(User.login)
         )
         recipients = ", ".join(str(user.email) for user in users if user.email)
-        purge = next((t for t in view.tasks if t.task.completed_by == BY_PURGE), None)
-        decision = next((t for t in view.tasks if t.task.completed_by == BY_DECISION), None)
-        if cancellation.data_decision == DECISION_HOLD:
+        purge = next((t for t in view.tasks if t.task.completed_by == DoneBy.PURGE), None)
+        decision = next((t for t in view.tasks if t.task.completed_by == DoneBy.DECISION), None)
+        if cancellation.data_decision == Decision.HOLD:
             data = f"on hold until {cancellation.review_date}: {cancellation.decision_reason}"
-        elif cancellation.data_decision == DECISION_APPROVE:
+        elif cancellation.data_decision == Decision.APPROVE:
             data = "approved for deletion"
         else:
             data = "no decision yet: approved for deletion unless the account team holds it"

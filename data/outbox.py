@@ -14,20 +14,18 @@ from pathlib import Path
 from string import Template
 from typing import TYPE_CHECKING
 
+from data import clock
 from data.errors import InvalidInput, NotAllowed, clip
 from data.models import (
-    AUDIENCE_CUSTOMER,
-    AUDIENCE_INTERNAL,
-    BILLING_COLLECTIONS,
-    OUTBOX_QUEUED,
-    PENDING,
-    PROCESSED,
-    SCENARIO_COLLECTIONS,
+    Audience,
+    BillingStatus,
     Cancellation,
+    CancellationState,
     Customer,
     OutboxMessage,
+    OutboxStatus,
+    Scenario,
     User,
-    utcnow,
 )
 from data.text import NUL
 
@@ -244,18 +242,21 @@ def no_contact_reason(customer: Customer) -> str:
     """Why the customer's people may not be contacted (empty when they may).
 
     Once an account is sent to collections nobody writes to its admin again (seed 001)."""
-    if customer.billing_status == BILLING_COLLECTIONS:
+    if customer.billing_status == BillingStatus.COLLECTIONS:
         return (
             f"{customer.name} has been sent to collections: nobody may contact its admin, "
             "so no e-mail to the customer can be queued or sent."
         )
     latest = (
         Cancellation.select(Cancellation.scenario)
-        .where((Cancellation.customer == customer) & Cancellation.state.in_([PENDING, PROCESSED]))
+        .where(
+            (Cancellation.customer == customer)
+            & Cancellation.state.in_([CancellationState.PENDING, CancellationState.PROCESSED])
+        )
         .order_by(Cancellation.id.desc())
         .first()
     )
-    if latest is not None and latest.scenario == SCENARIO_COLLECTIONS:
+    if latest is not None and latest.scenario == Scenario.COLLECTIONS:
         return (
             f"{customer.name}'s cancellation is 'Past due — sent to collections': nobody may "
             "contact its admin, so no e-mail to the customer can be queued or sent."
@@ -290,14 +291,14 @@ def queue(
     subject: str,
     body: str,
     *,
-    audience: str = AUDIENCE_INTERNAL,
+    audience: str = Audience.INTERNAL,
     created_by: User | None = None,
 ) -> OutboxMessage:
     """Queue one message; call inside the transaction of the change that causes it.
 
     A message to the customer's people (by audience, or because it is addressed to the admin)
     is refused while the no-contact rule holds, whoever asks."""
-    if audience not in (AUDIENCE_CUSTOMER, AUDIENCE_INTERNAL):
+    if audience not in (Audience.CUSTOMER, Audience.INTERNAL):
         raise InvalidInput(f"'{clip(audience)}' is not an audience: use customer or internal.")
     addresses = list(dict.fromkeys(check_address(a) for a in recipients if a and a.strip()))
     if not addresses:
@@ -305,8 +306,8 @@ def queue(
             f"The message '{clip(subject)}' has no recipient with an e-mail address."
         )
     if any(is_customer_address(customer, address) for address in addresses):
-        audience = AUDIENCE_CUSTOMER
-    if audience == AUDIENCE_CUSTOMER:
+        audience = Audience.CUSTOMER
+    if audience == Audience.CUSTOMER:
         reason = no_contact_reason(customer)
         if reason:
             raise NotAllowed(reason)
@@ -329,8 +330,8 @@ def queue(
         recipients=", ".join(addresses),
         subject=subject,
         body=body,
-        status=OUTBOX_QUEUED,
+        status=OutboxStatus.QUEUED,
         created_by=created_by,
-        created_at=utcnow(),
+        created_at=clock.now(),
     )
     return message

@@ -11,14 +11,12 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from data import clock
 from data.dates import when
 from data.db import connection, database
 from data.models import (
-    OUTBOX_QUEUED,
-    OUTBOX_SENDING,
-    OUTBOX_UNCERTAIN,
     OutboxMessage,
-    utcnow,
+    OutboxStatus,
 )
 
 # A claim is one message's conversation with the mail server. A claim older than this is taken
@@ -30,7 +28,7 @@ ERROR_LIMIT = 2_000
 
 def naive_utc(moment: dt.datetime | None) -> dt.datetime:
     if moment is None:
-        return utcnow()
+        return clock.now()
     if moment.tzinfo is not None:
         moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
     return moment
@@ -73,7 +71,7 @@ def _due(moment: dt.datetime) -> list[int]:
         query = (
             OutboxMessage.select(OutboxMessage.id)
             .where(
-                (OutboxMessage.status == OUTBOX_QUEUED)
+                (OutboxMessage.status == OutboxStatus.QUEUED)
                 & (
                     OutboxMessage.next_attempt_at.is_null()
                     | (OutboxMessage.next_attempt_at <= moment)
@@ -100,12 +98,12 @@ def claim_next(sender_id: str, now: dt.datetime | None = None) -> int | None:
             with connection(), database.atomic():
                 updated = (
                     OutboxMessage.update(
-                        status=OUTBOX_SENDING,
+                        status=OutboxStatus.SENDING,
                         claimed_by=sender_id[:120],
                         claimed_at=moment,
                         handed_over_at=None,
                     )
-                    .where((OutboxMessage.id == pk) & (OutboxMessage.status == OUTBOX_QUEUED))
+                    .where((OutboxMessage.id == pk) & (OutboxMessage.status == OutboxStatus.QUEUED))
                     .execute()
                 )
             if updated == 1:
@@ -130,7 +128,8 @@ def abandoned_claims(sender_id: str, now: dt.datetime | None = None) -> list[Set
         held = list(
             OutboxMessage.select()
             .where(
-                (OutboxMessage.status == OUTBOX_SENDING) & (OutboxMessage.claimed_by != sender_id)
+                (OutboxMessage.status == OutboxStatus.SENDING)
+                & (OutboxMessage.claimed_by != sender_id)
             )
             .order_by(OutboxMessage.id)
         )
@@ -143,7 +142,7 @@ def abandoned_claims(sender_id: str, now: dt.datetime | None = None) -> list[Set
         handed_over = message.handed_over_at is not None
         if not handed_over:
             changes: dict[str, object] = {
-                "status": OUTBOX_QUEUED,
+                "status": OutboxStatus.QUEUED,
                 "claimed_by": "",
                 "claimed_at": None,
             }
@@ -154,14 +153,14 @@ def abandoned_claims(sender_id: str, now: dt.datetime | None = None) -> list[Set
                 f"{when(message.handed_over_at)}, before the server's answer was recorded: "
                 "it may have arrived. Resend it (it may arrive twice) or mark it sent."
             )
-            changes = {"status": OUTBOX_UNCERTAIN, "last_error": problem[:ERROR_LIMIT]}
+            changes = {"status": OutboxStatus.UNCERTAIN, "last_error": problem[:ERROR_LIMIT]}
             line = f"#{message.id} uncertain: {problem}"
         with connection(), database.atomic():
             updated = (
                 OutboxMessage.update(**changes)
                 .where(
                     (OutboxMessage.id == message.id)
-                    & (OutboxMessage.status == OUTBOX_SENDING)
+                    & (OutboxMessage.status == OutboxStatus.SENDING)
                     & (OutboxMessage.claimed_by == owner)
                     & OutboxMessage.handed_over_at.is_null(not handed_over)
                 )
@@ -180,7 +179,7 @@ def hand_over(pk: int, sender_id: str, moment: dt.datetime) -> bool:
             OutboxMessage.update(handed_over_at=moment)
             .where(
                 (OutboxMessage.id == pk)
-                & (OutboxMessage.status == OUTBOX_SENDING)
+                & (OutboxMessage.status == OutboxStatus.SENDING)
                 & (OutboxMessage.claimed_by == sender_id)
                 & OutboxMessage.handed_over_at.is_null()
             )

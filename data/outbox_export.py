@@ -11,7 +11,7 @@ from pathlib import Path
 from data.db import connection
 from data.delivery import DEFAULT_SENDER, PAGE_LIMIT, build_email, fix_message_id, no_contact
 from data.errors import InvalidInput
-from data.models import OUTBOX_QUEUED, Customer, OutboxMessage
+from data.models import Customer, OutboxMessage, OutboxStatus
 
 
 def _file_name(message: OutboxMessage) -> str:
@@ -54,7 +54,7 @@ def export_queued(directory: str | Path, *, sender: str | None = None) -> list[P
             query = (
                 OutboxMessage.select(OutboxMessage, Customer)
                 .join(Customer)
-                .where(OutboxMessage.status == OUTBOX_QUEUED)
+                .where(OutboxMessage.status == OutboxStatus.QUEUED)
             )
             if after is not None:
                 query = query.where(OutboxMessage.id > after)

@@ -7,22 +7,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from data import audit
+from data import audit, clock
 from data.dates import when
 from data.db import connection, database
 from data.delivery import PAGE_LIMIT, no_contact, recipient_list
 from data.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from data.models import (
-    OUTBOX_FAILED,
-    OUTBOX_QUEUED,
-    OUTBOX_SENDING,
-    OUTBOX_SENT,
-    OUTBOX_STATUSES,
-    OUTBOX_UNCERTAIN,
-    OUTBOX_WITHDRAWN,
     Customer,
     OutboxMessage,
-    utcnow,
+    OutboxStatus,
 )
 from data.outbox_claims import CLAIM_LEASE, ERROR_LIMIT
 
@@ -61,9 +54,9 @@ def check_status(status: str | None) -> str | None:
     if status is None or not status.strip():
         return None
     text = status.strip().lower()
-    if text not in OUTBOX_STATUSES:
+    if text not in tuple(OutboxStatus):
         raise InvalidInput(
-            f"'{status}' is not an outbox status. Use one of: {', '.join(OUTBOX_STATUSES)}."
+            f"'{status}' is not an outbox status. Use one of: {', '.join(OutboxStatus)}."
         )
     return text
 
@@ -189,7 +182,7 @@ def requeue(login: str, message_id: int) -> OutboxRow:
         audit.require_cancellation_role(who, "put an outbox message back in the queue")
         message = _message(message_id)
         status = str(message.status)
-        if status == OUTBOX_SENDING:
+        if status == OutboxStatus.SENDING:
             raise Conflict(
                 f"Outbox message {message.id} is being sent (claimed by {message.claimed_by} at "
                 f"{when(message.claimed_at)}). If that sender stopped, the next 'offboard outbox "
@@ -197,13 +190,13 @@ def requeue(login: str, message_id: int) -> OutboxRow:
                 f"yet, else uncertain (at once on the same machine, else after {LEASE_MINUTES} "
                 "minutes)."
             )
-        if status == OUTBOX_UNCERTAIN:
+        if status == OutboxStatus.UNCERTAIN:
             raise Conflict(
                 f"Outbox message {message.id} is uncertain: it may have arrived. Use "
                 f"'offboard outbox resend {message.id}' (it may arrive twice) or "
                 f"'offboard outbox mark-sent {message.id}'."
             )
-        if status != OUTBOX_FAILED:
+        if status != OutboxStatus.FAILED:
             raise Conflict(
                 f"Outbox message {message.id} is {status}: only a failed message can be put "
                 "back in the queue."
@@ -231,17 +224,15 @@ def mark_sent(login: str, message_id: int) -> OutboxRow:
         audit.require_cancellation_role(who, "mark an outbox message sent")
         message = _message(message_id)
         _require_uncertain(message, "marked sent")
-        sent_at = message.handed_over_at or utcnow()
-        note = (
-            f"Marked sent by {who.display_name} on {when(utcnow())}. Before: {message.last_error}"
-        )
-        _change(message, status=OUTBOX_SENT, sent_at=sent_at, last_error=note[:ERROR_LIMIT])
-        _audit_change(who.login, message, "mark message sent", {"status": OUTBOX_SENT})
+        sent_at = message.handed_over_at or clock.now()
+        note = f"Marked sent by {who.display_name} on {when(clock.now())}. Before: {message.last_error}"
+        _change(message, status=OutboxStatus.SENT, sent_at=sent_at, last_error=note[:ERROR_LIMIT])
+        _audit_change(who.login, message, "mark message sent", {"status": OutboxStatus.SENT})
     return outbox_row(message_id)
 
 
 def _require_uncertain(message: OutboxMessage, done: str) -> None:
-    if message.status != OUTBOX_UNCERTAIN:
+    if message.status != OutboxStatus.UNCERTAIN:
         raise Conflict(
             f"Outbox message {message.id} is {message.status}: only an uncertain message can be "
             f"{done}."
@@ -254,14 +245,14 @@ def _back_in_queue(login: str, message: OutboxMessage, action: str) -> None:
         raise NotAllowed(reason)
     _change(
         message,
-        status=OUTBOX_QUEUED,
+        status=OutboxStatus.QUEUED,
         attempts=0,
         next_attempt_at=None,
         claimed_by="",
         claimed_at=None,
         handed_over_at=None,
     )
-    _audit_change(login, message, action, {"status": OUTBOX_QUEUED})
+    _audit_change(login, message, action, {"status": OutboxStatus.QUEUED})
 
 
 def withdraw(login: str, message_id: int) -> OutboxRow:
@@ -272,16 +263,16 @@ def withdraw(login: str, message_id: int) -> OutboxRow:
         audit.require_cancellation_role(who, "withdraw an outbox message")
         message = _message(message_id)
         status = str(message.status)
-        if status not in (OUTBOX_QUEUED, OUTBOX_FAILED):
+        if status not in (OutboxStatus.QUEUED, OutboxStatus.FAILED):
             raise Conflict(
                 f"Outbox message {message.id} is {status}: only a queued or failed message "
                 "can be withdrawn."
             )
         _change(
             message,
-            status=OUTBOX_WITHDRAWN,
+            status=OutboxStatus.WITHDRAWN,
             next_attempt_at=None,
-            last_error=f"Withdrawn by {who.display_name} on {when(utcnow())}.",
+            last_error=f"Withdrawn by {who.display_name} on {when(clock.now())}.",
         )
-        _audit_change(who.login, message, "withdraw message", {"status": OUTBOX_WITHDRAWN})
+        _audit_change(who.login, message, "withdraw message", {"status": OutboxStatus.WITHDRAWN})
     return outbox_row(message_id)

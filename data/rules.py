@@ -21,39 +21,30 @@ from data.dates import today_in, when
 from data.db import database
 from data.errors import InvalidInput
 from data.models import (
-    AUDIENCE_CUSTOMER,
     CASE_CLOSED,
     OPPORTUNITY_CLOSED,
-    OUTBOX_FAILED,
-    OUTBOX_QUEUED,
-    OUTBOX_SENDING,
-    OUTBOX_SENT,
-    PENDING,
     QUOTATION_CLOSED,
     SALES_ORDER_CLOSED,
-    SCENARIO_BUYOUT,
-    SCENARIO_COLLECTIONS,
-    SCENARIO_NON_RENEWAL,
     SCENARIOS,
-    STEP_ADMIN_NOTIFIED,
-    STEP_AUTO_RENEWAL_DISABLED,
-    STEP_BILL_TILL_PAYOUT,
-    STEP_FINAL_AMOUNT_EMAIL,
-    STEP_PAYMENT_CONFIRMED,
     STEPS,
     Asset,
+    Audience,
     BaseModel,
     Cancellation,
     CancellationReason,
+    CancellationState,
     Case,
     Customer,
     Expiry,
     Opportunity,
     OutboxMessage,
+    OutboxStatus,
     Quotation,
     Reason,
     SalesOrder,
+    Scenario,
     ScenarioStep,
+    Step,
     User,
     key_named,
 )
@@ -181,16 +172,16 @@ SCENARIO_SECTION_NAMES: dict[str, str] = {
     "no_contact": "No contact (collections)",
 }
 SCENARIO_SECTIONS: dict[str, tuple[str, ...]] = {
-    SCENARIO_BUYOUT: ("final_amount", "admin_notified"),
-    SCENARIO_NON_RENEWAL: ("bill_till_payout", "auto_renewal", "admin_notified"),
-    SCENARIO_COLLECTIONS: ("no_contact",),
+    Scenario.BUYOUT: ("final_amount", "admin_notified"),
+    Scenario.NON_RENEWAL: ("bill_till_payout", "auto_renewal", "admin_notified"),
+    Scenario.COLLECTIONS: ("no_contact",),
 }
 # The steps someone confirms to clear a section, in the order they happen.
 SECTION_STEPS: dict[str, tuple[str, ...]] = {
-    "final_amount": (STEP_FINAL_AMOUNT_EMAIL, STEP_PAYMENT_CONFIRMED),
-    "bill_till_payout": (STEP_BILL_TILL_PAYOUT,),
-    "auto_renewal": (STEP_AUTO_RENEWAL_DISABLED,),
-    "admin_notified": (STEP_ADMIN_NOTIFIED,),
+    "final_amount": (Step.FINAL_AMOUNT_EMAIL, Step.PAYMENT_CONFIRMED),
+    "bill_till_payout": (Step.BILL_TILL_PAYOUT,),
+    "auto_renewal": (Step.AUTO_RENEWAL_DISABLED,),
+    "admin_notified": (Step.ADMIN_NOTIFIED,),
 }
 OFFBOARDING_NOTICE = "offboarding-notice"
 
@@ -236,7 +227,10 @@ def current_cancellation(customer: Customer) -> Cancellation | None:
         "rules.pending",
         lambda customer_id: (
             Cancellation.select()
-            .where((Cancellation.customer == customer_id) & (Cancellation.state == PENDING))
+            .where(
+                (Cancellation.customer == customer_id)
+                & (Cancellation.state == CancellationState.PENDING)
+            )
             .limit(1)
         ),
         int(customer.id),
@@ -445,7 +439,7 @@ def offboarding_notices(cancellation: Cancellation) -> list[OutboxMessage]:
             .where(
                 (OutboxMessage.cancellation == cancellation_id)
                 & (OutboxMessage.kind == OFFBOARDING_NOTICE)
-                & (OutboxMessage.audience == AUDIENCE_CUSTOMER)
+                & (OutboxMessage.audience == Audience.CUSTOMER)
             )
             .order_by(OutboxMessage.id.desc())
         ),
@@ -464,7 +458,7 @@ def latest_notice(
     ``sent``); ``notices`` are its notices, latest first, when the caller has read them."""
     if notices is None:
         notices = offboarding_notices(cancellation)
-    return next((n for n in notices if not sent or n.status == OUTBOX_SENT), None)
+    return next((n for n in notices if not sent or n.status == OutboxStatus.SENT), None)
 
 
 def _step_section(key: str, done: dict[str, StepDone]) -> Section:
@@ -476,11 +470,11 @@ def _step_section(key: str, done: dict[str, StepDone]) -> Section:
         # The last step rests on the earlier ones (no payment before the final-amount e-mail).
         summary = confirmed[-1].line()
         return Section(key, name, SectionState.CLEAR, summary, 0, len(steps))
-    waiting = {
-        STEP_FINAL_AMOUNT_EMAIL: "Waiting for Finance to send the final-amount e-mail",
-        STEP_PAYMENT_CONFIRMED: "payment not confirmed yet",
-        STEP_BILL_TILL_PAYOUT: "Not set yet: set the account to Bill till Payout in the case",
-        STEP_AUTO_RENEWAL_DISABLED: "Not confirmed yet: ask Billing to disable auto-renewal",
+    waiting: dict[str, str] = {
+        Step.FINAL_AMOUNT_EMAIL: "Waiting for Finance to send the final-amount e-mail",
+        Step.PAYMENT_CONFIRMED: "payment not confirmed yet",
+        Step.BILL_TILL_PAYOUT: "Not set yet: set the account to Bill till Payout in the case",
+        Step.AUTO_RENEWAL_DISABLED: "Not confirmed yet: ask Billing to disable auto-renewal",
     }
     parts = [step.line() for step in confirmed] + [waiting[missing[0]]]
     summary = "; ".join(parts)
@@ -503,15 +497,15 @@ def _admin_notified_section(cancellation: Cancellation, done: dict[str, StepDone
         summary = f"Offboarding notice sent to {sent.recipients} on {when(sent.sent_at)}"
         return Section("admin_notified", name, SectionState.CLEAR, summary, 0, 1)
     notice = latest_notice(cancellation, notices=notices)
-    told = done.get(STEP_ADMIN_NOTIFIED)
+    told = done.get(Step.ADMIN_NOTIFIED)
     if told is not None:
         return Section("admin_notified", name, SectionState.CLEAR, told.line(), 0, 1)
     if notice is None:
         summary = "No offboarding notice yet: write one or record a call"
-    elif notice.status in (OUTBOX_QUEUED, OUTBOX_SENDING):
+    elif notice.status in (OutboxStatus.QUEUED, OutboxStatus.SENDING):
         retry = f" (last try failed: {notice.last_error})" if notice.last_error else ""
         summary = f"Offboarding notice to {notice.recipients} queued, not sent yet{retry}"
-    elif notice.status == OUTBOX_FAILED:
+    elif notice.status == OutboxStatus.FAILED:
         summary = f"Offboarding notice failed: {notice.last_error or 'no reason given'}"
     else:
         summary = "Offboarding notice withdrawn: write a new one or record a call"

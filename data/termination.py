@@ -12,18 +12,15 @@ from data.cancellations.kernel import Change, Outcome, change, clean_text, displ
 from data.dates import parse_date, when
 from data.errors import Conflict, InvalidInput, NotReady
 from data.models import (
-    COMPLETION_SIGN_OFF,
-    COMPLETION_TASK,
-    DECISION_APPROVE,
-    DECISION_HOLD,
     DECISIONS,
     Cancellation,
     Completion,
+    CompletionKind,
+    Decision,
+    DoneBy,
     key_named,
 )
 from data.timeline import (
-    BY_EMAIL,
-    BY_HAND,
     COMPLETIONS,
     SIGN_OFF_FINAL,
     SIGN_OFFS,
@@ -113,17 +110,17 @@ def complete_task(
     """Tick a timeline task done by hand (the attrition box checked, the case moved…)."""
     planned = current_plan().task(task)
     text = clean_text(note, "The note")
-    if planned.completed_by != BY_HAND:
+    if planned.completed_by != DoneBy.HAND:
         how = COMPLETIONS[planned.completed_by]
         raise InvalidInput(f"'{planned.title}' is not ticked by hand: it is done by {how}.")
     with change(login, account, expected_version, doing="complete a timeline task") as c:
-        existing = _completion(c.cancellation, COMPLETION_TASK, planned.key)
+        existing = _completion(c.cancellation, CompletionKind.TASK, planned.key)
         if existing is not None:
             raise Conflict(
                 f"'{planned.title}' was already done by {display_name(existing.done_by_id)} on "
                 f"{when(existing.done_at)}. Nothing was changed."
             )
-        _record(c, COMPLETION_TASK, planned.key, text, "complete task", "task")
+        _record(c, CompletionKind.TASK, planned.key, text, "complete task", "task")
         return c.outcome(f"Done: {planned.title}.", 1)
 
 
@@ -133,7 +130,7 @@ def reopen_task(
     """Take back a task ticked by mistake; the audit trail keeps both."""
     planned = current_plan().task(task)
     with change(login, account, expected_version, doing="reopen a timeline task") as c:
-        existing = _completion(c.cancellation, COMPLETION_TASK, planned.key)
+        existing = _completion(c.cancellation, CompletionKind.TASK, planned.key)
         if existing is None:
             raise Conflict(f"'{planned.title}' is not ticked, so there is nothing to reopen.")
         _take_back(c, existing, "reopen task", "task")
@@ -147,7 +144,7 @@ def sign_off(
     key = sign_off_key(team)
     text = clean_text(note, "The note")
     with change(login, account, expected_version, doing="record a sign-off") as c:
-        existing = _completion(c.cancellation, COMPLETION_SIGN_OFF, key)
+        existing = _completion(c.cancellation, CompletionKind.SIGN_OFF, key)
         if existing is not None:
             raise Conflict(
                 f"'{SIGN_OFFS[key]}' was already recorded by {display_name(existing.done_by_id)} "
@@ -158,7 +155,7 @@ def sign_off(
                 str(row.key)
                 for row in Completion.select(Completion.key).where(
                     (Completion.cancellation == c.cancellation.id)
-                    & (Completion.kind == COMPLETION_SIGN_OFF)
+                    & (Completion.kind == CompletionKind.SIGN_OFF)
                 )
             }
             missing = [SIGN_OFFS[k] for k in SIGN_OFFS if k != SIGN_OFF_FINAL and k not in signed]
@@ -169,7 +166,7 @@ def sign_off(
                     + ".",
                     missing,
                 )
-        _record(c, COMPLETION_SIGN_OFF, key, text, "sign off", "sign-off")
+        _record(c, CompletionKind.SIGN_OFF, key, text, "sign off", "sign-off")
         return c.outcome(f"Signed: {SIGN_OFFS[key]}.", 1)
 
 
@@ -179,11 +176,11 @@ def withdraw_sign_off(
     """Take back a sign-off recorded by mistake (the final confirmation first)."""
     key = sign_off_key(team)
     with change(login, account, expected_version, doing="withdraw a sign-off") as c:
-        existing = _completion(c.cancellation, COMPLETION_SIGN_OFF, key)
+        existing = _completion(c.cancellation, CompletionKind.SIGN_OFF, key)
         if existing is None:
             raise Conflict(f"'{SIGN_OFFS[key]}' is not signed, so there is nothing to withdraw.")
         if key != SIGN_OFF_FINAL and _completion(
-            c.cancellation, COMPLETION_SIGN_OFF, SIGN_OFF_FINAL
+            c.cancellation, CompletionKind.SIGN_OFF, SIGN_OFF_FINAL
         ):
             raise Conflict("Withdraw the final confirmation first: it rests on this sign-off.")
         _take_back(c, existing, "withdraw sign-off", "sign-off")
@@ -238,7 +235,7 @@ def decide_data(
         if cancellation.purged_at is not None:
             raise Conflict("The data is already purged: the decision cannot change any more.")
         review: dt.date | None = None
-        if wanted == DECISION_HOLD:
+        if wanted == Decision.HOLD:
             if not text:
                 raise InvalidInput("A hold needs a reason: write why the data is kept.")
             if review_date is None or (isinstance(review_date, str) and not review_date.strip()):
@@ -272,7 +269,7 @@ def decide_data(
         )
         message = (
             f"Data on hold until {review}: {text}."
-            if wanted == DECISION_HOLD
+            if wanted == Decision.HOLD
             else "Deletion of the customer's data approved."
         )
         return c.outcome(message)
@@ -292,13 +289,13 @@ def record_purge(login: str, account: str, *, expected_version: int | None = Non
                 "The customer's access is not deactivated yet: record the deactivation first.",
                 ["Access"],
             )
-        if cancellation.data_decision == DECISION_HOLD:
+        if cancellation.data_decision == Decision.HOLD:
             raise NotReady(
                 f"The data is on hold until {cancellation.review_date} "
                 f"({cancellation.decision_reason}): no purge before the account team approves.",
                 ["Data decision"],
             )
-        if cancellation.data_decision != DECISION_APPROVE:
+        if cancellation.data_decision != Decision.APPROVE:
             raise NotReady(
                 "The account team has not approved the deletion: no purge before they do.",
                 ["Data decision"],
@@ -325,7 +322,7 @@ def queue_task_email(
 ) -> Outcome:
     """Queue the e-mail a timeline task sends (the final termination e-mail), as written."""
     planned = current_plan().task(task)
-    if planned.completed_by != BY_EMAIL or not planned.template:
+    if planned.completed_by != DoneBy.EMAIL or not planned.template:
         raise InvalidInput(f"'{planned.title}' sends no e-mail.")
     addresses = outbox.parse_addresses(recipients)
     with change(login, account, expected_version, doing="queue an e-mail") as c:

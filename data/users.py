@@ -11,7 +11,7 @@ from peewee import IntegrityError, fn
 from data import audit
 from data.db import connection, database
 from data.errors import Conflict, InvalidInput, NotFound
-from data.models import KNOWN_ROLES, ROLE_ADMIN, Reason, User
+from data.models import Reason, Role, User
 
 LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -43,8 +43,8 @@ def check_roles(roles: Sequence[str]) -> list[str]:
     clean = []
     for role in roles:
         name = role.strip().lower()
-        if name not in KNOWN_ROLES:
-            raise InvalidInput(f"'{role}' is not a role. Roles: {', '.join(KNOWN_ROLES)}.")
+        if name not in tuple(Role):
+            raise InvalidInput(f"'{role}' is not a role. Roles: {', '.join(Role)}.")
         clean.append(name)
     return sorted(set(clean))
 
@@ -84,10 +84,10 @@ def add_user(
     with connection(), database.atomic():
         first = User.select().count() == 0
         if first:
-            wanted = sorted({*wanted, ROLE_ADMIN})
+            wanted = sorted({*wanted, Role.ADMIN})
         else:
             who = audit.actor(acting_login or "")
-            audit.require(who, ROLE_ADMIN, doing="add users")
+            audit.require(who, Role.ADMIN, doing="add users")
             audit.require_user_administration()
         if User.select().where(User.login == name).exists():
             raise Conflict(f"There is already a user '{name}'.")
@@ -122,7 +122,7 @@ def update_user(
     """Change a user's roles, e-mail or active flag (CRM admin only)."""
     with connection(), database.atomic():
         who = audit.actor(acting_login)
-        audit.require(who, ROLE_ADMIN, doing="change users")
+        audit.require(who, Role.ADMIN, doing="change users")
         audit.require_user_administration()
         user = User.get_or_none(User.login == (login or "").strip())
         if user is None:
@@ -141,7 +141,7 @@ def update_user(
                     f"'{email}' is not an e-mail address, such as sam.lee@example.com."
                 )
             user.email = address
-        if (user.id == who.id and not user.has_any_role(ROLE_ADMIN)) or (
+        if (user.id == who.id and not user.has_any_role(Role.ADMIN)) or (
             user.id == who.id and not user.active
         ):
             raise InvalidInput("You cannot remove your own CRM admin role or deactivate yourself.")
@@ -183,7 +183,7 @@ def add_reason(acting_login: str, name: str) -> ReasonRow:
     text = _reason_name(name)
     with connection(), database.atomic():
         who = audit.actor(acting_login)
-        audit.require(who, ROLE_ADMIN, doing="change the reason list")
+        audit.require(who, Role.ADMIN, doing="change the reason list")
         if Reason.select().where(fn.LOWER(Reason.name) == text.lower()).exists():
             raise Conflict(f"The reason list already has '{text}'.")
         position = (Reason.select(fn.MAX(Reason.position)).scalar() or 0) + 1
@@ -206,7 +206,7 @@ def retire_reason(acting_login: str, reason_id: int, *, active: bool = False) ->
     """Retire a reason (it stays on cancellations that chose it) or bring it back."""
     with connection(), database.atomic():
         who = audit.actor(acting_login)
-        audit.require(who, ROLE_ADMIN, doing="change the reason list")
+        audit.require(who, Role.ADMIN, doing="change the reason list")
         # SQLite cannot compare an integer past 64 bits: no id is that large anyway.
         reason = Reason.get_or_none(Reason.id == reason_id) if 0 < reason_id < 2**63 else None
         if reason is None:

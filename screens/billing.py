@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Footer, Header, Label, Static
 
 from data.billing import Billing, BillingNote, billing
 from data.dates import when
-from data.models import INVOICE_PAST_DUE
+from data.models import InvoiceStatus
 from screens.base import OffboardScreen, Session
 
 
@@ -94,7 +94,7 @@ class BillingScreen(OffboardScreen):
         table = self.query_one("#invoices", DataTable)
         table.clear()
         for invoice in data.invoices:
-            if invoice.status == INVOICE_PAST_DUE:
+            if invoice.status == InvoiceStatus.PAST_DUE:
                 status = Content.styled(f"✗ past due {invoice.days_overdue} d", "$text-error bold")
             elif invoice.paid_on is not None:
                 status = Content(f"paid {invoice.paid_on}")

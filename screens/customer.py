@@ -19,14 +19,11 @@ from data.cancellations import Outcome, begin
 from data.customers import RecordCount, ToolView
 from data.dates import when
 from data.models import (
-    BILLING_COLLECTIONS,
-    CANCELLED,
-    LIVE,
-    PENDING,
-    PENDING_CANCELLATION,
-    SCENARIO_BUYOUT,
-    SCENARIO_COLLECTIONS,
     SCENARIOS,
+    BillingStatus,
+    CancellationState,
+    CustomerStatus,
+    Scenario,
 )
 from data.views import customer_screen
 from screens.base import OffboardScreen, Session
@@ -38,11 +35,11 @@ def banner_text(view: ToolView) -> str:
     cancellation = view.cancellation
     if cancellation is None:
         return ""
-    if cancellation.state == PENDING:
+    if cancellation.state == CancellationState.PENDING:
         return (
             f"Pending cancellation — since {when(cancellation.begun_at)} by {cancellation.begun_by}"
         )
-    if view.customer.status == CANCELLED and cancellation.processed_at is not None:
+    if view.customer.status == CustomerStatus.CANCELLED and cancellation.processed_at is not None:
         return (
             f"Cancelled — processed {when(cancellation.processed_at)} "
             f"by {cancellation.processed_by or 'an unknown user'}"
@@ -112,7 +109,7 @@ class CustomerScreen(OffboardScreen):
         text = banner_text(event.view)
         banner.update(Text(f"{text}{'   v View cancellation' if text else ''}"))
         banner.display = bool(text)
-        banner.set_class(customer.status == CANCELLED, "-cancelled")
+        banner.set_class(customer.status == CustomerStatus.CANCELLED, "-cancelled")
         owner = customer.owner or "nobody"
         admin = f"{customer.admin_name} <{customer.admin_email}>" if customer.admin_email else "—"
         details = Text()
@@ -150,9 +147,9 @@ class CustomerScreen(OffboardScreen):
             return "The customer is still loading."
         status = self.view.customer.status
         if action == "begin":
-            if status == PENDING_CANCELLATION:
+            if status == CustomerStatus.PENDING_CANCELLATION:
                 return "Begin Cancellation is unavailable: a cancellation is already pending (v views it)."
-            if status != LIVE:
+            if status != CustomerStatus.LIVE:
                 return f"Begin Cancellation is unavailable: the customer is {status}."
             if not self.session.can_cancel:
                 return f"Begin Cancellation is unavailable: {self.session.refusal}"
@@ -177,11 +174,11 @@ class CustomerScreen(OffboardScreen):
 
         explanation = (
             f"Begin the cancellation of {customer.name} ({customer.account}): its status "
-            f"becomes {PENDING_CANCELLATION} until the cancellation is processed or removed. "
+            f"becomes {CustomerStatus.PENDING_CANCELLATION} until the cancellation is processed or removed. "
             "Choose how the customer is leaving (you can change it while it is pending); "
             "Enter begins."
         )
-        if customer.billing_status == BILLING_COLLECTIONS:
+        if customer.billing_status == BillingStatus.COLLECTIONS:
             explanation += (
                 " Billing has sent this account to collections: nobody may contact its admin."
             )
@@ -190,9 +187,9 @@ class CustomerScreen(OffboardScreen):
                 "Begin Cancellation",
                 explanation,
                 choices=[(label, key) for key, label in SCENARIOS.items()],
-                current=SCENARIO_COLLECTIONS
-                if customer.billing_status == BILLING_COLLECTIONS
-                else SCENARIO_BUYOUT,
+                current=Scenario.COLLECTIONS
+                if customer.billing_status == BillingStatus.COLLECTIONS
+                else Scenario.BUYOUT,
                 save=save,
                 save_label="Begin",
             ),

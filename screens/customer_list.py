@@ -18,14 +18,14 @@ from textual.worker import get_current_worker
 
 from data.customers import CustomerRow, PendingCancellation, pending_cancellations
 from data.dates import when
-from data.models import CUSTOMER_STATUSES
+from data.models import CustomerStatus
 from data.views import customer_list_page
 from screens.base import OffboardScreen, Session
 
 PAGE = 100
 # Load the next page when the cursor comes this close to the last row loaded.
 LOOKAHEAD = 25
-FILTERS: tuple[str | None, ...] = (None, *CUSTOMER_STATUSES)
+FILTERS: tuple[str | None, ...] = (None, *CustomerStatus)
 
 
 @dataclass(frozen=True)

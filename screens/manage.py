@@ -22,7 +22,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from data import cancellations
 from data.cancellations import Outcome, allowed_states
 from data.customers import ToolView
-from data.models import PENDING
+from data.models import CancellationState
 from data.rules import RECORD_KINDS, RecordRow, Section
 from data.views import Cursor, section_records
 from screens.base import OffboardScreen, Session
@@ -177,7 +177,7 @@ class ManageScreen(OffboardScreen):
         return bool(
             self.view is not None
             and self.view.cancellation is not None
-            and self.view.cancellation.state == PENDING
+            and self.view.cancellation.state == CancellationState.PENDING
         )
 
     def unavailable_reason(self, action: str) -> str:

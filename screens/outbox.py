@@ -19,27 +19,21 @@ from textual.widgets import DataTable, Footer, Header, Markdown, Static
 
 from data.dates import when
 from data.models import (
-    OUTBOX_FAILED,
-    OUTBOX_PARTIAL,
-    OUTBOX_QUEUED,
-    OUTBOX_SENDING,
-    OUTBOX_SENT,
-    OUTBOX_UNCERTAIN,
-    OUTBOX_WITHDRAWN,
+    OutboxStatus,
 )
 from data.outbox_review import OutboxRow, mark_sent, outbox_page, requeue, resend, withdraw
 from screens.base import OffboardScreen, Session
 from screens.dialogs import ConfirmDialog
 
 PAGE = 50
-STATUS_STYLES = {
-    OUTBOX_QUEUED: "$text-warning",
-    OUTBOX_SENDING: "$text-warning bold",
-    OUTBOX_SENT: "$text-success",
-    OUTBOX_FAILED: "$text-error bold",
-    OUTBOX_WITHDRAWN: "$text-muted",
-    OUTBOX_UNCERTAIN: "$text-error bold",
-    OUTBOX_PARTIAL: "$text-error bold",
+STATUS_STYLES: dict[str, str] = {
+    OutboxStatus.QUEUED: "$text-warning",
+    OutboxStatus.SENDING: "$text-warning bold",
+    OutboxStatus.SENT: "$text-success",
+    OutboxStatus.FAILED: "$text-error bold",
+    OutboxStatus.WITHDRAWN: "$text-muted",
+    OutboxStatus.UNCERTAIN: "$text-error bold",
+    OutboxStatus.PARTIAL: "$text-error bold",
 }
 OPERATIONS = {"retry": requeue, "resend": resend, "mark_sent": mark_sent, "withdraw": withdraw}
 DONE = {
@@ -51,13 +45,13 @@ DONE = {
 
 
 def status_text(row: OutboxRow) -> str:
-    if row.status == OUTBOX_SENT:
+    if row.status == OutboxStatus.SENT:
         return f"sent {when(row.sent_at)}"
-    if row.status == OUTBOX_PARTIAL:
+    if row.status == OutboxStatus.PARTIAL:
         return f"partly sent {when(row.sent_at)}"
-    if row.status == OUTBOX_UNCERTAIN:
+    if row.status == OutboxStatus.UNCERTAIN:
         return "uncertain: maybe sent"
-    if row.status == OUTBOX_QUEUED and row.last_error:
+    if row.status == OutboxStatus.QUEUED and row.last_error:
         return f"retry after {when(row.next_attempt_at)}"
     return row.status
 
@@ -154,7 +148,7 @@ class OutboxScreen(OffboardScreen):
         else:
             noun = "e-mail" if count == 1 and not self.more else "e-mails"
             shown = f"{count}{'+' if self.more else ''} {noun}, newest first"
-            for status in (OUTBOX_FAILED, OUTBOX_UNCERTAIN, OUTBOX_PARTIAL):
+            for status in (OutboxStatus.FAILED, OutboxStatus.UNCERTAIN, OutboxStatus.PARTIAL):
                 number = sum(1 for row in self.rows.values() if row.status == status)
                 shown += f" · {number} {status}" if number else ""
             summary.update(shown)
@@ -203,7 +197,11 @@ class OutboxScreen(OffboardScreen):
             f"  ({row.audience})",
         ]
         if row.last_error:
-            label = "Error: " if row.status in (OUTBOX_FAILED, OUTBOX_QUEUED) else "What happened: "
+            label = (
+                "Error: "
+                if row.status in (OutboxStatus.FAILED, OutboxStatus.QUEUED)
+                else "What happened: "
+            )
             lines += ["\n", (label, "$text-error bold"), (row.last_error, "$text-error")]
         head.update(Content.assemble(*lines))
         body.update(row.body)
@@ -216,11 +214,11 @@ class OutboxScreen(OffboardScreen):
             return "There is no e-mail here."
         if not self.session.can_cancel:
             return self.session.refusal
-        if action == "retry" and row.status != OUTBOX_FAILED:
+        if action == "retry" and row.status != OutboxStatus.FAILED:
             return "Only a failed e-mail can be put back in the queue."
-        if action in ("resend", "mark_sent") and row.status != OUTBOX_UNCERTAIN:
+        if action in ("resend", "mark_sent") and row.status != OutboxStatus.UNCERTAIN:
             return "Only an uncertain e-mail can be resent or marked sent."
-        if action == "withdraw" and row.status not in (OUTBOX_QUEUED, OUTBOX_FAILED):
+        if action == "withdraw" and row.status not in (OutboxStatus.QUEUED, OutboxStatus.FAILED):
             return f"This e-mail is {row.status}: only a queued or failed one can be withdrawn."
         return ""
 

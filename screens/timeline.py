@@ -21,15 +21,9 @@ from textual.widgets import DataTable, Footer, Header, Static
 from data import termination
 from data.cancellations import Outcome
 from data.customers import read_termination
+from data.models import DoneBy
 from data.rules import StepDone
 from data.timeline import (
-    BY_DEACTIVATION,
-    BY_DECISION,
-    BY_EMAIL,
-    BY_HAND,
-    BY_PROCESS,
-    BY_PURGE,
-    BY_SIGN_OFFS,
     SIGN_OFFS,
     TaskState,
     TaskView,
@@ -190,7 +184,7 @@ class TimelineScreen(OffboardScreen):
             return self.session.refusal
         if action == "reopen":
             task = self.highlighted()
-            if task is None or task.task.completed_by != BY_HAND or task.done is None:
+            if task is None or task.task.completed_by != DoneBy.HAND or task.done is None:
                 return "Only a task ticked by hand can be reopened."
         return ""
 
@@ -251,15 +245,15 @@ class TimelineScreen(OffboardScreen):
             return
         login, account, version = self.session.login, self.account, self.view.version
         how = task.task.completed_by
-        if how == BY_EMAIL:
+        if how == DoneBy.EMAIL:
             self.post_message(self.OpenEmail(account, version, task.key))
-        elif how == BY_PROCESS:
+        elif how == DoneBy.PROCESS:
             self.notify(
                 "This task is Process itself: press p on the Cancellation Tool once every "
                 "section is clear.",
                 title=task.task.title,
             )
-        elif how == BY_HAND:
+        elif how == DoneBy.HAND:
             done = task.done
             step = (
                 StepDone(task.key, task.task.title, done.by, done.at, done.note) if done else None
@@ -278,9 +272,9 @@ class TimelineScreen(OffboardScreen):
                     ),
                 )
             )
-        elif how == BY_SIGN_OFFS:
+        elif how == DoneBy.SIGN_OFFS:
             self._open(sign_off_form(self.view, login))
-        elif how == BY_DEACTIVATION:
+        elif how == DoneBy.DEACTIVATION:
             self._open(
                 GuidForm(
                     "Deactivate the customer's access",
@@ -292,7 +286,7 @@ class TimelineScreen(OffboardScreen):
                     initial="\n".join(self.view.guids),
                 )
             )
-        elif how == BY_DECISION:
+        elif how == DoneBy.DECISION:
             self._open(
                 DecisionForm(
                     "The account team's decision about the data",
@@ -310,7 +304,7 @@ class TimelineScreen(OffboardScreen):
                     current=self.view.decision,
                 )
             )
-        elif how == BY_PURGE:
+        elif how == DoneBy.PURGE:
             self._open(
                 ActionForm(
                     "Data Purge Done",

@@ -24,13 +24,18 @@ from textual.widgets import Footer, Header, ListItem, ListView, Static
 from data import cancellations
 from data.cancellations import Outcome
 from data.customers import ToolView, expiries
-from data.models import FORMER_CUSTOMER, MOODS, PENDING, PENDING_CANCELLATION, SCENARIOS, STEPS
+from data.models import (
+    MOODS,
+    SCENARIOS,
+    STEPS,
+    CancellationState,
+    CustomerStatus,
+    CustomerType,
+    DoneBy,
+)
 from data.rules import RECORD_KINDS, SECTION_STEPS, Section, describe_red, section_name
 from data.timeline import (
     ACCESS_DATA,
-    BY_DEACTIVATION,
-    BY_DECISION,
-    BY_PURGE,
     SIGN_OFFS_SECTION,
     TIMELINE,
 )
@@ -207,7 +212,7 @@ class ToolScreen(OffboardScreen):
         return bool(
             self.view is not None
             and self.view.cancellation is not None
-            and self.view.cancellation.state == PENDING
+            and self.view.cancellation.state == CancellationState.PENDING
         )
 
     def _show_process_line(self) -> None:
@@ -284,7 +289,7 @@ class ToolScreen(OffboardScreen):
             return None
         tasks = self.view.termination.timeline.tasks
         if key == ACCESS_DATA:
-            kinds = (BY_DEACTIVATION, BY_DECISION, BY_PURGE)
+            kinds = (DoneBy.DEACTIVATION, DoneBy.DECISION, DoneBy.PURGE)
             wanted = [t for t in tasks if t.task.completed_by in kinds and t.done is None]
         else:
             wanted = self.view.termination.timeline.late()
@@ -461,8 +466,8 @@ class ToolScreen(OffboardScreen):
         return [
             f"Process the cancellation of {customer.name} ({customer.account})?",
             "",
-            f"• Status: {PENDING_CANCELLATION} → Cancelled",
-            f"• Customer type: {customer.customer_type} → {FORMER_CUSTOMER}",
+            f"• Status: {CustomerStatus.PENDING_CANCELLATION} → Cancelled",
+            f"• Customer type: {customer.customer_type} → {CustomerType.FORMER_CUSTOMER}",
             f"• {owner}",
             f"• Notified by e-mail: {notified}",
             f"• Reasons: {', '.join(cancellation.reasons)}",

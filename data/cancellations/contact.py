@@ -9,13 +9,11 @@ from data import outbox
 from data.cancellations.kernel import CustomerChange, customer_change, pending
 from data.errors import InvalidInput
 from data.models import (
-    AUDIENCE_CUSTOMER,
-    BILLING_STATUSES,
-    OUTBOX_FAILED,
-    OUTBOX_QUEUED,
-    OUTBOX_WITHDRAWN,
+    Audience,
+    BillingStatus,
     Cancellation,
     OutboxMessage,
+    OutboxStatus,
 )
 
 
@@ -30,18 +28,18 @@ def withdraw_customer_mail(c: CustomerChange, cancellation: Cancellation | None)
         OutboxMessage.select(OutboxMessage.id)
         .where(
             (OutboxMessage.customer == customer.id)
-            & (OutboxMessage.audience == AUDIENCE_CUSTOMER)
-            & OutboxMessage.status.in_([OUTBOX_QUEUED, OUTBOX_FAILED])
+            & (OutboxMessage.audience == Audience.CUSTOMER)
+            & OutboxMessage.status.in_([OutboxStatus.QUEUED, OutboxStatus.FAILED])
         )
         .tuples()
     )
     unsent = [int(pk) for (pk,) in rows]
     if not unsent:
         return ""
-    OutboxMessage.update(status=OUTBOX_WITHDRAWN, last_error=reason).where(
+    OutboxMessage.update(status=OutboxStatus.WITHDRAWN, last_error=reason).where(
         OutboxMessage.id.in_(unsent)
     ).execute()
-    withdrawn = {"status": OUTBOX_WITHDRAWN, "why": "no contact"}
+    withdrawn = {"status": OutboxStatus.WITHDRAWN, "why": "no contact"}
     c.audit_each(
         "withdraw message",
         "message",
@@ -56,11 +54,11 @@ def set_billing_status(login: str, account: str, status: str) -> str:
     """Record the account's billing status as Billing reports it. Sent to collections withdraws
     every unsent e-mail to the customer (no contact from then on)."""
     chosen = next(
-        (s for s in BILLING_STATUSES if s.casefold() == (status or "").strip().casefold()), None
+        (s for s in BillingStatus if s.casefold() == (status or "").strip().casefold()), None
     )
     if chosen is None:
         raise InvalidInput(
-            f"'{status}' is not a billing status. Use one of: {', '.join(BILLING_STATUSES)}."
+            f"'{status}' is not a billing status. Use one of: {', '.join(BillingStatus)}."
         )
     with customer_change(login, account, doing="change the billing status") as c:
         customer = c.customer

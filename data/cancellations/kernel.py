@@ -18,18 +18,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from data import audit
+from data import audit, clock
 from data.dates import today_in, when
 from data.db import connection, database, is_sqlite
 from data.errors import Conflict, InvalidInput, NotFound
 from data.models import (
-    PENDING,
-    PROCESSED,
     AuditEvent,
     Cancellation,
+    CancellationState,
     Customer,
     User,
-    utcnow,
 )
 
 TEXT_LIMIT = 4000
@@ -180,7 +178,7 @@ def _opened(
         customer = _customer(account)
         cancellation = opening(customer)
         _check_version(customer, expected_version)
-        yield who, customer, cancellation, utcnow()
+        yield who, customer, cancellation, clock.now()
 
 
 def _finished(done: CustomerChange) -> None:
@@ -264,7 +262,7 @@ def _check_version(customer: Customer, expected: int | None) -> None:
 def pending(customer: Customer) -> Cancellation | None:
     """The customer's pending cancellation, if there is one."""
     query = Cancellation.select().where(
-        (Cancellation.customer == customer) & (Cancellation.state == PENDING)
+        (Cancellation.customer == customer) & (Cancellation.state == CancellationState.PENDING)
     )
     return query.first()  # type: ignore[no-any-return]
 
@@ -272,7 +270,10 @@ def pending(customer: Customer) -> Cancellation | None:
 def _latest_processed(customer: Customer) -> Cancellation | None:
     return (  # type: ignore[no-any-return]
         Cancellation.select()
-        .where((Cancellation.customer == customer) & (Cancellation.state == PROCESSED))
+        .where(
+            (Cancellation.customer == customer)
+            & (Cancellation.state == CancellationState.PROCESSED)
+        )
         .order_by(Cancellation.processed_at.desc())
         .first()
     )

@@ -15,18 +15,14 @@ from data.cancellations.kernel import (
 from data.dates import when
 from data.errors import Conflict, NotReady
 from data.models import (
-    CANCELLED,
-    FORMER_CUSTOMER,
-    LIVE,
-    PENDING,
-    PENDING_CANCELLATION,
-    PROCESSED,
-    REMOVED,
-    SCENARIO_BUYOUT,
     SCENARIOS,
     Cancellation,
+    CancellationState,
     Customer,
+    CustomerStatus,
+    CustomerType,
     NotifyUser,
+    Scenario,
     User,
 )
 from data.rules import describe_red, evaluate, reason_names, scenario_key, unfinished_sections
@@ -40,7 +36,7 @@ def _may_begin(customer: Customer) -> None:
             f"{customer.name} is already pending cancellation since {when(found.begun_at)} "
             f"by {display_name(found.begun_by_id)}. Open that cancellation instead."
         )
-    if customer.status != LIVE:
+    if customer.status != CustomerStatus.LIVE:
         raise Conflict(
             f"{customer.name} is {customer.status}; only a Live customer can be cancelled."
         )
@@ -50,7 +46,7 @@ def begin(
     login: str,
     account: str,
     *,
-    scenario: str = SCENARIO_BUYOUT,
+    scenario: str = Scenario.BUYOUT,
     expected_version: int | None = None,
 ) -> Outcome:
     """Begin a cancellation in one of the three scenarios: the customer becomes Live (PC) until
@@ -75,17 +71,17 @@ def begin(
             [{"cancellation": cancellation.id, "user": user_id} for user_id in sorted(notify)]
         ).execute()
         before = {"status": customer.status}
-        c.bump(status=PENDING_CANCELLATION)
+        c.bump(status=CustomerStatus.PENDING_CANCELLATION)
         c.audit(
             "begin",
             cancellation=cancellation,
             before=before,
-            after={"status": PENDING_CANCELLATION, "scenario": chosen},
+            after={"status": CustomerStatus.PENDING_CANCELLATION, "scenario": chosen},
         )
         withdrawn = withdraw_customer_mail(c, cancellation)
         return c.outcome(
             f"Cancellation of {customer.name} begun ({SCENARIOS[chosen]}): the customer is now "
-            f"{PENDING_CANCELLATION}.{withdrawn}"
+            f"{CustomerStatus.PENDING_CANCELLATION}.{withdrawn}"
         )
 
 
@@ -98,15 +94,15 @@ def remove(login: str, account: str, *, expected_version: int | None = None) -> 
                 f"{customer.name}'s data is already purged: the cancellation cannot be taken "
                 "back. Finish it with Process."
             )
-        Cancellation.update(state=REMOVED, removed_by=c.who, removed_at=c.now).where(
-            Cancellation.id == cancellation.id
-        ).execute()
-        before = {"status": customer.status, "state": PENDING}
+        Cancellation.update(
+            state=CancellationState.REMOVED, removed_by=c.who, removed_at=c.now
+        ).where(Cancellation.id == cancellation.id).execute()
+        before = {"status": customer.status, "state": CancellationState.PENDING}
         c.bump(status=cancellation.previous_status)
         c.audit(
             "remove",
             before=before,
-            after={"status": cancellation.previous_status, "state": REMOVED},
+            after={"status": cancellation.previous_status, "state": CancellationState.REMOVED},
         )
         return c.outcome(
             f"Cancellation of {customer.name} removed: the customer is {customer.status} again."
@@ -135,23 +131,29 @@ def process(login: str, account: str, *, expected_version: int | None = None) ->
         before = {
             "status": customer.status,
             "owner": display_name(customer.owner_id),
-            "state": PENDING,
+            "state": CancellationState.PENDING,
             "customer_type": customer.customer_type,
         }
-        Cancellation.update(state=PROCESSED, processed_by=c.who, processed_at=c.now).where(
-            (Cancellation.id == cancellation.id) & (Cancellation.state == PENDING)
+        Cancellation.update(
+            state=CancellationState.PROCESSED, processed_by=c.who, processed_at=c.now
+        ).where(
+            (Cancellation.id == cancellation.id) & (Cancellation.state == CancellationState.PENDING)
         ).execute()
-        c.bump(status=CANCELLED, owner=new_owner.id, customer_type=FORMER_CUSTOMER)
+        c.bump(
+            status=CustomerStatus.CANCELLED,
+            owner=new_owner.id,
+            customer_type=CustomerType.FORMER_CUSTOMER,
+        )
         cancellation.processed_at = c.now
         notified = _queue_notification(c, new_owner)
         c.audit(
             "process",
             before=before,
             after={
-                "status": CANCELLED,
+                "status": CustomerStatus.CANCELLED,
                 "owner": new_owner.display_name,
-                "state": PROCESSED,
-                "customer_type": FORMER_CUSTOMER,
+                "state": CancellationState.PROCESSED,
+                "customer_type": CustomerType.FORMER_CUSTOMER,
                 "notified": notified,
             },
         )

@@ -9,13 +9,12 @@ from data.cancellations.kernel import Outcome, change, clean_text, display_name
 from data.dates import when
 from data.errors import Conflict, InvalidInput, NotAllowed
 from data.models import (
-    AUDIENCE_CUSTOMER,
     SCENARIOS,
-    STEP_FINAL_AMOUNT_EMAIL,
-    STEP_PAYMENT_CONFIRMED,
     STEPS,
+    Audience,
     Cancellation,
     ScenarioStep,
+    Step,
 )
 from data.rules import OFFBOARDING_NOTICE, SCENARIO_SECTIONS, scenario_key, scenario_steps
 
@@ -81,8 +80,8 @@ def confirm_step(
                 f"'{STEPS[key]}' was already confirmed by {display_name(existing.done_by_id)} on "
                 f"{when(existing.done_at)}. Nothing was changed."
             )
-        if key == STEP_PAYMENT_CONFIRMED and not _confirmed(
-            c.cancellation, STEP_FINAL_AMOUNT_EMAIL
+        if key == Step.PAYMENT_CONFIRMED and not _confirmed(
+            c.cancellation, Step.FINAL_AMOUNT_EMAIL
         ):
             raise Conflict(
                 "The payment cannot be confirmed before Finance has sent the final-amount "
@@ -109,7 +108,7 @@ def unconfirm_step(
         existing = _confirmed(c.cancellation, key)
         if existing is None:
             raise Conflict(f"'{STEPS[key]}' is not confirmed, so there is nothing to take back.")
-        if key == STEP_FINAL_AMOUNT_EMAIL and _confirmed(c.cancellation, STEP_PAYMENT_CONFIRMED):
+        if key == Step.FINAL_AMOUNT_EMAIL and _confirmed(c.cancellation, Step.PAYMENT_CONFIRMED):
             raise Conflict("Take back the payment confirmation first: it rests on this step.")
         before = {"step": key, "by": display_name(existing.done_by_id), "note": existing.note}
         existing.delete_instance()
@@ -142,7 +141,7 @@ def queue_offboarding_notice(
             addresses,
             subject,
             body,
-            audience=AUDIENCE_CUSTOMER,
+            audience=Audience.CUSTOMER,
             created_by=c.who,
         )
         c.audit(

@@ -23,13 +23,6 @@ from data.timeline.facts import Done, Facts, email_kind, read_facts
 from data.timeline.guids import guid_list, parse_guids
 from data.timeline.plan import (
     ANCHORS,
-    BY_DEACTIVATION,
-    BY_DECISION,
-    BY_EMAIL,
-    BY_HAND,
-    BY_PROCESS,
-    BY_PURGE,
-    BY_SIGN_OFFS,
     COMPLETIONS,
     DEFAULT_PLAN,
     KEY_LIMIT,
@@ -64,13 +57,6 @@ from data.timeline.today import TodayTask, due_today, pending_query, pending_tim
 __all__ = [
     "ACCESS_DATA",
     "ANCHORS",
-    "BY_DEACTIVATION",
-    "BY_DECISION",
-    "BY_EMAIL",
-    "BY_HAND",
-    "BY_PROCESS",
-    "BY_PURGE",
-    "BY_SIGN_OFFS",
     "COMPLETIONS",
     "DEFAULT_PLAN",
     "KEY_LIMIT",

@@ -12,14 +12,11 @@ from peewee import JOIN
 
 from data import statements
 from data.models import (
-    COMPLETION_SIGN_OFF,
-    COMPLETION_TASK,
-    OUTBOX_QUEUED,
-    OUTBOX_SENDING,
-    OUTBOX_SENT,
     Cancellation,
     Completion,
+    CompletionKind,
     OutboxMessage,
+    OutboxStatus,
     User,
 )
 from data.timeline.plan import current_plan
@@ -76,9 +73,9 @@ def read_facts(cancellations: Sequence[Cancellation]) -> dict[int, Facts]:
     ).tuples()
     for cancellation_id, kind, key, by, at, note in rows:
         done = Done(str(by), at, str(note))
-        if kind == COMPLETION_TASK:
+        if kind == CompletionKind.TASK:
             facts[cancellation_id].tasks[str(key)] = done
-        elif kind == COMPLETION_SIGN_OFF:
+        elif kind == CompletionKind.SIGN_OFF:
             facts[cancellation_id].sign_offs[str(key)] = done
     kinds = {email_kind(task.template) for task in current_plan().tasks if task.template}
     if kinds:
@@ -99,7 +96,9 @@ def read_facts(cancellations: Sequence[Cancellation]) -> dict[int, Facts]:
                 .where(
                     OutboxMessage.cancellation.in_(wanted)
                     & OutboxMessage.kind.in_(plan_kinds)
-                    & OutboxMessage.status.in_([OUTBOX_QUEUED, OUTBOX_SENDING, OUTBOX_SENT])
+                    & OutboxMessage.status.in_(
+                        [OutboxStatus.QUEUED, OutboxStatus.SENDING, OutboxStatus.SENT]
+                    )
                 )
                 .order_by(OutboxMessage.id)
             )

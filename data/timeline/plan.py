@@ -14,7 +14,7 @@ from pathlib import Path
 
 from data import outbox
 from data.errors import InvalidInput
-from data.models import key_named
+from data.models import DoneBy, key_named
 from data.timeline.schedule import DayUnit, DueRule
 
 PLANS = Path(__file__).parent.parent / "plans"
@@ -43,22 +43,14 @@ ANCHORS: dict[str, str] = {
 }
 
 
-# How a task gets done: ticked by hand, or by the record it stands for.
-BY_HAND = "hand"
-BY_DEACTIVATION = "deactivation"
-BY_DECISION = "decision"
-BY_PURGE = "purge"
-BY_SIGN_OFFS = "sign-offs"
-BY_EMAIL = "e-mail"
-BY_PROCESS = "process"
 COMPLETIONS: dict[str, str] = {
-    BY_HAND: "ticked on the Timeline",
-    BY_DEACTIVATION: "recording the deactivation of access (Access & data)",
-    BY_DECISION: "recording the account team's decision (Access & data)",
-    BY_PURGE: "recording the data purge (Access & data)",
-    BY_SIGN_OFFS: "the termination team's sign-offs (Sign-offs)",
-    BY_EMAIL: "writing and queueing its e-mail (e on the Timeline)",
-    BY_PROCESS: "Process",
+    DoneBy.HAND: "ticked on the Timeline",
+    DoneBy.DEACTIVATION: "recording the deactivation of access (Access & data)",
+    DoneBy.DECISION: "recording the account team's decision (Access & data)",
+    DoneBy.PURGE: "recording the data purge (Access & data)",
+    DoneBy.SIGN_OFFS: "the termination team's sign-offs (Sign-offs)",
+    DoneBy.EMAIL: "writing and queueing its e-mail (e on the Timeline)",
+    DoneBy.PROCESS: "Process",
 }
 
 
@@ -81,7 +73,7 @@ class PlanTask:
 
     @property
     def by_hand(self) -> bool:
-        return self.completed_by == BY_HAND
+        return self.completed_by == DoneBy.HAND
 
 
 @dataclass(frozen=True)
@@ -179,7 +171,7 @@ def parse_plan(text: str, source: str = "the plan") -> Plan:
         if completion not in COMPLETIONS:
             known = ", ".join(COMPLETIONS)
             raise fail(f"'{completion}' is not how a task is completed. Use one of: {known}.")
-        if completion == BY_EMAIL:
+        if completion == DoneBy.EMAIL:
             if not template:
                 raise fail("'e-mail' needs the template it sends, as in 'e-mail final_notice'.")
             if template not in templates:

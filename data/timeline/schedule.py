@@ -2,7 +2,7 @@
 computed with arrow in the customer's time zone by wall-clock rules, and how near or late they
 read ("due in 3 days", "2 days overdue").
 
-Time "now" is read through ``utcnow`` here, so tests can stop the clock in this one place."""
+Time "now" is read from ``data.clock``, which tests stop."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from enum import StrEnum
 
 import arrow
 
+from data import clock
 from data.dates import zone
-from data.models import Cancellation, utcnow
+from data.models import Cancellation
 
 
 class DayUnit(StrEnum):
@@ -72,8 +73,8 @@ def _normalise(moment: arrow.Arrow) -> arrow.Arrow:
 
 
 def local_now(time_zone: str) -> arrow.Arrow:
-    """Now in the customer's zone (``utcnow`` so tests can stop the clock)."""
-    return arrow.get(utcnow(), tzinfo="UTC").to(zone(time_zone))
+    """Now in the customer's zone."""
+    return arrow.get(clock.now(), tzinfo="UTC").to(zone(time_zone))
 
 
 def anchors(cancellation: Cancellation, time_zone: str) -> dict[str, arrow.Arrow | None]:

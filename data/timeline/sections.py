@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from data.models import DECISION_APPROVE, DECISION_HOLD, PENDING, Cancellation, Customer
+from data.models import Cancellation, CancellationState, Customer, Decision
 from data.sections import Section, SectionState
 from data.timeline.facts import Done, Facts, read_facts
 from data.timeline.guids import guid_list
@@ -81,7 +81,7 @@ def access_section(cancellation: Cancellation, facts: Facts, today: dt.date) -> 
     purged = cancellation.purged_at is not None
     missing = (
         int(cancellation.access_deactivated_at is None)
-        + int(not purged and cancellation.data_decision != DECISION_APPROVE)
+        + int(not purged and cancellation.data_decision != Decision.APPROVE)
         + int(not purged)
     )
     if cancellation.access_deactivated_at is None:
@@ -93,9 +93,9 @@ def access_section(cancellation: Cancellation, facts: Facts, today: dt.date) -> 
     if cancellation.purged_at is not None:
         who = facts.users.get(cancellation.purged_by_id or 0, "an unknown user")
         parts.append(f"data purged by {who}")
-    elif decision == DECISION_APPROVE:
+    elif decision == Decision.APPROVE:
         parts.append("deletion approved, purge not done")
-    elif decision == DECISION_HOLD:
+    elif decision == Decision.HOLD:
         review = cancellation.review_date
         due = " — review due" if review is not None and review <= today else ""
         parts.append(f"data on hold until {review}{due}: {cancellation.decision_reason}")
@@ -137,7 +137,7 @@ def termination_view(
         str(customer.account),
         str(customer.name),
         int(customer.version),
-        str(cancellation.state) == PENDING,
+        str(cancellation.state) == CancellationState.PENDING,
         view,
         dict(facts.sign_offs),
         tuple(guid_list(cancellation)),

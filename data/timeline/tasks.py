@@ -11,22 +11,15 @@ import arrow
 
 from data.dates import zone
 from data.models import (
-    DECISION_APPROVE,
-    DECISION_HOLD,
-    SCENARIO_COLLECTIONS,
     Cancellation,
     Customer,
+    Decision,
+    DoneBy,
+    Scenario,
 )
 from data.timeline.facts import Done, Facts, email_kind, read_facts
 from data.timeline.guids import guid_list
 from data.timeline.plan import (
-    BY_DEACTIVATION,
-    BY_DECISION,
-    BY_EMAIL,
-    BY_HAND,
-    BY_PROCESS,
-    BY_PURGE,
-    BY_SIGN_OFFS,
     Plan,
     PlanTask,
     current_plan,
@@ -67,7 +60,7 @@ class TaskView:
     @property
     def counts(self) -> bool:
         """Whether the task holds Process back (the last one is done by Process itself)."""
-        return self.task.completed_by != BY_PROCESS
+        return self.task.completed_by != DoneBy.PROCESS
 
 
 @dataclass(frozen=True)
@@ -114,45 +107,45 @@ def _completion(
     def by(user_id: int | None) -> str:
         return users.get(user_id or 0, "an unknown user")
 
-    if task.completed_by == BY_HAND:
+    if task.completed_by == DoneBy.HAND:
         return facts.tasks.get(task.key), ""
-    if task.completed_by == BY_DEACTIVATION:
+    if task.completed_by == DoneBy.DEACTIVATION:
         if cancellation.access_deactivated_at is None:
             return None, "record the deactivation with its GUIDs"
         count = len(guid_list(cancellation))
         done = Done(by(cancellation.access_deactivated_by_id), cancellation.access_deactivated_at)
         return done, f"{count} GUID{'s' if count != 1 else ''}"
-    if task.completed_by == BY_DECISION:
+    if task.completed_by == DoneBy.DECISION:
         if cancellation.data_decision is None:
             return None, "waiting for the account team"
         done = Done(
             by(cancellation.decided_by_id), cancellation.decided_at or cancellation.begun_at
         )
-        if cancellation.data_decision == DECISION_HOLD:
+        if cancellation.data_decision == Decision.HOLD:
             return done, f"on hold until {cancellation.review_date}: {cancellation.decision_reason}"
         return done, "deletion approved"
-    if task.completed_by == BY_PURGE:
+    if task.completed_by == DoneBy.PURGE:
         if cancellation.purged_at is None:
             waiting = (
                 "deletion approved, purge not done"
-                if cancellation.data_decision == DECISION_APPROVE
+                if cancellation.data_decision == Decision.APPROVE
                 else "needs the account team's approval first"
             )
             return None, waiting
         return Done(by(cancellation.purged_by_id), cancellation.purged_at), "Data Purge Done"
-    if task.completed_by == BY_SIGN_OFFS:
+    if task.completed_by == DoneBy.SIGN_OFFS:
         missing = [key for key in SIGN_OFFS if key not in facts.sign_offs]
         if missing:
             return None, f"{len(SIGN_OFFS) - len(missing)} of {len(SIGN_OFFS)} signed"
         last = max(facts.sign_offs.values(), key=lambda done: done.at)
         return last, "all signed"
-    if task.completed_by == BY_EMAIL and task.template:
+    if task.completed_by == DoneBy.EMAIL and task.template:
         mail = facts.emails.get(email_kind(task.template))
         if mail is None:
             return None, "press e to write it"
         status, done = mail
         return done, f"{status} {done.note}"
-    if task.completed_by == BY_PROCESS:
+    if task.completed_by == DoneBy.PROCESS:
         if cancellation.processed_at is None:
             return None, "done by Process"
         return Done(by(cancellation.processed_by_id), cancellation.processed_at), ""
@@ -161,7 +154,7 @@ def _completion(
 
 def _rule_for(task: PlanTask, cancellation: Cancellation) -> DueRule:
     # Collections: the customer's access goes at once (seed 001), not on day 4.
-    if task.completed_by == BY_DEACTIVATION and cancellation.scenario == SCENARIO_COLLECTIONS:
+    if task.completed_by == DoneBy.DEACTIVATION and cancellation.scenario == Scenario.COLLECTIONS:
         return DueRule("day 1 after begin (collections: at once)", "begin", 0, DayUnit.DAY)
     return task.rule
 

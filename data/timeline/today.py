@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from data.db import connection
-from data.models import PENDING, Cancellation, Customer, User
+from data.models import Cancellation, CancellationState, Customer, User
 from data.timeline.facts import read_facts
 from data.timeline.tasks import TaskState, TaskView, Timeline, timeline, urgency
 
@@ -31,7 +31,7 @@ def pending_query(login: str | None = None) -> Any:
         .join(Customer, on=Cancellation.customer)
         .switch(Cancellation)
         .join(User, on=Cancellation.begun_by)
-        .where(Cancellation.state == PENDING)
+        .where(Cancellation.state == CancellationState.PENDING)
         .order_by(Cancellation.begun_at, Cancellation.id)
     )
     return query.where(User.login == login) if login else query

@@ -15,13 +15,8 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-import data.billing
-import data.cancellations.kernel
 import data.demo
-import data.notices
-import data.outbox
-import data.rules
-import data.timeline.schedule
+from data import clock
 from data.db import open_database
 from tui.app import OffboardApp, create_app
 
@@ -29,10 +24,6 @@ from tui.app import OffboardApp, create_app
 # shows the same times and dates whenever it runs.
 FROZEN_NOW = dt.datetime(2026, 1, 15, 9, 30)
 FROZEN_TODAY = dt.date(2026, 1, 15)
-
-
-def _frozen_today(_time_zone: str) -> dt.date:
-    return FROZEN_TODAY
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -53,26 +44,18 @@ def utc_local_time() -> Iterator[None]:
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo database, built once (with the clock frozen) and copied for each test."""
     path = tmp_path_factory.mktemp("template") / "offboard.db"
-    with pytest.MonkeyPatch.context() as patch:
-        freeze_clock(patch)
+    with clock.frozen(FROZEN_NOW):
         open_database(str(path))
         data.demo.load(login="lead")
     return path
 
 
-def freeze_clock(patch: pytest.MonkeyPatch) -> None:
-    """Stop the clock where the data layer reads it: "now" and "today" in a customer's zone."""
-    for module in (data.cancellations.kernel, data.demo, data.outbox, data.timeline.schedule):
-        patch.setattr(module, "utcnow", lambda: FROZEN_NOW)
-    for module in (data.rules, data.cancellations.kernel, data.billing, data.notices):
-        patch.setattr(module, "today_in", _frozen_today)
-
-
 @pytest.fixture(autouse=True)
-def frozen_today(monkeypatch: pytest.MonkeyPatch) -> None:
+def frozen_clock() -> Iterator[None]:
     """ "Today" and "now" as the data layer sees them while a test runs (summaries name them;
     the timeline's due dates count from them)."""
-    freeze_clock(monkeypatch)
+    with clock.frozen(FROZEN_NOW):
+        yield
 
 
 @pytest.fixture

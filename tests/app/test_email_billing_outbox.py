@@ -11,12 +11,9 @@ from textual.widgets import DataTable, Input, Markdown, Static, TabbedContent, T
 from data.customers import tool_view
 from data.db import connection
 from data.models import (
-    OUTBOX_QUEUED,
-    OUTBOX_SENT,
-    OUTBOX_UNCERTAIN,
-    OUTBOX_WITHDRAWN,
     Customer,
     OutboxMessage,
+    OutboxStatus,
 )
 from data.outbox_review import outbox_page
 from screens.billing import BillingScreen
@@ -82,7 +79,7 @@ async def test_the_notice_is_previewed_edited_and_queued(
         assert app.screen is tool
         queued = outbox_page(NON_RENEWAL)
         assert [(m.kind, m.status, m.recipients) for m in queued] == [
-            ("offboarding-notice", OUTBOX_QUEUED, ("morgan@redwoodlegal.example",))
+            ("offboarding-notice", OutboxStatus.QUEUED, ("morgan@redwoodlegal.example",))
         ]
         assert queued[0].body.startswith("Dear Morgan,")
         summary = tool_view(NON_RENEWAL).sections
@@ -170,7 +167,7 @@ async def test_the_outbox_lists_and_withdraws(make_app: Callable[..., OffboardAp
         assert outbox.check_action("withdraw", ()) is True
         await pilot.press("w")
         await settle(pilot)
-        assert [m.status for m in outbox_page(NON_RENEWAL)] == [OUTBOX_WITHDRAWN]
+        assert [m.status for m in outbox_page(NON_RENEWAL)] == [OutboxStatus.WITHDRAWN]
         assert "withdrawn" in str(outbox.query_one("#messages", DataTable).get_row_at(0)[2])
 
 
@@ -191,9 +188,9 @@ def make_uncertain(account: str) -> int:
             .order_by(OutboxMessage.id.desc())
             .get()
         )
-        OutboxMessage.update(status=OUTBOX_UNCERTAIN, attempts=1, last_error=UNCERTAIN_NOTE).where(
-            OutboxMessage.id == newest.id
-        ).execute()
+        OutboxMessage.update(
+            status=OutboxStatus.UNCERTAIN, attempts=1, last_error=UNCERTAIN_NOTE
+        ).where(OutboxMessage.id == newest.id).execute()
         return int(newest.id)
 
 
@@ -227,14 +224,14 @@ async def test_an_uncertain_message_shows_what_happened_and_is_resent_after_a_wa
         assert "may deliver it twice" in "\n".join(dialog.lines)
         await pilot.press("n")
         await settle(pilot)
-        assert outbox_page(NOTICE_SENT)[0].status == OUTBOX_UNCERTAIN
+        assert outbox_page(NOTICE_SENT)[0].status == OutboxStatus.UNCERTAIN
 
         await pilot.press("s")
         await settle(pilot)
         await pilot.press("y")
         await settle(pilot)
         assert app.screen is screen
-        assert outbox_page(NOTICE_SENT)[0].status == OUTBOX_QUEUED
+        assert outbox_page(NOTICE_SENT)[0].status == OutboxStatus.QUEUED
         assert screen.check_action("resend", ()) is None
 
 
@@ -250,7 +247,7 @@ async def test_an_uncertain_message_can_be_marked_sent(
         await pilot.press("m")
         await settle(pilot)
         [newest, _] = outbox_page(NOTICE_SENT)
-        assert newest.status == OUTBOX_SENT
+        assert newest.status == OutboxStatus.SENT
         assert newest.last_error.startswith("Marked sent by ")
 
 

@@ -10,7 +10,7 @@ from textual.pilot import Pilot
 from textual.widgets import Checkbox, DataTable, Input, OptionList, Static
 
 from data.customers import customer_detail, pending_cancellations, tool_view
-from data.models import CANCELLED, FORMER_CUSTOMER, LIVE, PENDING_CANCELLATION
+from data.models import CustomerStatus, CustomerType
 from data.rules import SECTION_KEYS
 from data.timeline import SIGN_OFFS, TaskState
 from screens.customer import CustomerScreen
@@ -153,12 +153,12 @@ async def test_whole_journey_from_live_to_cancelled(make_app: Callable[..., Offb
         assert isinstance(app.screen, ChoiceForm)
         await pilot.press("escape")
         await settle(pilot)
-        assert customer_detail(SMALL_LIVE).status == LIVE
+        assert customer_detail(SMALL_LIVE).status == CustomerStatus.LIVE
 
         await pilot.press("b")
         await choose(pilot, "non-renewal")
         assert isinstance(app.screen, ToolScreen)
-        assert customer_detail(SMALL_LIVE).status == PENDING_CANCELLATION
+        assert customer_detail(SMALL_LIVE).status == CustomerStatus.PENDING_CANCELLATION
         banner = str(app.screen.query_one("#banner", Static).render())
         assert banner.startswith("Pending cancellation — since ")
         assert "by Lead (you)" in banner
@@ -292,10 +292,10 @@ async def test_whole_journey_from_live_to_cancelled(make_app: Callable[..., Offb
         await pilot.press("y")
         await settle(pilot)
         assert app.screen is tool
-        assert customer_detail(SMALL_LIVE).status == CANCELLED
+        assert customer_detail(SMALL_LIVE).status == CustomerStatus.CANCELLED
         banner = str(tool.query_one("#banner", Static).render())
         assert banner.startswith("Cancelled — processed ")
-        assert customer_detail(SMALL_LIVE).customer_type == FORMER_CUSTOMER
+        assert customer_detail(SMALL_LIVE).customer_type == CustomerType.FORMER_CUSTOMER
         assert "is Cancelled, a Former Customer, now owned by Tess Okafor" in str(
             tool.query_one("#process-line", Static).render()
         )
@@ -359,7 +359,7 @@ async def test_remove_cancellation_returns_the_customer_to_live(
         await pilot.press("y")
         await settle(pilot)
         assert isinstance(app.screen, CustomerListScreen)
-        assert customer_detail("100012").status == LIVE
+        assert customer_detail("100012").status == CustomerStatus.LIVE
         assert tool_view("100012").cancellation is None
         assert pending_cancellations("lead") == []
         assert not app.screen.query_one("#pending-line", Static).display

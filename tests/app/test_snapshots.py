@@ -13,13 +13,11 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-import data.cancellations.kernel
-import data.outbox
 from data import cancellations, termination
 from data.demo import finish_termination
 from data.users import list_reasons
 from screens.customer_list import CustomerListScreen
-from tests.app.conftest import FROZEN_NOW, FROZEN_TODAY, settle
+from tests.app.conftest import FROZEN_TODAY, settle
 from tui.app import OffboardApp
 
 GREEN = "100020"  # Lighthouse Counseling, cleared below with the data layer's operations
@@ -28,13 +26,7 @@ SnapCompare = Callable[..., bool]
 
 
 @pytest.fixture
-def frozen_now(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(data.cancellations.kernel, "utcnow", lambda: FROZEN_NOW)
-    monkeypatch.setattr(data.outbox, "utcnow", lambda: FROZEN_NOW)
-
-
-@pytest.fixture
-def all_green(db_path: str, frozen_now: None) -> str:
+def all_green(db_path: str) -> str:
     """A small customer with a pending cancellation whose every section is clear."""
     lead = "lead"
     cancellations.begin(lead, GREEN)

@@ -9,7 +9,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
 from data.customers import read_termination, tool_view
-from data.models import CUSTOMER
+from data.models import CustomerType
 from data.timeline import TaskState
 from screens.customer_list import CustomerListScreen
 from screens.forms import ActionForm, DecisionForm, GuidForm, StepForm
@@ -149,7 +149,7 @@ async def test_no_purge_before_approval_and_a_hold_needs_a_review_date(
         assert view.decision == "hold" and str(view.review_date) == "2026-03-01"
         access = next(section for section in view.sections if section.key == "access_data")
         assert "data on hold until 2026-03-01: Legal hold" in access.summary
-        assert tool_view(FOUR_DAYS_IN).customer.customer_type == CUSTOMER
+        assert tool_view(FOUR_DAYS_IN).customer.customer_type == CustomerType.CUSTOMER
 
 
 async def test_sign_offs_open_from_the_tool_and_the_final_one_waits(

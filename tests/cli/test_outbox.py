@@ -12,7 +12,7 @@ import pytest
 
 from data import outbox
 from data.db import connection, database
-from data.models import OUTBOX_FAILED, Customer, OutboxMessage
+from data.models import Customer, OutboxMessage, OutboxStatus
 from tests.cli.conftest import Run
 from tests.data.test_delivery import Mailbox, parse, running_mailbox
 
@@ -297,7 +297,7 @@ def test_export_to_a_file_is_refused(run: Run, demo_db: str, tmp_path: Path) -> 
 def test_retry_and_withdraw_as_a_team_lead(run: Run, demo_db: str) -> None:
     failed = queue("Failed once too often")
     with connection():
-        OutboxMessage.update(status=OUTBOX_FAILED, attempts=6, last_error="550 no").where(
+        OutboxMessage.update(status=OutboxStatus.FAILED, attempts=6, last_error="550 no").where(
             OutboxMessage.id == failed
         ).execute()
 

@@ -1,13 +1,14 @@
-"""Fixtures of the data-layer tests: the explicit world, and a clock a test may stop."""
+"""Fixtures of the data-layer tests: the explicit world, and a way to stop the clock."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 
-import arrow
 import pytest
 
+from data import clock as data_clock
 from data.db import connection
 from tests.conftest import OpenedDatabase
 from tests.data.world import World, build, stage
@@ -35,15 +36,11 @@ def staged_world(module_db: OpenedDatabase) -> Iterator[World]:
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[dt.datetime], None]:
-    """Stop the clock at a UTC moment: "today" anywhere is then known exactly."""
+def clock() -> Iterator[Callable[[dt.datetime], None]]:
+    """Stop offboard's clock at a UTC moment: "now" and "today" anywhere are then known exactly."""
+    with ExitStack() as stops:
 
-    def stop_at(moment: dt.datetime) -> None:
-        fixed = arrow.Arrow.fromdatetime(moment, tzinfo="UTC")
+        def stop_at(moment: dt.datetime) -> None:
+            stops.enter_context(data_clock.frozen(moment))
 
-        def now(tz: dt.tzinfo | str | None = None) -> arrow.Arrow:
-            return fixed.to(tz if tz is not None else "local")
-
-        monkeypatch.setattr(arrow, "now", now)
-
-    return stop_at
+        yield stop_at

@@ -15,14 +15,14 @@ from data.db import connection
 from data.demo import finish_termination
 from data.errors import Conflict, NotReady
 from data.models import (
-    COMPLETION_SIGN_OFF,
-    COMPLETION_TASK,
     AuditEvent,
     Cancellation,
     Completion,
+    CompletionKind,
+    DoneBy,
     OutboxMessage,
 )
-from data.timeline import BY_EMAIL, SIGN_OFFS, current_plan
+from data.timeline import SIGN_OFFS, current_plan
 from tests.data.world import ADMIN, LEAD, TESS, World
 
 FUTURE = dt.date.today() + dt.timedelta(days=45)
@@ -66,10 +66,10 @@ def test_a_whole_cancellation_leaves_a_complete_trail(world: World) -> None:
     # access, data and sign-off records; one event for each.
     tasks = [
         ("queue e-mail", email.id)
-        if task.completed_by == BY_EMAIL
-        else ("complete task", done[COMPLETION_TASK, task.key])
+        if task.completed_by == DoneBy.EMAIL
+        else ("complete task", done[CompletionKind.TASK, task.key])
         for task in current_plan().tasks
-        if task.by_hand or task.completed_by == BY_EMAIL
+        if task.by_hand or task.completed_by == DoneBy.EMAIL
     ]
     assert [(e.action, e.record_id) for e in trail] == [
         ("begin", None),
@@ -90,7 +90,7 @@ def test_a_whole_cancellation_leaves_a_complete_trail(world: World) -> None:
         ("record deactivation", None),
         ("data decision", None),
         ("data purge done", None),
-        *(("sign off", done[COMPLETION_SIGN_OFF, key]) for key in SIGN_OFFS),
+        *(("sign off", done[CompletionKind.SIGN_OFF, key]) for key in SIGN_OFFS),
         ("process", None),
     ]
     assert {e.actor.login for e in trail} == {LEAD}

@@ -16,16 +16,12 @@ from data.cancellations import set_billing_status
 from data.db import connection
 from data.errors import InvalidInput, NotAllowed, NotFound
 from data.models import (
-    BILLING_COLLECTIONS,
-    BILLING_CURRENT,
-    BILLING_PAST_DUE,
-    INVOICE_OPEN,
-    INVOICE_PAID,
-    INVOICE_PAST_DUE,
     AuditEvent,
+    BillingStatus,
     Case,
     Customer,
     Invoice,
+    InvoiceStatus,
 )
 from tests.conftest import OpenedDatabase
 from tests.data.world import ADMIN, GONE, LEAD, VIEWER, World
@@ -93,13 +89,13 @@ def test_the_summary_counts_invoices_past_due_today_where_the_customer_is(
     world: World, clock: Clock, zone: str, past_due: int, past_due_amount: Decimal
 ) -> None:
     clock(MOMENT)
-    world.details(time_zone=zone, billing_status=BILLING_PAST_DUE)
+    world.details(time_zone=zone, billing_status=BillingStatus.PAST_DUE)
     invoices(world)
 
     summary = billing.summary(customer(world))
 
     assert (summary.status, summary.invoices, summary.past_due) == (
-        BILLING_PAST_DUE,
+        BillingStatus.PAST_DUE,
         4,
         past_due,
     )
@@ -113,7 +109,7 @@ def test_the_summary_counts_invoices_past_due_today_where_the_customer_is(
 def test_a_customer_without_invoices_has_an_empty_summary(world: World) -> None:
     summary = billing.summary(customer(world))
 
-    assert (summary.status, summary.invoices, summary.past_due) == (BILLING_CURRENT, 0, 0)
+    assert (summary.status, summary.invoices, summary.past_due) == (BillingStatus.CURRENT, 0, 0)
     assert summary.past_due_amount == summary.open_amount == Decimal(0)
     assert summary.line() == "Billing: Current · no invoices on record"
 
@@ -156,8 +152,21 @@ def test_the_amounts_are_exact_to_the_cent(world: World, clock: Clock) -> None:
 @pytest.mark.parametrize(
     ("zone", "statuses", "overdue"),
     [
-        (LA, [INVOICE_OPEN, INVOICE_OPEN, INVOICE_PAST_DUE, INVOICE_PAID], [0, 0, 8, 0]),
-        ("UTC", [INVOICE_OPEN, INVOICE_PAST_DUE, INVOICE_PAST_DUE, INVOICE_PAID], [0, 1, 9, 0]),
+        (
+            LA,
+            [InvoiceStatus.OPEN, InvoiceStatus.OPEN, InvoiceStatus.PAST_DUE, InvoiceStatus.PAID],
+            [0, 0, 8, 0],
+        ),
+        (
+            "UTC",
+            [
+                InvoiceStatus.OPEN,
+                InvoiceStatus.PAST_DUE,
+                InvoiceStatus.PAST_DUE,
+                InvoiceStatus.PAID,
+            ],
+            [0, 1, 9, 0],
+        ),
     ],
 )
 def test_the_invoices_come_latest_due_first_with_their_status_there(
@@ -292,8 +301,8 @@ def test_an_invoice_is_paid_when_it_has_a_payment_date(world: World) -> None:
     )
 
     with connection():
-        assert Invoice.get_by_id(paid.id).status == INVOICE_PAID
-        assert Invoice.get_by_id(unpaid.id).status == INVOICE_OPEN
+        assert Invoice.get_by_id(paid.id).status == InvoiceStatus.PAID
+        assert Invoice.get_by_id(unpaid.id).status == InvoiceStatus.OPEN
 
 
 def test_an_invoice_is_added_as_a_user_with_an_audit_event(world: World) -> None:
@@ -442,7 +451,7 @@ def test_the_billing_status_is_set_audited_and_bumps_the_version(world: World) -
     said = set_billing_status(LEAD, world.account, "  past DUE ")
 
     assert said == "Acme Widgets is now Past due."
-    assert world.now().billing_status == BILLING_PAST_DUE
+    assert world.now().billing_status == BillingStatus.PAST_DUE
     assert world.version() == version + 1
     with connection():
         event = AuditEvent.select().order_by(AuditEvent.id.desc()).get()
@@ -452,12 +461,12 @@ def test_the_billing_status_is_set_audited_and_bumps_the_version(world: World) -
         world.customer_id,
         None,
     )
-    assert json.loads(event.before) == {"billing_status": BILLING_CURRENT}
-    assert json.loads(event.after) == {"billing_status": BILLING_PAST_DUE}
+    assert json.loads(event.before) == {"billing_status": BillingStatus.CURRENT}
+    assert json.loads(event.after) == {"billing_status": BillingStatus.PAST_DUE}
 
 
 def test_a_crm_admin_may_set_the_billing_status(world: World) -> None:
-    said = set_billing_status(ADMIN, world.account, BILLING_COLLECTIONS)
+    said = set_billing_status(ADMIN, world.account, BillingStatus.COLLECTIONS)
 
     assert said == (
         "Acme Widgets is now Sent to collections. Nobody may contact its admin from now on."
@@ -494,7 +503,7 @@ def test_the_status_it_already_has_writes_nothing(world: World) -> None:
         (
             VIEWER,
             "500001",
-            BILLING_PAST_DUE,
+            BillingStatus.PAST_DUE,
             NotAllowed,
             "Vic Viewer cannot change the billing status: that needs the "
             "'customer-cancellation' or 'crm-admin' role.",
@@ -502,14 +511,14 @@ def test_the_status_it_already_has_writes_nothing(world: World) -> None:
         (
             GONE,
             "500001",
-            BILLING_PAST_DUE,
+            BillingStatus.PAST_DUE,
             NotAllowed,
             "The user 'gone' is deactivated. Ask a CRM admin to reactivate it.",
         ),
         (
             LEAD,
             "999999",
-            BILLING_PAST_DUE,
+            BillingStatus.PAST_DUE,
             NotFound,
             "There is no customer with account number '999999'.",
         ),
@@ -535,13 +544,15 @@ def test_the_demos_billing(db: OpenedDatabase) -> None:
 
     with connection():
         past_due = Customer.get(Customer.account == "100020")
-        assert (past_due.billing_status, past_due.time_zone) == (BILLING_PAST_DUE, LA)
+        assert (past_due.billing_status, past_due.time_zone) == (BillingStatus.PAST_DUE, LA)
         # two unpaid invoices: one due a month ago, one due today (UTC), not yet past due there
         summary = billing.summary(past_due)
         assert (summary.invoices, summary.past_due) == (12, 1)
         # past due alone does not stop anyone from writing to the admin
         assert outbox.no_contact_reason(past_due) == ""
-        assert Customer.get(Customer.account == "100015").billing_status == BILLING_COLLECTIONS
+        assert (
+            Customer.get(Customer.account == "100015").billing_status == BillingStatus.COLLECTIONS
+        )
     [renewal_note] = billing.billing("100012").notes
     assert renewal_note.phrases == ("bill till payout", "terms and conditions")
     [collections_note] = billing.billing("100015").notes

@@ -21,13 +21,11 @@ from data.db import connection
 from data.demo import SAMPLE_GUID, finish_termination
 from data.errors import Conflict
 from data.models import (
-    CANCELLED,
-    LIVE,
-    PENDING_CANCELLATION,
     Asset,
     AuditEvent,
     Cancellation,
     Customer,
+    CustomerStatus,
     Expiry,
     OutboxMessage,
 )
@@ -190,7 +188,7 @@ STALE: list[tuple[str, str, Callable[[World, int], object]]] = [
 def change_behind_their_back(account: str) -> None:
     """Otto changes the customer after the team lead loaded it."""
     with connection():
-        live = Customer.get(Customer.account == account).status == LIVE
+        live = Customer.get(Customer.account == account).status == CustomerStatus.LIVE
     if live:
         cancellations.begin(OTHER, account)
         cancellations.remove(OTHER, account)
@@ -227,7 +225,7 @@ def test_a_stale_version_is_refused_with_a_message_to_refresh(world: World) -> N
         call(world, world.version(account))
         assert world.actions()[-1] == action
 
-    assert world.now().status == CANCELLED
+    assert world.now().status == CustomerStatus.CANCELLED
 
 
 # ----------------------------------------------------------------------------- two processes
@@ -301,7 +299,7 @@ def test_two_processes_processing_at_once_cancel_exactly_once(
         ]
         customer = Customer.get_by_id(world.customer_id)
         cancellation = Cancellation.get(Cancellation.customer == customer)
-    assert (customer.status, customer.owner.login) == (CANCELLED, TESS)
+    assert (customer.status, customer.owner.login) == (CustomerStatus.CANCELLED, TESS)
     assert (cancellation.state, cancellation.processed_by.login) == ("processed", winner)
 
 
@@ -325,7 +323,7 @@ def test_two_processes_beginning_at_once_begin_exactly_once(
     with connection():
         assert Cancellation.select().count() == 1
         assert AuditEvent.select().where(AuditEvent.action == "begin").count() == 1
-    assert world.now().status == PENDING_CANCELLATION
+    assert world.now().status == CustomerStatus.PENDING_CANCELLATION
     assert world.version() == 2
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from data import cancellations, customers
 from data.errors import NotFound
-from data.models import CANCELLED
+from data.models import CustomerStatus
 from tests.data.world import LEAD, OTHER, World
 
 
@@ -21,7 +21,7 @@ def listed(world: World) -> World:
     world.customer("510000", "acme widgets")  # same key as Acme Widgets
     world.customer("500123", "Beacon Dental")
     world.customer("123456", "Cedar Clinics")
-    world.customer("612345", "Zephyr 12 Logistics", status=CANCELLED)
+    world.customer("612345", "Zephyr 12 Logistics", status=CustomerStatus.CANCELLED)
     world.customer("500999", "12 Oaks Pharmacy")
     cancellations.begin(LEAD, "500123")
     return world

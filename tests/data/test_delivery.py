@@ -39,18 +39,11 @@ from data.delivery import (
 from data.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from data.mail_transport import ClaimLost
 from data.models import (
-    AUDIENCE_CUSTOMER,
-    AUDIENCE_INTERNAL,
-    BILLING_COLLECTIONS,
-    OUTBOX_FAILED,
-    OUTBOX_PARTIAL,
-    OUTBOX_QUEUED,
-    OUTBOX_SENDING,
-    OUTBOX_SENT,
-    OUTBOX_UNCERTAIN,
-    OUTBOX_WITHDRAWN,
+    Audience,
+    BillingStatus,
     Customer,
     OutboxMessage,
+    OutboxStatus,
 )
 from data.outbox_claims import CLAIM_LEASE, claim_next, default_sender_id, sender_is_gone
 from data.outbox_export import export_queued
@@ -159,7 +152,7 @@ def queue(
     body: str = "Hello **there**.\n",
     recipients: tuple[str, ...] = ("lena@example.com",),
     *,
-    audience: str = AUDIENCE_INTERNAL,
+    audience: str = Audience.INTERNAL,
     kind: str = "note",
 ) -> int:
     with connection(), database.atomic():
@@ -185,7 +178,7 @@ def give_admin_email(world: World) -> None:
 
 def send_to_collections(world: World) -> None:
     with connection():
-        Customer.update(billing_status=BILLING_COLLECTIONS).where(
+        Customer.update(billing_status=BillingStatus.COLLECTIONS).where(
             Customer.id == world.customer_id
         ).execute()
 
@@ -253,7 +246,12 @@ def test_a_queued_message_arrives_as_text_and_html_with_its_placeholders_filled(
     assert "$" not in text and "$" not in page
 
     sent = message(pk)
-    assert (sent.status, sent.sent_at, sent.attempts, sent.last_error) == (OUTBOX_SENT, T0, 1, "")
+    assert (sent.status, sent.sent_at, sent.attempts, sent.last_error) == (
+        OutboxStatus.SENT,
+        T0,
+        1,
+        "",
+    )
     assert sent.claimed_by == "sender-1"
 
 
@@ -294,7 +292,7 @@ def test_a_refused_message_is_retried_with_back_off_then_fails(
         report = send_queued(settings, now=moment)
         assert (report.retrying, report.sent, report.failed) == (1, 0, 0), attempt
         row = message(pk)
-        assert row.status == OUTBOX_QUEUED
+        assert row.status == OutboxStatus.QUEUED
         assert row.attempts == attempt
         assert row.next_attempt_at == moment + dt.timedelta(minutes=wait)
         assert row.last_error == (
@@ -313,7 +311,11 @@ def test_a_refused_message_is_retried_with_back_off_then_fails(
     assert (last.failed, last.retrying) == (1, 0)
     assert last.lines[0].startswith(f"#{pk} failed (after {MAX_ATTEMPTS} attempts): ")
     row = message(pk)
-    assert (row.status, row.attempts, row.next_attempt_at) == (OUTBOX_FAILED, MAX_ATTEMPTS, None)
+    assert (row.status, row.attempts, row.next_attempt_at) == (
+        OutboxStatus.FAILED,
+        MAX_ATTEMPTS,
+        None,
+    )
     assert "451 4.3.0 Try again later" in row.last_error
     assert send_queued(settings, now=moment + dt.timedelta(days=30)).handled == 0
     assert mailbox.received == []
@@ -330,7 +332,7 @@ def test_an_unreachable_server_is_recorded_on_every_message_of_the_batch(
     assert report.retrying == 3
     for pk in ids:
         row = message(pk)
-        assert (row.status, row.attempts) == (OUTBOX_QUEUED, 1)
+        assert (row.status, row.attempts) == (OutboxStatus.QUEUED, 1)
         assert row.next_attempt_at == T0 + dt.timedelta(minutes=BACKOFF_MINUTES[0])
         assert row.last_error == (
             f"Cannot connect to the mail server {closed.address}: the connection was refused."
@@ -369,7 +371,7 @@ def test_a_recipient_refused_among_others_is_partial_names_them_and_is_not_sent_
     [envelope] = mailbox.received
     assert envelope.rcpt_tos == ["lena@example.com"]
     row = message(pk)
-    assert (row.status, row.sent_at, row.last_error) == (OUTBOX_PARTIAL, T0, note)
+    assert (row.status, row.sent_at, row.last_error) == (OutboxStatus.PARTIAL, T0, note)
     assert send_queued(mailbox.settings(), now=T0 + dt.timedelta(days=1)).handled == 0
     assert len(mailbox.received) == 1
 
@@ -382,7 +384,7 @@ def test_every_recipient_refused_for_good_fails_at_once(world: World, mailbox: M
 
     assert (report.failed, report.retrying) == (1, 0)
     row = message(pk)
-    assert (row.status, row.attempts) == (OUTBOX_FAILED, 1)
+    assert (row.status, row.attempts) == (OutboxStatus.FAILED, 1)
     assert row.last_error == (
         f"The mail server 127.0.0.1:{mailbox.port} refused every recipient: "
         "gone@example.com (550 5.1.1 No such user)."
@@ -399,7 +401,7 @@ def test_a_permanent_refusal_of_the_message_is_not_retried(world: World, mailbox
     assert (report.failed, report.retrying) == (1, 0)
     assert report.lines[0].startswith(f"#{pk} failed (the server refused it for good): ")
     row = message(pk)
-    assert (row.status, row.attempts, row.next_attempt_at) == (OUTBOX_FAILED, 1, None)
+    assert (row.status, row.attempts, row.next_attempt_at) == (OutboxStatus.FAILED, 1, None)
     assert row.last_error == (
         f"The mail server 127.0.0.1:{mailbox.port} refused the message: 554 5.7.1 Relaying denied."
     )
@@ -414,7 +416,7 @@ def test_a_user_without_a_password_is_refused_before_anything_is_claimed(world: 
     with pytest.raises(InvalidInput, match="OFFBOARD_SMTP_PASSWORD"):
         send_queued(settings, now=T0)
 
-    assert message(pk).status == OUTBOX_QUEUED
+    assert message(pk).status == OutboxStatus.QUEUED
 
 
 def test_the_password_is_never_shown() -> None:
@@ -534,7 +536,7 @@ def test_a_customer_sent_to_collections_after_queueing_gets_nothing(
     world: World, mailbox: Mailbox
 ) -> None:
     give_admin_email(world)
-    to_admin = queue(world, "Your data", recipients=(ADMIN_EMAIL,), audience=AUDIENCE_CUSTOMER)
+    to_admin = queue(world, "Your data", recipients=(ADMIN_EMAIL,), audience=Audience.CUSTOMER)
     internal = queue(world, "For us", recipients=("lena@example.com",))
     send_to_collections(world)
 
@@ -542,7 +544,7 @@ def test_a_customer_sent_to_collections_after_queueing_gets_nothing(
 
     assert (report.withdrawn, report.sent) == (1, 1)
     row = message(to_admin)
-    assert row.status == OUTBOX_WITHDRAWN
+    assert row.status == OutboxStatus.WITHDRAWN
     assert "has been sent to collections: nobody may contact its admin" in row.last_error
     assert report.lines[0] == f"#{to_admin} withdrawn: {row.last_error}"
     assert [arrived["X-Offboard-Message"] for arrived in mailbox.messages()] == [str(internal)]
@@ -560,7 +562,7 @@ def test_a_message_addressed_to_the_admin_counts_as_to_the_customer(
     send_to_collections(world)
 
     assert send_queued(mailbox.settings(), now=T0).withdrawn == 1
-    assert message(pk).status == OUTBOX_WITHDRAWN
+    assert message(pk).status == OutboxStatus.WITHDRAWN
     assert mailbox.received == []
 
 
@@ -571,12 +573,12 @@ def test_a_sender_claims_one_message_at_a_time_and_none_twice(world: World) -> N
     first, second = (queue(world, f"Message {n}") for n in range(2))
 
     assert claim_next("a", T0) == first
-    assert message(second).status == OUTBOX_QUEUED  # a sender holds one message at a time
+    assert message(second).status == OutboxStatus.QUEUED  # a sender holds one message at a time
     assert claim_next("b", T0) == second
     assert claim_next("a", T0) is None
     assert [(message(pk).status, message(pk).claimed_by) for pk in (first, second)] == [
-        (OUTBOX_SENDING, "a"),
-        (OUTBOX_SENDING, "b"),
+        (OutboxStatus.SENDING, "a"),
+        (OutboxStatus.SENDING, "b"),
     ]
 
 
@@ -643,7 +645,7 @@ def test_two_senders_at_once_send_each_message_exactly_once(
     assert sum(r.sent for rs in reports.values() for r in rs) == len(ids)
     with connection():
         rows = list(OutboxMessage.select())
-    assert {row.status for row in rows} == {OUTBOX_SENT}
+    assert {row.status for row in rows} == {OutboxStatus.SENT}
     for name, sent in reports.items():
         # Each line starts with the message id: "#12 sent to …".
         mine = {int(line.split()[0][1:]) for report in sent for line in report.lines}
@@ -688,9 +690,9 @@ def test_a_sender_stopped_before_handing_a_message_over_puts_it_back_in_the_queu
 
     assert transport.sent == [str(first)]
     assert [message(pk).status for pk in (first, in_hand, untried)] == [
-        OUTBOX_SENT,
-        OUTBOX_QUEUED,  # it certainly did not go out
-        OUTBOX_QUEUED,  # never claimed
+        OutboxStatus.SENT,
+        OutboxStatus.QUEUED,  # it certainly did not go out
+        OutboxStatus.QUEUED,  # never claimed
     ]
     assert message(in_hand).claimed_by == ""
     report = send_queued(mailbox.settings(), now=T0)
@@ -712,12 +714,12 @@ def test_a_sender_stopped_after_handing_a_message_over_leaves_it_uncertain(
         )
 
     row = message(in_hand)
-    assert row.status == OUTBOX_UNCERTAIN
+    assert row.status == OutboxStatus.UNCERTAIN
     assert "it may have arrived" in row.last_error and "the transport broke" in row.last_error
     report = send_queued(mailbox.settings(), now=T0 + dt.timedelta(days=1))
     assert report.sent == 1
     assert [int(m["X-Offboard-Message"]) for m in mailbox.messages()] == [untried]
-    assert message(in_hand).status == OUTBOX_UNCERTAIN
+    assert message(in_hand).status == OutboxStatus.UNCERTAIN
 
 
 def hold(pk: int, sender_id: str, *, handed_over: bool) -> None:
@@ -738,7 +740,7 @@ def test_a_claim_left_by_a_sender_elsewhere_is_settled_once_its_lease_is_over(
 
     # Within the lease the other sender may still be at work: nothing is touched.
     assert send_queued(settings, now=T0 + CLAIM_LEASE - dt.timedelta(seconds=1)).handled == 0
-    assert {message(pk).status for pk in (not_handed, handed)} == {OUTBOX_SENDING}
+    assert {message(pk).status for pk in (not_handed, handed)} == {OutboxStatus.SENDING}
     with pytest.raises(Conflict, match=r"is being sent .*the next 'offboard outbox send'"):
         requeue(LEAD, not_handed)
 
@@ -754,7 +756,10 @@ def test_a_claim_left_by_a_sender_elsewhere_is_settled_once_its_lease_is_over(
         "Resend it (it may arrive twice) or mark it sent."
     )
     assert [int(m["X-Offboard-Message"]) for m in mailbox.messages()] == [not_handed]
-    assert (message(not_handed).status, message(handed).status) == (OUTBOX_SENT, OUTBOX_UNCERTAIN)
+    assert (message(not_handed).status, message(handed).status) == (
+        OutboxStatus.SENT,
+        OutboxStatus.UNCERTAIN,
+    )
 
 
 def test_a_claim_left_by_a_stopped_process_on_this_machine_is_settled_at_once(
@@ -772,7 +777,7 @@ def test_a_claim_left_by_a_stopped_process_on_this_machine_is_settled_at_once(
 
     assert report.sent == 1
     assert report.lines[0] == f"#{pk} taken back from a stopped sender ({dead}): not sent yet."
-    assert message(pk).status == OUTBOX_SENT
+    assert message(pk).status == OutboxStatus.SENT
 
 
 def test_a_sender_that_lost_its_claim_does_not_hand_the_message_over(
@@ -806,11 +811,11 @@ def test_a_sender_that_lost_its_claim_does_not_hand_the_message_over(
 def test_a_failed_message_may_be_requeued_by_a_crm_admin(world: World, mailbox: Mailbox) -> None:
     pk = queue(world)
     with connection():
-        OutboxMessage.update(status=OUTBOX_FAILED, attempts=MAX_ATTEMPTS, last_error="x").where(
-            OutboxMessage.id == pk
-        ).execute()
+        OutboxMessage.update(
+            status=OutboxStatus.FAILED, attempts=MAX_ATTEMPTS, last_error="x"
+        ).where(OutboxMessage.id == pk).execute()
 
-    assert requeue(ADMIN, pk).status == OUTBOX_QUEUED
+    assert requeue(ADMIN, pk).status == OutboxStatus.QUEUED
     assert send_queued(mailbox.settings(), now=T0).sent == 1
 
 
@@ -819,7 +824,7 @@ def test_only_a_team_lead_or_crm_admin_may_requeue_or_withdraw(world: World, log
     queued = queue(world)
     failed = queue(world, "Failed")
     with connection():
-        OutboxMessage.update(status=OUTBOX_FAILED).where(OutboxMessage.id == failed).execute()
+        OutboxMessage.update(status=OutboxStatus.FAILED).where(OutboxMessage.id == failed).execute()
     before = world.snapshot()
 
     with pytest.raises(NotAllowed):
@@ -855,7 +860,7 @@ def test_a_withdrawn_message_is_never_sent(world: World, mailbox: Mailbox) -> No
 
     row = withdraw(LEAD, pk)
 
-    assert row.status == OUTBOX_WITHDRAWN
+    assert row.status == OutboxStatus.WITHDRAWN
     assert row.last_error.startswith("Withdrawn by Lena Lead on ")
     assert world.actions()[-1] == "withdraw message"
     assert send_queued(mailbox.settings(), now=T0).handled == 0
@@ -864,14 +869,14 @@ def test_a_withdrawn_message_is_never_sent(world: World, mailbox: Mailbox) -> No
 
 def test_a_failed_message_to_a_customer_in_collections_cannot_be_requeued(world: World) -> None:
     give_admin_email(world)
-    pk = queue(world, recipients=(ADMIN_EMAIL,), audience=AUDIENCE_CUSTOMER)
+    pk = queue(world, recipients=(ADMIN_EMAIL,), audience=Audience.CUSTOMER)
     with connection():
-        OutboxMessage.update(status=OUTBOX_FAILED).where(OutboxMessage.id == pk).execute()
+        OutboxMessage.update(status=OutboxStatus.FAILED).where(OutboxMessage.id == pk).execute()
     send_to_collections(world)
 
     with pytest.raises(NotAllowed, match="sent to collections"):
         requeue(LEAD, pk)
-    assert message(pk).status == OUTBOX_FAILED
+    assert message(pk).status == OutboxStatus.FAILED
 
 
 # ----------------------------------------------------------------------------- export
@@ -900,7 +905,7 @@ def test_export_writes_each_queued_message_as_an_eml_file_and_keeps_it_queued(
     assert "Grüße, **Zoë**" in plain.get_content()
     assert "<strong>Zoë</strong>" in html.get_content()
     assert parse(paths[1].read_bytes())["To"] == "otto@example.com"
-    assert {message(pk).status for pk in (first, second)} == {OUTBOX_QUEUED}
+    assert {message(pk).status for pk in (first, second)} == {OutboxStatus.QUEUED}
     # Exporting again writes the same files over the old ones.
     assert export_queued(folder, sender=SENDER) == paths
 
@@ -909,7 +914,7 @@ def test_export_leaves_out_messages_the_no_contact_rule_holds_back(
     world: World, tmp_path: Path
 ) -> None:
     give_admin_email(world)
-    queue(world, recipients=(ADMIN_EMAIL,), audience=AUDIENCE_CUSTOMER)
+    queue(world, recipients=(ADMIN_EMAIL,), audience=Audience.CUSTOMER)
     internal = queue(world, "For us")
     send_to_collections(world)
 

@@ -21,7 +21,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from data.db import connection
-from data.models import OUTBOX_SENT, OUTBOX_UNCERTAIN, OutboxMessage
+from data.models import OutboxMessage, OutboxStatus
 from tests.conftest import OpenedDatabase
 from tests.data.test_delivery import SENDER, Mailbox, free_port, queue
 from tests.data.world import World
@@ -148,8 +148,10 @@ def test_a_killed_sender_strands_nothing_and_sends_nothing_twice(
         if envelope.original_content
     )
     expected_uncertain = {ids[uncertain - 1]} if uncertain else set()
-    assert {pk for pk, row in rows.items() if row.status == OUTBOX_UNCERTAIN} == expected_uncertain
-    assert {pk for pk, row in rows.items() if row.status == OUTBOX_SENT} == (
+    assert {
+        pk for pk, row in rows.items() if row.status == OutboxStatus.UNCERTAIN
+    } == expected_uncertain
+    assert {pk for pk, row in rows.items() if row.status == OutboxStatus.SENT} == (
         set(ids) - expected_uncertain
     )
     # Every message reached the server exactly once: the sent ones, and the uncertain one too

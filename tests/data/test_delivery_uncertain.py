@@ -20,7 +20,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from data.db import connection
 from data.delivery import send_queued
 from data.errors import Conflict, NotAllowed
-from data.models import OUTBOX_QUEUED, OUTBOX_SENT, OUTBOX_UNCERTAIN, AuditEvent, OutboxMessage
+from data.models import AuditEvent, OutboxMessage, OutboxStatus
 from data.outbox_export import export_queued
 from data.outbox_review import mark_sent, outbox_row, requeue, resend, withdraw
 from tests.data.test_delivery import SENDER, T0, Mailbox, free_port, message, parse, queue
@@ -77,7 +77,7 @@ def test_a_message_accepted_after_the_timeout_is_uncertain_and_not_resent(
     assert report.summary == "0 sent, 0 to be retried, 0 failed, 0 withdrawn, 1 uncertain."
     row = message(pk)
     assert (row.status, row.attempts, row.next_attempt_at, row.handed_over_at) == (
-        OUTBOX_UNCERTAIN,
+        OutboxStatus.UNCERTAIN,
         1,
         None,
         T0,
@@ -105,7 +105,7 @@ def test_a_connection_dropped_after_data_is_uncertain(world: World) -> None:
 
     assert report.uncertain == 1
     row = message(pk)
-    assert row.status == OUTBOX_UNCERTAIN
+    assert row.status == OutboxStatus.UNCERTAIN
     assert "closed the connection" in row.last_error
     assert len(box.received) == 1
 
@@ -114,7 +114,7 @@ def uncertain_message(world: World, late: LateMailbox) -> int:
     pk = queue(world)
     send_queued(late.settings(timeout=TIMEOUT), now=T0)
     late.release.set()
-    assert message(pk).status == OUTBOX_UNCERTAIN
+    assert message(pk).status == OutboxStatus.UNCERTAIN
     return pk
 
 
@@ -127,7 +127,7 @@ def test_resend_queues_it_again_and_it_arrives_with_the_same_message_id(
 
     row = resend(LEAD, pk)
 
-    assert (row.status, row.attempts, row.handed_over_at) == (OUTBOX_QUEUED, 0, None)
+    assert (row.status, row.attempts, row.handed_over_at) == (OutboxStatus.QUEUED, 0, None)
     with connection():
         event = AuditEvent.select().order_by(AuditEvent.id.desc()).get()
     assert (event.action, event.record_id) == ("resend message", pk)
@@ -144,7 +144,7 @@ def test_mark_sent_records_it_sent_and_keeps_what_happened(world: World, late: L
 
     row = mark_sent(ADMIN, pk)
 
-    assert (row.status, row.sent_at) == (OUTBOX_SENT, T0)
+    assert (row.status, row.sent_at) == (OutboxStatus.SENT, T0)
     assert row.last_error.startswith("Marked sent by Ada Admin on ")
     assert row.last_error.endswith(f"Before: {before}")
     assert world.actions()[-1] == "mark message sent"
@@ -181,7 +181,7 @@ def test_an_uncertain_message_is_not_retried_or_withdrawn_and_others_are_not_res
         resend(LEAD, queued)
     with pytest.raises(Conflict, match=rf"{queued} is queued: only an uncertain message can be ma"):
         mark_sent(LEAD, queued)
-    assert outbox_row(pk).status == OUTBOX_UNCERTAIN
+    assert outbox_row(pk).status == OutboxStatus.UNCERTAIN
 
 
 def test_the_message_id_is_stored_once_and_the_same_in_the_export_and_on_every_attempt(

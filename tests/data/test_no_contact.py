@@ -9,28 +9,21 @@ import json
 
 import pytest
 
-from data import cancellations, customers, demo, notices, outbox
+from data import cancellations, clock, customers, demo, notices, outbox
 from data.dates import today_in
 from data.db import connection, database
 from data.demo import finish_termination
 from data.errors import NotAllowed
 from data.models import (
-    AUDIENCE_CUSTOMER,
-    AUDIENCE_INTERNAL,
-    BILLING_COLLECTIONS,
-    BILLING_CURRENT,
-    OUTBOX_FAILED,
-    OUTBOX_QUEUED,
-    OUTBOX_SENT,
-    OUTBOX_WITHDRAWN,
-    PENDING,
-    SCENARIO_BUYOUT,
-    SCENARIO_COLLECTIONS,
+    Audience,
     AuditEvent,
+    BillingStatus,
     Cancellation,
+    CancellationState,
     Customer,
     OutboxMessage,
-    utcnow,
+    OutboxStatus,
+    Scenario,
 )
 from data.rules import OFFBOARDING_NOTICE, SectionState
 from tests.conftest import OpenedDatabase
@@ -64,14 +57,14 @@ def acme_admin(request: pytest.FixtureRequest) -> None:
 def send_to_collections(world: World, way: str) -> None:
     """A pending cancellation for Acme, in collections one way or the other."""
     if way == BY_SCENARIO:
-        cancellations.begin(LEAD, world.account, scenario=SCENARIO_COLLECTIONS)
+        cancellations.begin(LEAD, world.account, scenario=Scenario.COLLECTIONS)
     else:
         cancellations.begin(LEAD, world.account)
-        cancellations.set_billing_status(LEAD, world.account, BILLING_COLLECTIONS)
+        cancellations.set_billing_status(LEAD, world.account, BillingStatus.COLLECTIONS)
 
 
 def queue(
-    world: World, recipients: list[str], *, audience: str = AUDIENCE_INTERNAL, kind: str = "note"
+    world: World, recipients: list[str], *, audience: str = Audience.INTERNAL, kind: str = "note"
 ) -> int:
     """Queue a message straight through the outbox, as any caller of the data layer could."""
     with connection(), database.atomic():
@@ -115,7 +108,8 @@ def pending_id(world: World) -> int:
     with connection():
         return int(
             Cancellation.get(
-                (Cancellation.customer == world.customer_id) & (Cancellation.state == PENDING)
+                (Cancellation.customer == world.customer_id)
+                & (Cancellation.state == CancellationState.PENDING)
             ).id
         )
 
@@ -130,7 +124,7 @@ def customer(world: World) -> Customer:
 
 def test_a_customer_in_good_standing_may_be_contacted(world: World) -> None:
     assert outbox.no_contact_reason(customer(world)) == ""
-    cancellations.begin(LEAD, world.account, scenario=SCENARIO_BUYOUT)
+    cancellations.begin(LEAD, world.account, scenario=Scenario.BUYOUT)
     assert outbox.no_contact_reason(customer(world)) == ""
 
 
@@ -151,7 +145,7 @@ def test_the_outbox_refuses_a_message_to_the_customer_whoever_asks(world: World,
 
     with pytest.raises(NotAllowed) as refused:
         # not even to someone else at the customer: the audience says it is theirs
-        queue(world, ["it@acme.example"], audience=AUDIENCE_CUSTOMER)
+        queue(world, ["it@acme.example"], audience=Audience.CUSTOMER)
 
     assert str(refused.value) == REASONS[way]
     assert world.snapshot() == before
@@ -175,7 +169,7 @@ def test_the_outbox_refuses_an_internal_message_addressed_to_the_admin(
     before = world.snapshot()
 
     with pytest.raises(NotAllowed) as refused:
-        queue(world, recipients, audience=AUDIENCE_INTERNAL)
+        queue(world, recipients, audience=Audience.INTERNAL)
 
     assert str(refused.value) == REASONS[way]
     assert world.snapshot() == before
@@ -189,16 +183,16 @@ def test_a_message_to_our_own_people_is_still_queued(world: World, way: str) -> 
 
     queued = message(pk)
     assert (queued.status, queued.audience, queued.recipients) == (
-        OUTBOX_QUEUED,
-        AUDIENCE_INTERNAL,
+        OutboxStatus.QUEUED,
+        Audience.INTERNAL,
         "lena@example.com, otto@example.com",
     )
 
 
 def test_an_internal_message_to_the_admin_counts_as_one_to_the_customer(world: World) -> None:
-    pk = queue(world, ["lena@example.com", "Dana@Acme.example"], audience=AUDIENCE_INTERNAL)
+    pk = queue(world, ["lena@example.com", "Dana@Acme.example"], audience=Audience.INTERNAL)
 
-    assert message(pk).audience == AUDIENCE_CUSTOMER
+    assert message(pk).audience == Audience.CUSTOMER
 
 
 @pytest.mark.parametrize("who", [LEAD, ADMIN])
@@ -245,14 +239,14 @@ def test_switching_the_scenario_to_collections_withdraws_the_unsent_customer_mai
     cancellations.begin(LEAD, world.account)
     notice = queue_notice(world)
     failed = queue_notice(world)
-    set_message(failed, status=OUTBOX_FAILED, last_error="550 mailbox unavailable")
+    set_message(failed, status=OutboxStatus.FAILED, last_error="550 mailbox unavailable")
     sent = queue_notice(world)
-    set_message(sent, status=OUTBOX_SENT, sent_at=utcnow(), attempts=1)
+    set_message(sent, status=OutboxStatus.SENT, sent_at=clock.now(), attempts=1)
     to_admin = queue(world, [ADMIN_EMAIL])  # internal by intent, the admin's by address
     internal = queue(world, ["lena@example.com"])
     mark = last_event_id()
 
-    outcome = cancellations.set_scenario(LEAD, world.account, SCENARIO_COLLECTIONS)
+    outcome = cancellations.set_scenario(LEAD, world.account, Scenario.COLLECTIONS)
 
     assert outcome.message == (
         "Scenario: Past due — sent to collections. "
@@ -261,11 +255,11 @@ def test_switching_the_scenario_to_collections_withdraws_the_unsent_customer_mai
     for pk in (notice, failed, to_admin):
         withdrawn = message(pk)
         assert (withdrawn.status, withdrawn.last_error) == (
-            OUTBOX_WITHDRAWN,
+            OutboxStatus.WITHDRAWN,
             REASONS[BY_SCENARIO],
         )
-    assert message(sent).status == OUTBOX_SENT  # gone already: nothing to take back
-    assert (message(internal).status, message(internal).last_error) == (OUTBOX_QUEUED, "")
+    assert message(sent).status == OutboxStatus.SENT  # gone already: nothing to take back
+    assert (message(internal).status, message(internal).last_error) == (OutboxStatus.QUEUED, "")
     trail = events_since(mark)
     assert [event.action for event in trail] == ["set scenario"] + ["withdraw message"] * 3
     withdrawals = trail[1:]
@@ -277,7 +271,7 @@ def test_switching_the_scenario_to_collections_withdraws_the_unsent_customer_mai
             world.customer_id,
         )
         assert event.cancellation_id == pending_id(world)
-        assert json.loads(event.after) == {"status": OUTBOX_WITHDRAWN, "why": "no contact"}
+        assert json.loads(event.after) == {"status": OutboxStatus.WITHDRAWN, "why": "no contact"}
 
 
 def test_sending_the_account_to_collections_withdraws_the_unsent_customer_mail(
@@ -295,27 +289,27 @@ def test_sending_the_account_to_collections_withdraws_the_unsent_customer_mail(
         "Acme Widgets is now Sent to collections. Nobody may contact its admin from now on. "
         "1 unsent e-mail to the customer withdrawn (no contact)."
     )
-    assert world.now().billing_status == BILLING_COLLECTIONS
+    assert world.now().billing_status == BillingStatus.COLLECTIONS
     assert world.version() == version + 1
     assert (message(notice).status, message(notice).last_error) == (
-        OUTBOX_WITHDRAWN,
+        OutboxStatus.WITHDRAWN,
         REASONS[BY_BILLING],
     )
-    assert message(internal).status == OUTBOX_QUEUED
+    assert message(internal).status == OutboxStatus.QUEUED
     trail = events_since(mark)
     assert [(event.action, event.record_id) for event in trail] == [
         ("set billing status", None),
         ("withdraw message", notice),
     ]
-    assert json.loads(trail[0].before) == {"billing_status": BILLING_CURRENT}
-    assert json.loads(trail[0].after) == {"billing_status": BILLING_COLLECTIONS}
+    assert json.loads(trail[0].before) == {"billing_status": BillingStatus.CURRENT}
+    assert json.loads(trail[0].after) == {"billing_status": BillingStatus.COLLECTIONS}
 
 
 def test_beginning_a_cancellation_of_an_account_in_collections_withdraws_its_mail(
     world: World,
 ) -> None:
-    earlier = queue(world, [ADMIN_EMAIL], audience=AUDIENCE_CUSTOMER, kind="renewal-reminder")
-    world.details(billing_status=BILLING_COLLECTIONS)  # as Billing's import would set it
+    earlier = queue(world, [ADMIN_EMAIL], audience=Audience.CUSTOMER, kind="renewal-reminder")
+    world.details(billing_status=BillingStatus.COLLECTIONS)  # as Billing's import would set it
 
     outcome = cancellations.begin(LEAD, world.account)
 
@@ -323,7 +317,7 @@ def test_beginning_a_cancellation_of_an_account_in_collections_withdraws_its_mai
         "Cancellation of Acme Widgets begun (Cancellation request (buyout)): the customer is "
         "now Live (PC). 1 unsent e-mail to the customer withdrawn (no contact)."
     )
-    assert message(earlier).status == OUTBOX_WITHDRAWN
+    assert message(earlier).status == OutboxStatus.WITHDRAWN
     assert world.actions()[-2:] == ["begin", "withdraw message"]
 
 
@@ -331,10 +325,10 @@ def test_nothing_to_withdraw_says_nothing(world: World) -> None:
     cancellations.begin(LEAD, world.account)
     internal = queue(world, ["lena@example.com"])
 
-    outcome = cancellations.set_scenario(LEAD, world.account, SCENARIO_COLLECTIONS)
+    outcome = cancellations.set_scenario(LEAD, world.account, Scenario.COLLECTIONS)
 
     assert outcome.message == "Scenario: Past due — sent to collections."
-    assert message(internal).status == OUTBOX_QUEUED
+    assert message(internal).status == OutboxStatus.QUEUED
     assert world.actions()[-1] == "set scenario"
 
 
@@ -363,8 +357,8 @@ def test_processing_a_collections_cancellation_still_tells_our_own_people(world:
     # the timeline's final termination e-mail went to the account team, not to the admin
     assert (final.kind, final.audience, final.status, final.recipients) == (
         "final-termination-notice",
-        AUDIENCE_INTERNAL,
-        OUTBOX_QUEUED,
+        Audience.INTERNAL,
+        OutboxStatus.QUEUED,
         "lena@example.com, vic@example.com",
     )
     assert (
@@ -375,8 +369,8 @@ def test_processing_a_collections_cancellation_still_tells_our_own_people(world:
         notification.subject,
     ) == (
         "cancellation-notification",
-        AUDIENCE_INTERNAL,
-        OUTBOX_QUEUED,
+        Audience.INTERNAL,
+        OutboxStatus.QUEUED,
         "lena@example.com, vic@example.com",
         "Cancelled: Acme Widgets (500001)",
     )
@@ -395,27 +389,27 @@ def test_the_rule_lifts_when_the_scenario_changes_back_and_withdrawn_mail_stays_
 ) -> None:
     cancellations.begin(LEAD, world.account)
     first = queue_notice(world)
-    cancellations.set_scenario(LEAD, world.account, SCENARIO_COLLECTIONS)
+    cancellations.set_scenario(LEAD, world.account, Scenario.COLLECTIONS)
 
-    cancellations.set_scenario(LEAD, world.account, SCENARIO_BUYOUT)
+    cancellations.set_scenario(LEAD, world.account, Scenario.BUYOUT)
 
-    assert message(first).status == OUTBOX_WITHDRAWN
+    assert message(first).status == OutboxStatus.WITHDRAWN
     section = {s.key: s for s in customers.tool_view(world.account).sections}["admin_notified"]
     assert section.is_red
     assert section.summary == "Offboarding notice withdrawn: write a new one or record a call"
     assert notices.compose_offboarding_notice(world.account, LEAD).refusal == ""
     second = queue_notice(world)
-    assert message(second).status == OUTBOX_QUEUED
+    assert message(second).status == OutboxStatus.QUEUED
 
 
 def test_the_rule_lifts_when_billing_reports_the_account_current_again(world: World) -> None:
     send_to_collections(world, BY_BILLING)
 
-    said = cancellations.set_billing_status(LEAD, world.account, BILLING_CURRENT)
+    said = cancellations.set_billing_status(LEAD, world.account, BillingStatus.CURRENT)
 
     assert said == "Acme Widgets is now Current."
     assert outbox.no_contact_reason(customer(world)) == ""
-    assert message(queue(world, [ADMIN_EMAIL])).audience == AUDIENCE_CUSTOMER
+    assert message(queue(world, [ADMIN_EMAIL])).audience == Audience.CUSTOMER
 
 
 # ----------------------------------------------------------------------------- the demo
@@ -426,16 +420,16 @@ def test_the_demos_collections_customer_has_no_mail_and_no_notice(db: OpenedData
 
     with connection():
         collections = Customer.get(Customer.account == "100015")
-        assert collections.billing_status == BILLING_COLLECTIONS
+        assert collections.billing_status == BillingStatus.COLLECTIONS
         assert (
             Cancellation.get(Cancellation.customer == collections.id).scenario
-            == SCENARIO_COLLECTIONS
+            == Scenario.COLLECTIONS
         )
         assert not (
             OutboxMessage.select()
             .where(
                 (OutboxMessage.customer == collections.id)
-                & (OutboxMessage.audience == AUDIENCE_CUSTOMER)
+                & (OutboxMessage.audience == Audience.CUSTOMER)
             )
             .exists()
         )
@@ -446,7 +440,7 @@ def test_the_demos_collections_customer_has_no_mail_and_no_notice(db: OpenedData
             .where(OutboxMessage.kind == OFFBOARDING_NOTICE)
             .tuples()
         )
-    assert sorted(notices_sent) == [(OUTBOX_SENT, "100011"), (OUTBOX_SENT, "100027")]
+    assert sorted(notices_sent) == [(OutboxStatus.SENT, "100011"), (OutboxStatus.SENT, "100027")]
     view = customers.tool_view("100015")
     assert [s.state for s in view.sections if s.key == "no_contact"] == [SectionState.NOTE]
     assert notices.compose_offboarding_notice("100015", "pat").refusal == (
@@ -490,7 +484,7 @@ def test_no_contact_knows_every_contact_of_the_customer_in_any_case(
 
     assert outbox.is_customer_address(customer(world), recipient)
     with pytest.raises(NotAllowed) as refused:
-        queue(world, [recipient], audience=AUDIENCE_INTERNAL)
+        queue(world, [recipient], audience=Audience.INTERNAL)
 
     assert str(refused.value) == REASONS[BY_BILLING]
     assert world.snapshot() == before

@@ -16,12 +16,11 @@ from data import cancellations, notices, outbox
 from data.db import connection, database
 from data.errors import InvalidInput, NotFound
 from data.models import (
-    AUDIENCE_CUSTOMER,
-    AUDIENCE_INTERNAL,
-    OUTBOX_QUEUED,
+    Audience,
     AuditEvent,
     Customer,
     OutboxMessage,
+    OutboxStatus,
 )
 from data.rules import OFFBOARDING_NOTICE
 from tests.data.world import LEAD, World
@@ -396,8 +395,8 @@ def test_the_edited_notice_is_queued_to_the_admin_and_audited(world: World) -> N
         message.created_by.login,
     ) == (
         OFFBOARDING_NOTICE,
-        AUDIENCE_CUSTOMER,
-        OUTBOX_QUEUED,
+        Audience.CUSTOMER,
+        OutboxStatus.QUEUED,
         f"{ADMIN_EMAIL}, it@acme.example",
         draft.subject,
         edited,
@@ -464,18 +463,18 @@ def test_addresses_are_split_checked_and_kept_once() -> None:
 @pytest.mark.parametrize(
     ("subject", "body", "audience", "problem"),
     [
-        ("  ", "Text", AUDIENCE_INTERNAL, "The message has no subject. Write one."),
-        ("x" * 301, "Text", AUDIENCE_INTERNAL, "The subject is 301 characters; keep it under 300."),
+        ("  ", "Text", Audience.INTERNAL, "The message has no subject. Write one."),
+        ("x" * 301, "Text", Audience.INTERNAL, "The subject is 301 characters; keep it under 300."),
         (
             "Hi",
             " \n ",
-            AUDIENCE_INTERNAL,
+            Audience.INTERNAL,
             "The message has no text. Write the message before queueing it.",
         ),
         (
             "Hi",
             "x" * 50_001,
-            AUDIENCE_INTERNAL,
+            Audience.INTERNAL,
             "The message is 50001 characters; keep it under 50000.",
         ),
         ("Hi", "Text", "partners", "'partners' is not an audience: use customer or internal."),

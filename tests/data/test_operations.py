@@ -18,11 +18,7 @@ from data.db import connection, database
 from data.demo import SAMPLE_GUID
 from data.errors import Conflict, InvalidInput, NotReady
 from data.models import (
-    CANCELLED,
-    CUSTOMER,
-    LIVE,
     OPPORTUNITY_CLOSED,
-    PENDING_CANCELLATION,
     QUOTATION_CLOSED,
     SALES_ORDER_CLOSED,
     Asset,
@@ -30,6 +26,9 @@ from data.models import (
     Cancellation,
     Case,
     Customer,
+    CustomerStatus,
+    CustomerType,
+    DoneBy,
     Expiry,
     NotifyUser,
     Opportunity,
@@ -39,7 +38,7 @@ from data.models import (
     User,
 )
 from data.rules import SECTION_NAMES
-from data.timeline import BY_EMAIL, SIGN_OFFS, TERMINATION_SECTION_NAMES, current_plan
+from data.timeline import SIGN_OFFS, TERMINATION_SECTION_NAMES, current_plan
 from tests.data.world import ADMIN, LEAD, OTHER, TESS, VIEWER, World, stage
 
 TOMORROW_AND_MORE = dt.date.today() + dt.timedelta(days=40)
@@ -69,7 +68,7 @@ def termination_steps(login: str, account: str) -> list[tuple[str, Callable[[], 
             steps.append(
                 ("complete task", partial(termination.complete_task, login, account, task.key))
             )
-        elif task.completed_by == BY_EMAIL:
+        elif task.completed_by == DoneBy.EMAIL:
             steps.append(("queue e-mail", partial(queue_email, task.key)))
     steps += [
         (
@@ -97,14 +96,14 @@ def test_begin_makes_a_live_customer_pending(world: World) -> None:
     outcome = cancellations.begin(LEAD, world.account, expected_version=1)
 
     customer = world.now()
-    assert customer.status == PENDING_CANCELLATION
+    assert customer.status == CustomerStatus.PENDING_CANCELLATION
     assert outcome.version == customer.version == 2
     assert outcome.message == (
         "Cancellation of Acme Widgets begun (Cancellation request (buyout)): "
         "the customer is now Live (PC)."
     )
     cancellation = pending(world)
-    assert cancellation.previous_status == LIVE
+    assert cancellation.previous_status == CustomerStatus.LIVE
     assert cancellation.begun_by.login == LEAD
     with connection():
         notified = {link.user.login for link in NotifyUser.select().join(User)}
@@ -116,8 +115,11 @@ def test_begin_makes_a_live_customer_pending(world: World) -> None:
         LEAD,
         cancellation.id,
     )
-    assert json.loads(event.before) == {"status": LIVE}
-    assert json.loads(event.after) == {"status": PENDING_CANCELLATION, "scenario": "buyout"}
+    assert json.loads(event.before) == {"status": CustomerStatus.LIVE}
+    assert json.loads(event.after) == {
+        "status": CustomerStatus.PENDING_CANCELLATION,
+        "scenario": "buyout",
+    }
 
 
 @pytest.mark.parametrize("second", [LEAD, OTHER])
@@ -136,7 +138,7 @@ def test_a_second_begin_by_anyone_says_since_when_and_by_whom(world: World, seco
 
 
 def test_only_a_live_customer_can_be_begun(world: World) -> None:
-    world.customer("500009", "Gone Already", status=CANCELLED)
+    world.customer("500009", "Gone Already", status=CustomerStatus.CANCELLED)
     before = world.snapshot()
 
     with pytest.raises(Conflict, match="Gone Already is Cancelled; only a Live customer"):
@@ -154,7 +156,7 @@ def test_remove_returns_the_customer_to_its_previous_status(world: World) -> Non
     outcome = cancellations.remove(OTHER, world.account)
 
     customer = world.now()
-    assert customer.status == LIVE
+    assert customer.status == CustomerStatus.LIVE
     assert outcome.version == customer.version == 3
     with connection():
         gone = Cancellation.get(Cancellation.customer == world.customer_id)
@@ -163,7 +165,7 @@ def test_remove_returns_the_customer_to_its_previous_status(world: World) -> Non
     assert world.actions() == ["begin", "remove"]
     # and the customer may be begun again
     cancellations.begin(LEAD, world.account)
-    assert world.now().status == PENDING_CANCELLATION
+    assert world.now().status == CustomerStatus.PENDING_CANCELLATION
 
 
 def test_remove_without_a_pending_cancellation_is_refused(world: World) -> None:
@@ -216,7 +218,10 @@ def test_process_refuses_and_names_the_one_section_still_red(world: World, red: 
     else:
         assert "still to come" not in message
     assert world.snapshot() == before
-    assert (world.now().status, world.now().customer_type) == (PENDING_CANCELLATION, CUSTOMER)
+    assert (world.now().status, world.now().customer_type) == (
+        CustomerStatus.PENDING_CANCELLATION,
+        CustomerType.CUSTOMER,
+    )
 
 
 def test_process_names_every_section_still_red(world: World) -> None:
@@ -265,7 +270,7 @@ def test_process_cancels_hands_over_and_queues_one_notification(world: World) ->
     outcome = cancellations.process(OTHER, world.account, expected_version=version)
 
     customer = world.now()
-    assert (customer.status, customer.owner.login) == (CANCELLED, TESS)
+    assert (customer.status, customer.owner.login) == (CustomerStatus.CANCELLED, TESS)
     assert outcome.version == customer.version == version + 1
     assert outcome.message == (
         "Acme Widgets is Cancelled, a Former Customer, now owned by Tess Telesales. "
@@ -318,13 +323,13 @@ def test_process_with_nobody_to_email_queues_nothing_and_says_so(world: World) -
     with connection():
         # only the timeline's final termination e-mail, queued before by world.ready()
         assert [m.kind for m in OutboxMessage.select()] == ["final-termination-notice"]
-    assert world.now().status == CANCELLED
+    assert world.now().status == CustomerStatus.CANCELLED
 
 
 def test_mood_never_holds_back_process(world: World) -> None:
     world.ready()  # no mood recorded
     cancellations.process(LEAD, world.account)
-    assert world.now().status == CANCELLED
+    assert world.now().status == CustomerStatus.CANCELLED
 
 
 # ----------------------------------------------------------------------------- cease assets
@@ -746,7 +751,7 @@ def test_each_change_bumps_the_version_once(world: World) -> None:
     # final termination e-mail, deactivation, approval, purge and 6 sign-offs), then Process
     assert versions == list(range(versions[0], versions[0] + 30))
     with connection():
-        assert Customer.get_by_id(world.customer_id).status == CANCELLED
+        assert Customer.get_by_id(world.customer_id).status == CustomerStatus.CANCELLED
 
 
 def test_a_crm_admin_may_do_every_cancellation_operation(world: World) -> None:
@@ -787,4 +792,4 @@ def test_a_crm_admin_may_do_every_cancellation_operation(world: World) -> None:
         step()
         event = last_event(world)
         assert (event.action, event.actor.login) == (action, ADMIN)
-    assert world.now().status == CANCELLED
+    assert world.now().status == CustomerStatus.CANCELLED

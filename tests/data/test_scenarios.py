@@ -11,33 +11,22 @@ from collections.abc import Callable
 
 import pytest
 
-from data import cancellations, customers, demo
+from data import cancellations, clock, customers, demo
 from data.dates import today_in, when
 from data.db import connection
 from data.demo import finish_termination
 from data.errors import Conflict, InvalidInput, NotAllowed, NotReady
 from data.models import (
-    CANCELLED,
-    OUTBOX_FAILED,
-    OUTBOX_QUEUED,
-    OUTBOX_SENDING,
-    OUTBOX_SENT,
-    OUTBOX_WITHDRAWN,
-    PENDING,
-    SCENARIO_BUYOUT,
-    SCENARIO_COLLECTIONS,
-    SCENARIO_NON_RENEWAL,
-    STEP_ADMIN_NOTIFIED,
-    STEP_AUTO_RENEWAL_DISABLED,
-    STEP_BILL_TILL_PAYOUT,
-    STEP_FINAL_AMOUNT_EMAIL,
-    STEP_PAYMENT_CONFIRMED,
     AuditEvent,
     Cancellation,
+    CancellationState,
     Customer,
+    CustomerStatus,
     OutboxMessage,
+    OutboxStatus,
+    Scenario,
     ScenarioStep,
-    utcnow,
+    Step,
 )
 from data.rules import (
     SCENARIO_SECTIONS,
@@ -72,7 +61,8 @@ def tool(account: str) -> dict[str, Section]:
 def pending(world: World) -> Cancellation:
     with connection():
         return Cancellation.get(
-            (Cancellation.customer == world.customer_id) & (Cancellation.state == PENDING)
+            (Cancellation.customer == world.customer_id)
+            & (Cancellation.state == CancellationState.PENDING)
         )
 
 
@@ -126,12 +116,12 @@ def set_message(pk: int, **fields: object) -> None:
 @pytest.mark.parametrize(
     ("scenario", "added"),
     [
-        (SCENARIO_BUYOUT, ["Final amount paid", "Admin notified"]),
+        (Scenario.BUYOUT, ["Final amount paid", "Admin notified"]),
         (
-            SCENARIO_NON_RENEWAL,
+            Scenario.NON_RENEWAL,
             ["Bill till Payout set", "Auto-renewal billing disabled", "Admin notified"],
         ),
-        (SCENARIO_COLLECTIONS, ["No contact (collections)"]),
+        (Scenario.COLLECTIONS, ["No contact (collections)"]),
     ],
 )
 def test_each_scenario_adds_its_sections_between_the_records_and_the_mood(
@@ -146,7 +136,7 @@ def test_each_scenario_adds_its_sections_between_the_records_and_the_mood(
     assert keys == [*SECTION_KEYS[:-1], *SCENARIO_SECTIONS[scenario], *termination, "mood"]
     scenario_part = sections[len(SECTION_KEYS) - 1 : -1 - len(termination)]
     assert [section.name for section in scenario_part] == added
-    if scenario == SCENARIO_COLLECTIONS:
+    if scenario == Scenario.COLLECTIONS:
         assert [section.state for section in scenario_part] == [SectionState.NOTE]
     else:
         # none of the scenario's steps is confirmed yet: every one of its sections is red
@@ -164,7 +154,7 @@ def test_the_scenario_sections_say_what_they_wait_for(world: World) -> None:
         "No offboarding notice yet: write one or record a call"
     )
 
-    cancellations.set_scenario(LEAD, world.account, SCENARIO_NON_RENEWAL)
+    cancellations.set_scenario(LEAD, world.account, Scenario.NON_RENEWAL)
     renewal = tool(world.account)
     assert renewal["bill_till_payout"].summary == (
         "Not set yet: set the account to Bill till Payout in the case"
@@ -186,27 +176,27 @@ def test_without_a_cancellation_there_are_no_scenario_sections(world: World) -> 
 def test_buyout_needs_the_final_amount_email_then_the_payment(world: World) -> None:
     cancellations.begin(LEAD, world.account)
 
-    cancellations.confirm_step(LEAD, world.account, STEP_FINAL_AMOUNT_EMAIL, "Kim sent it")
+    cancellations.confirm_step(LEAD, world.account, Step.FINAL_AMOUNT_EMAIL, "Kim sent it")
 
     half = tool(world.account)["final_amount"]
-    sent = when(done_at(world, STEP_FINAL_AMOUNT_EMAIL))
+    sent = when(done_at(world, Step.FINAL_AMOUNT_EMAIL))
     assert half.is_red
     assert half.summary == (
         f"Finance sent the final-amount e-mail (Lena Lead, {sent}); payment not confirmed yet"
     )
     assert (half.blocking, half.total) == (1, 2)
 
-    cancellations.confirm_step(OTHER, world.account, STEP_PAYMENT_CONFIRMED, "Paid by card")
+    cancellations.confirm_step(OTHER, world.account, Step.PAYMENT_CONFIRMED, "Paid by card")
 
     paid = tool(world.account)["final_amount"]
     assert paid.state is SectionState.CLEAR
     assert paid.summary == (
-        f"Final payment confirmed (Otto Other, {when(done_at(world, STEP_PAYMENT_CONFIRMED))})"
+        f"Final payment confirmed (Otto Other, {when(done_at(world, Step.PAYMENT_CONFIRMED))})"
     )
     done = steps_done(pending(world))
     assert {step: (d.by, d.note) for step, d in done.items()} == {
-        STEP_FINAL_AMOUNT_EMAIL: ("Lena Lead", "Kim sent it"),
-        STEP_PAYMENT_CONFIRMED: ("Otto Other", "Paid by card"),
+        Step.FINAL_AMOUNT_EMAIL: ("Lena Lead", "Kim sent it"),
+        Step.PAYMENT_CONFIRMED: ("Otto Other", "Paid by card"),
     }
 
 
@@ -215,7 +205,7 @@ def test_the_payment_cannot_be_confirmed_before_the_email(world: World) -> None:
     before = world.snapshot()
 
     with pytest.raises(Conflict) as refused:
-        cancellations.confirm_step(LEAD, world.account, STEP_PAYMENT_CONFIRMED)
+        cancellations.confirm_step(LEAD, world.account, Step.PAYMENT_CONFIRMED)
 
     assert str(refused.value) == (
         "The payment cannot be confirmed before Finance has sent the final-amount e-mail. "
@@ -243,20 +233,20 @@ def test_process_names_the_red_scenario_section_then_succeeds_once_it_is_met(
     assert world.snapshot() == before
 
     if left == "final_amount":
-        cancellations.confirm_step(LEAD, world.account, STEP_FINAL_AMOUNT_EMAIL)
-        cancellations.confirm_step(LEAD, world.account, STEP_PAYMENT_CONFIRMED)
+        cancellations.confirm_step(LEAD, world.account, Step.FINAL_AMOUNT_EMAIL)
+        cancellations.confirm_step(LEAD, world.account, Step.PAYMENT_CONFIRMED)
     else:
-        cancellations.confirm_step(LEAD, world.account, STEP_ADMIN_NOTIFIED, "Phoned Dana")
+        cancellations.confirm_step(LEAD, world.account, Step.ADMIN_NOTIFIED, "Phoned Dana")
     cancellations.process(LEAD, world.account)
 
-    assert world.now().status == CANCELLED
+    assert world.now().status == CustomerStatus.CANCELLED
 
 
 # ----------------------------------------------------------------------------- non-renewal
 
 
 def test_non_renewal_needs_bill_till_payout_auto_renewal_and_the_admin_told(world: World) -> None:
-    cancellations.begin(LEAD, world.account, scenario=SCENARIO_NON_RENEWAL)
+    cancellations.begin(LEAD, world.account, scenario=Scenario.NON_RENEWAL)
     clear_basics(world)
     finish_termination(LEAD, world.account)
 
@@ -267,18 +257,18 @@ def test_non_renewal_needs_bill_till_payout_auto_renewal_and_the_admin_told(worl
         "Auto-renewal billing disabled, Admin notified."
     )
 
-    cancellations.confirm_step(LEAD, world.account, STEP_BILL_TILL_PAYOUT)
-    cancellations.confirm_step(LEAD, world.account, STEP_AUTO_RENEWAL_DISABLED, "Billing: Sue")
+    cancellations.confirm_step(LEAD, world.account, Step.BILL_TILL_PAYOUT)
+    cancellations.confirm_step(LEAD, world.account, Step.AUTO_RENEWAL_DISABLED, "Billing: Sue")
     with pytest.raises(NotReady) as still:
         cancellations.process(LEAD, world.account)
     assert still.value.blocking_sections == ["Admin notified"]
     sections = tool(world.account)
     assert sections["bill_till_payout"].summary == (
-        f"Account set to Bill till Payout (Lena Lead, {when(done_at(world, STEP_BILL_TILL_PAYOUT))})"
+        f"Account set to Bill till Payout (Lena Lead, {when(done_at(world, Step.BILL_TILL_PAYOUT))})"
     )
     assert not sections["auto_renewal"].is_red
 
-    cancellations.confirm_step(LEAD, world.account, STEP_ADMIN_NOTIFIED)
+    cancellations.confirm_step(LEAD, world.account, Step.ADMIN_NOTIFIED)
     outcome = cancellations.process(LEAD, world.account)
 
     assert outcome.message == (
@@ -297,35 +287,35 @@ def test_a_sent_offboarding_notice_clears_admin_notified(world: World) -> None:
     assert queued.is_red
     assert queued.summary == f"Offboarding notice to {ADMIN_EMAIL} queued, not sent yet"
 
-    sent_at = utcnow()
-    set_message(pk, status=OUTBOX_SENT, sent_at=sent_at, attempts=1)
+    sent_at = clock.now()
+    set_message(pk, status=OutboxStatus.SENT, sent_at=sent_at, attempts=1)
 
     sent = tool(world.account)["admin_notified"]
     assert sent.state is SectionState.CLEAR
     assert sent.summary == f"Offboarding notice sent to {ADMIN_EMAIL} on {when(sent_at)}"
     cancellations.process(LEAD, world.account)  # no admin-notified step was needed
-    assert world.now().status == CANCELLED
+    assert world.now().status == CustomerStatus.CANCELLED
 
 
 @pytest.mark.parametrize(
     ("status", "last_error", "summary"),
     [
-        (OUTBOX_QUEUED, "", f"Offboarding notice to {ADMIN_EMAIL} queued, not sent yet"),
+        (OutboxStatus.QUEUED, "", f"Offboarding notice to {ADMIN_EMAIL} queued, not sent yet"),
         (
-            OUTBOX_QUEUED,
+            OutboxStatus.QUEUED,
             "Connection refused",
             f"Offboarding notice to {ADMIN_EMAIL} queued, not sent yet "
             "(last try failed: Connection refused)",
         ),
-        (OUTBOX_SENDING, "", f"Offboarding notice to {ADMIN_EMAIL} queued, not sent yet"),
+        (OutboxStatus.SENDING, "", f"Offboarding notice to {ADMIN_EMAIL} queued, not sent yet"),
         (
-            OUTBOX_FAILED,
+            OutboxStatus.FAILED,
             "550 mailbox unavailable",
             "Offboarding notice failed: 550 mailbox unavailable",
         ),
-        (OUTBOX_FAILED, "", "Offboarding notice failed: no reason given"),
+        (OutboxStatus.FAILED, "", "Offboarding notice failed: no reason given"),
         (
-            OUTBOX_WITHDRAWN,
+            OutboxStatus.WITHDRAWN,
             "withdrawn by Lena Lead",
             "Offboarding notice withdrawn: write a new one or record a call",
         ),
@@ -346,15 +336,17 @@ def test_an_unsent_notice_keeps_admin_notified_red_and_says_why(
     assert refused.value.blocking_sections == ["Admin notified"]
 
 
-@pytest.mark.parametrize("later", [OUTBOX_QUEUED, OUTBOX_FAILED, OUTBOX_WITHDRAWN])
+@pytest.mark.parametrize(
+    "later", [OutboxStatus.QUEUED, OutboxStatus.FAILED, OutboxStatus.WITHDRAWN]
+)
 def test_a_notice_once_sent_keeps_admin_notified_green_whatever_a_later_one_does(
     world: World, later: str
 ) -> None:
     """The admin was told when the first notice went out: a second one (a correction, say) that
     is still queued, failed or withdrawn does not undo that."""
     world.ready(leave_red="admin_notified")
-    sent_at = utcnow()
-    set_message(queue_notice(world), status=OUTBOX_SENT, sent_at=sent_at, attempts=1)
+    sent_at = clock.now()
+    set_message(queue_notice(world), status=OutboxStatus.SENT, sent_at=sent_at, attempts=1)
     set_message(queue_notice(world), status=later, last_error="")
 
     section = tool(world.account)["admin_notified"]
@@ -366,12 +358,14 @@ def test_a_notice_once_sent_keeps_admin_notified_green_whatever_a_later_one_does
 
 def test_the_admin_notified_step_clears_it_whatever_became_of_the_notice(world: World) -> None:
     world.ready(leave_red="admin_notified")
-    set_message(queue_notice(world), status=OUTBOX_FAILED, last_error="550 mailbox unavailable")
+    set_message(
+        queue_notice(world), status=OutboxStatus.FAILED, last_error="550 mailbox unavailable"
+    )
 
-    cancellations.confirm_step(OTHER, world.account, STEP_ADMIN_NOTIFIED, "Told in the QBR")
+    cancellations.confirm_step(OTHER, world.account, Step.ADMIN_NOTIFIED, "Told in the QBR")
 
     section = tool(world.account)["admin_notified"]
-    told = when(done_at(world, STEP_ADMIN_NOTIFIED))
+    told = when(done_at(world, Step.ADMIN_NOTIFIED))
     assert section.state is SectionState.CLEAR
     assert section.summary == f"Admin told in a call or meeting (Otto Other, {told})"
 
@@ -382,7 +376,7 @@ def test_the_admin_notified_step_clears_it_whatever_became_of_the_notice(world: 
 def test_collections_shows_a_note_and_no_admin_notified_and_processes_at_once(
     world: World,
 ) -> None:
-    cancellations.begin(LEAD, world.account, scenario=SCENARIO_COLLECTIONS)
+    cancellations.begin(LEAD, world.account, scenario=Scenario.COLLECTIONS)
     clear_basics(world)
     finish_termination(LEAD, world.account)
 
@@ -416,21 +410,21 @@ def test_collections_shows_a_note_and_no_admin_notified_and_processes_at_once(
     ("scenario", "step", "message"),
     [
         (
-            SCENARIO_BUYOUT,
-            STEP_BILL_TILL_PAYOUT,
+            Scenario.BUYOUT,
+            Step.BILL_TILL_PAYOUT,
             "'Account set to Bill till Payout' is not a step of the Cancellation request "
             "(buyout) scenario. Its steps are: final-amount-email, payment-confirmed, "
             "admin-notified.",
         ),
         (
-            SCENARIO_NON_RENEWAL,
-            STEP_PAYMENT_CONFIRMED,
+            Scenario.NON_RENEWAL,
+            Step.PAYMENT_CONFIRMED,
             "'Final payment confirmed' is not a step of the Non-renewal scenario. Its steps "
             "are: bill-till-payout, auto-renewal-disabled, admin-notified.",
         ),
         (
-            SCENARIO_COLLECTIONS,
-            STEP_ADMIN_NOTIFIED,
+            Scenario.COLLECTIONS,
+            Step.ADMIN_NOTIFIED,
             "'Admin told in a call or meeting' is not a step of the Past due — sent to "
             "collections scenario. Its steps are: none (nobody contacts the admin).",
         ),
@@ -467,18 +461,18 @@ def test_a_step_is_named_by_its_key_or_its_title_and_an_unknown_one_lists_the_st
         LEAD, world.account, " finance SENT the final-amount e-mail "
     )
     assert outcome.message == "Confirmed: Finance sent the final-amount e-mail."
-    assert set(steps_done(pending(world))) == {STEP_FINAL_AMOUNT_EMAIL}
+    assert set(steps_done(pending(world))) == {Step.FINAL_AMOUNT_EMAIL}
 
 
 def test_confirming_a_step_twice_says_who_confirmed_it_and_when(world: World) -> None:
     cancellations.begin(LEAD, world.account)
-    cancellations.confirm_step(OTHER, world.account, STEP_FINAL_AMOUNT_EMAIL)
+    cancellations.confirm_step(OTHER, world.account, Step.FINAL_AMOUNT_EMAIL)
     before = world.snapshot()
 
     with pytest.raises(Conflict) as refused:
-        cancellations.confirm_step(LEAD, world.account, STEP_FINAL_AMOUNT_EMAIL)
+        cancellations.confirm_step(LEAD, world.account, Step.FINAL_AMOUNT_EMAIL)
 
-    first = when(done_at(world, STEP_FINAL_AMOUNT_EMAIL))
+    first = when(done_at(world, Step.FINAL_AMOUNT_EMAIL))
     assert str(refused.value) == (
         f"'Finance sent the final-amount e-mail' was already confirmed by Otto Other on {first}. "
         "Nothing was changed."
@@ -493,7 +487,7 @@ def test_a_note_longer_than_the_limit_is_refused(world: World) -> None:
     with pytest.raises(
         InvalidInput, match=r"^The note is 4001 characters long; keep it under 4000\.$"
     ):
-        cancellations.confirm_step(LEAD, world.account, STEP_ADMIN_NOTIFIED, "x" * 4001)
+        cancellations.confirm_step(LEAD, world.account, Step.ADMIN_NOTIFIED, "x" * 4001)
 
     assert world.snapshot() == before
 
@@ -502,7 +496,7 @@ def test_a_step_needs_a_pending_cancellation(world: World) -> None:
     before = world.snapshot()
 
     with pytest.raises(Conflict, match=r"^Acme Widgets has no pending cancellation\. Begin"):
-        cancellations.confirm_step(LEAD, world.account, STEP_ADMIN_NOTIFIED)
+        cancellations.confirm_step(LEAD, world.account, Step.ADMIN_NOTIFIED)
 
     assert world.snapshot() == before
 
@@ -513,7 +507,7 @@ def test_confirming_a_step_is_audited_and_bumps_the_version(world: World) -> Non
     mark = last_event_id()
 
     outcome = cancellations.confirm_step(
-        LEAD, world.account, STEP_FINAL_AMOUNT_EMAIL, "  Kim sent it  ", expected_version=version
+        LEAD, world.account, Step.FINAL_AMOUNT_EMAIL, "  Kim sent it  ", expected_version=version
     )
 
     assert (outcome.message, outcome.version, outcome.count) == (
@@ -525,7 +519,7 @@ def test_confirming_a_step_is_audited_and_bumps_the_version(world: World) -> Non
     with connection():
         row = ScenarioStep.get(ScenarioStep.cancellation == pending(world).id)
         assert (row.step, row.done_by.login, row.note) == (
-            STEP_FINAL_AMOUNT_EMAIL,
+            Step.FINAL_AMOUNT_EMAIL,
             LEAD,
             "Kim sent it",
         )
@@ -537,7 +531,7 @@ def test_confirming_a_step_is_audited_and_bumps_the_version(world: World) -> Non
         pending(world).id,
     )
     assert (event.record_kind, event.record_id) == ("step", row.id)
-    assert json.loads(event.after) == {"step": STEP_FINAL_AMOUNT_EMAIL, "note": "Kim sent it"}
+    assert json.loads(event.after) == {"step": Step.FINAL_AMOUNT_EMAIL, "note": "Kim sent it"}
 
 
 # ----------------------------------------------------------------------------- taking back
@@ -545,12 +539,12 @@ def test_confirming_a_step_is_audited_and_bumps_the_version(world: World) -> Non
 
 def test_the_email_cannot_be_taken_back_while_the_payment_rests_on_it(world: World) -> None:
     cancellations.begin(LEAD, world.account)
-    cancellations.confirm_step(LEAD, world.account, STEP_FINAL_AMOUNT_EMAIL)
-    cancellations.confirm_step(LEAD, world.account, STEP_PAYMENT_CONFIRMED, "Paid by card")
+    cancellations.confirm_step(LEAD, world.account, Step.FINAL_AMOUNT_EMAIL)
+    cancellations.confirm_step(LEAD, world.account, Step.PAYMENT_CONFIRMED, "Paid by card")
     before = world.snapshot()
 
     with pytest.raises(Conflict) as refused:
-        cancellations.unconfirm_step(LEAD, world.account, STEP_FINAL_AMOUNT_EMAIL)
+        cancellations.unconfirm_step(LEAD, world.account, Step.FINAL_AMOUNT_EMAIL)
 
     assert str(refused.value) == (
         "Take back the payment confirmation first: it rests on this step."
@@ -558,8 +552,8 @@ def test_the_email_cannot_be_taken_back_while_the_payment_rests_on_it(world: Wor
     assert world.snapshot() == before
 
     mark = last_event_id()
-    payment_id = _step_id(world, STEP_PAYMENT_CONFIRMED)
-    outcome = cancellations.unconfirm_step(OTHER, world.account, STEP_PAYMENT_CONFIRMED)
+    payment_id = _step_id(world, Step.PAYMENT_CONFIRMED)
+    outcome = cancellations.unconfirm_step(OTHER, world.account, Step.PAYMENT_CONFIRMED)
     assert outcome.message == "Taken back: Final payment confirmed."
     assert outcome.version == world.version()
     [event] = events(world, since=mark)
@@ -570,7 +564,7 @@ def test_the_email_cannot_be_taken_back_while_the_payment_rests_on_it(world: Wor
         payment_id,
     )
     assert json.loads(event.before) == {
-        "step": STEP_PAYMENT_CONFIRMED,
+        "step": Step.PAYMENT_CONFIRMED,
         "by": "Lena Lead",
         "note": "Paid by card",
     }
@@ -578,7 +572,7 @@ def test_the_email_cannot_be_taken_back_while_the_payment_rests_on_it(world: Wor
     assert section.is_red
     assert section.summary.endswith("; payment not confirmed yet")
 
-    cancellations.unconfirm_step(OTHER, world.account, STEP_FINAL_AMOUNT_EMAIL)
+    cancellations.unconfirm_step(OTHER, world.account, Step.FINAL_AMOUNT_EMAIL)
     assert steps_done(pending(world)) == {}
     assert tool(world.account)["final_amount"].summary == (
         "Waiting for Finance to send the final-amount e-mail"
@@ -599,7 +593,7 @@ def test_taking_back_a_step_that_is_not_confirmed_is_refused(world: World) -> No
     before = world.snapshot()
 
     with pytest.raises(Conflict) as refused:
-        cancellations.unconfirm_step(LEAD, world.account, STEP_ADMIN_NOTIFIED)
+        cancellations.unconfirm_step(LEAD, world.account, Step.ADMIN_NOTIFIED)
 
     assert str(refused.value) == (
         "'Admin told in a call or meeting' is not confirmed, so there is nothing to take back."
@@ -614,19 +608,19 @@ STEP_OPERATIONS: dict[str, tuple[str, Callable[[str, str, int | None], object]]]
     "confirm": (
         "confirm a step",
         lambda who, account, v: cancellations.confirm_step(
-            who, account, STEP_ADMIN_NOTIFIED, expected_version=v
+            who, account, Step.ADMIN_NOTIFIED, expected_version=v
         ),
     ),
     "take back": (
         "take back a step",
         lambda who, account, v: cancellations.unconfirm_step(
-            who, account, STEP_FINAL_AMOUNT_EMAIL, expected_version=v
+            who, account, Step.FINAL_AMOUNT_EMAIL, expected_version=v
         ),
     ),
     "scenario": (
         "change the scenario",
         lambda who, account, v: cancellations.set_scenario(
-            who, account, SCENARIO_NON_RENEWAL, expected_version=v
+            who, account, Scenario.NON_RENEWAL, expected_version=v
         ),
     ),
     "notice": (
@@ -643,7 +637,7 @@ def test_a_user_without_the_role_is_refused_and_nothing_is_written(
     world: World, operation: str
 ) -> None:
     cancellations.begin(LEAD, world.account)
-    cancellations.confirm_step(LEAD, world.account, STEP_FINAL_AMOUNT_EMAIL)
+    cancellations.confirm_step(LEAD, world.account, Step.FINAL_AMOUNT_EMAIL)
     doing, call = STEP_OPERATIONS[operation]
     before = world.snapshot()
 
@@ -659,7 +653,7 @@ def test_a_user_without_the_role_is_refused_and_nothing_is_written(
 @pytest.mark.parametrize("operation", list(STEP_OPERATIONS))
 def test_a_stale_version_is_refused_and_nothing_is_written(world: World, operation: str) -> None:
     cancellations.begin(LEAD, world.account)
-    cancellations.confirm_step(LEAD, world.account, STEP_FINAL_AMOUNT_EMAIL)
+    cancellations.confirm_step(LEAD, world.account, Step.FINAL_AMOUNT_EMAIL)
     _, call = STEP_OPERATIONS[operation]
     before = world.snapshot()
 
@@ -677,7 +671,7 @@ def test_a_stale_version_is_refused_and_nothing_is_written(world: World, operati
 @pytest.mark.parametrize("operation", list(STEP_OPERATIONS))
 def test_a_crm_admin_may_do_each_step_operation(world: World, operation: str) -> None:
     cancellations.begin(LEAD, world.account)
-    cancellations.confirm_step(LEAD, world.account, STEP_FINAL_AMOUNT_EMAIL)
+    cancellations.confirm_step(LEAD, world.account, Step.FINAL_AMOUNT_EMAIL)
     _, call = STEP_OPERATIONS[operation]
     mark = last_event_id()
 
@@ -693,8 +687,8 @@ def test_a_crm_admin_may_do_each_step_operation(world: World, operation: str) ->
 
 def test_changing_the_scenario_is_audited_and_keeps_the_confirmed_steps(world: World) -> None:
     cancellations.begin(LEAD, world.account)
-    cancellations.confirm_step(LEAD, world.account, STEP_FINAL_AMOUNT_EMAIL)
-    cancellations.confirm_step(LEAD, world.account, STEP_ADMIN_NOTIFIED, "Phoned Dana")
+    cancellations.confirm_step(LEAD, world.account, Step.FINAL_AMOUNT_EMAIL)
+    cancellations.confirm_step(LEAD, world.account, Step.ADMIN_NOTIFIED, "Phoned Dana")
     version = world.version()
     mark = last_event_id()
 
@@ -702,22 +696,22 @@ def test_changing_the_scenario_is_audited_and_keeps_the_confirmed_steps(world: W
 
     assert outcome.message == "Scenario: Non-renewal."
     assert outcome.version == world.version() == version + 1
-    assert pending(world).scenario == SCENARIO_NON_RENEWAL
+    assert pending(world).scenario == Scenario.NON_RENEWAL
     [event] = events(world, since=mark)
     assert (event.action, event.actor.login, event.cancellation_id) == (
         "set scenario",
         LEAD,
         pending(world).id,
     )
-    assert json.loads(event.before) == {"scenario": SCENARIO_BUYOUT}
-    assert json.loads(event.after) == {"scenario": SCENARIO_NON_RENEWAL}
+    assert json.loads(event.before) == {"scenario": Scenario.BUYOUT}
+    assert json.loads(event.after) == {"scenario": Scenario.NON_RENEWAL}
     renewal = tool(world.account)
     # the admin was told once: that counts in the non-renewal scenario too
     assert renewal["admin_notified"].state is SectionState.CLEAR
     assert renewal["bill_till_payout"].is_red
-    assert set(steps_done(pending(world))) == {STEP_FINAL_AMOUNT_EMAIL, STEP_ADMIN_NOTIFIED}
+    assert set(steps_done(pending(world))) == {Step.FINAL_AMOUNT_EMAIL, Step.ADMIN_NOTIFIED}
 
-    cancellations.set_scenario(LEAD, world.account, SCENARIO_BUYOUT)
+    cancellations.set_scenario(LEAD, world.account, Scenario.BUYOUT)
 
     back = tool(world.account)["final_amount"]
     assert back.summary.startswith("Finance sent the final-amount e-mail (Lena Lead, ")
@@ -725,7 +719,7 @@ def test_changing_the_scenario_is_audited_and_keeps_the_confirmed_steps(world: W
 
 
 def test_setting_the_scenario_it_already_has_writes_nothing(world: World) -> None:
-    cancellations.begin(LEAD, world.account, scenario=SCENARIO_NON_RENEWAL)
+    cancellations.begin(LEAD, world.account, scenario=Scenario.NON_RENEWAL)
     before = world.snapshot()
 
     outcome = cancellations.set_scenario(LEAD, world.account, "NON-RENEWAL")
@@ -737,19 +731,19 @@ def test_setting_the_scenario_it_already_has_writes_nothing(world: World) -> Non
 @pytest.mark.parametrize(
     ("text", "key"),
     [
-        ("buyout", SCENARIO_BUYOUT),
-        ("Cancellation request (buyout)", SCENARIO_BUYOUT),
-        ("  NON-RENEWAL ", SCENARIO_NON_RENEWAL),
-        ("non-renewal", SCENARIO_NON_RENEWAL),
-        ("collections", SCENARIO_COLLECTIONS),
-        ("past due —  sent to COLLECTIONS", SCENARIO_COLLECTIONS),
+        ("buyout", Scenario.BUYOUT),
+        ("Cancellation request (buyout)", Scenario.BUYOUT),
+        ("  NON-RENEWAL ", Scenario.NON_RENEWAL),
+        ("non-renewal", Scenario.NON_RENEWAL),
+        ("collections", Scenario.COLLECTIONS),
+        ("past due —  sent to COLLECTIONS", Scenario.COLLECTIONS),
     ],
 )
 def test_a_scenario_is_named_by_its_key_or_its_label(world: World, text: str, key: str) -> None:
     cancellations.begin(LEAD, world.account, scenario=text)
     assert pending(world).scenario == key
 
-    other = SCENARIO_BUYOUT if key != SCENARIO_BUYOUT else SCENARIO_NON_RENEWAL
+    other = Scenario.BUYOUT if key != Scenario.BUYOUT else Scenario.NON_RENEWAL
     cancellations.set_scenario(LEAD, world.account, other)
     cancellations.set_scenario(LEAD, world.account, text)
     assert pending(world).scenario == key
@@ -784,8 +778,8 @@ def test_a_bad_scenario_change_lists_the_choices_and_writes_nothing(world: World
 
 
 def test_evaluate_reads_the_scenario_sections_of_the_cancellation_given(world: World) -> None:
-    cancellations.begin(LEAD, world.account, scenario=SCENARIO_NON_RENEWAL)
-    cancellations.confirm_step(LEAD, world.account, STEP_AUTO_RENEWAL_DISABLED)
+    cancellations.begin(LEAD, world.account, scenario=Scenario.NON_RENEWAL)
+    cancellations.confirm_step(LEAD, world.account, Step.AUTO_RENEWAL_DISABLED)
 
     with connection():
         customer = Customer.get_by_id(world.customer_id)
@@ -812,7 +806,7 @@ def test_the_demo_shows_each_scenario(db: OpenedDatabase) -> None:
     assert nearly["final_amount"].state is SectionState.CLEAR
     assert [s.name for s in customers.tool_view("100011").red] == ["Sales orders"]
     renewal = tool("100012")
-    assert [renewal[key].is_red for key in SCENARIO_SECTIONS[SCENARIO_NON_RENEWAL]] == [
+    assert [renewal[key].is_red for key in SCENARIO_SECTIONS[Scenario.NON_RENEWAL]] == [
         True,
         True,
         True,

@@ -2,7 +2,7 @@
 across daylight-saving changes, the plan file and its errors, the order of the sign-offs and of
 the data purge, the Timeline and Access & data sections, and the Today list.
 
-The clock is stopped in every test that reads "now" (``freeze``): "today" and the moments the
+The clock is stopped in every test that reads "now" (``clock``): "today" and the moments the
 operations stamp are then known exactly, whatever the real date is."""
 
 from __future__ import annotations
@@ -16,17 +16,16 @@ import pytest
 
 from data import cancellations, customers, notices, outbox, termination
 from data import timeline as tl
-from data.cancellations import kernel
 from data.db import connection
 from data.errors import Conflict, InvalidInput, NotReady
 from data.models import (
-    CUSTOMER,
-    FORMER_CUSTOMER,
-    PENDING,
-    PENDING_CANCELLATION,
-    SCENARIO_COLLECTIONS,
     Cancellation,
+    CancellationState,
     Customer,
+    CustomerStatus,
+    CustomerType,
+    DoneBy,
+    Scenario,
 )
 from data.sections import Section, SectionState
 from data.timeline import (
@@ -40,12 +39,10 @@ from data.timeline import (
     parse_plan,
     parse_rule,
     relative,
-    schedule,
 )
 from tests.data.world import LEAD, OTHER, World
 
 Clock = Callable[[dt.datetime], None]
-Freeze = Callable[[dt.datetime], None]
 
 # Monday 2 March 2026, 09:00 UTC: the moment most tests begin their cancellation.
 T0 = dt.datetime(2026, 3, 2, 9, 0)
@@ -86,25 +83,12 @@ def shipped_plan() -> Iterator[None]:
     tl.use_plan(None)
 
 
-@pytest.fixture
-def freeze(clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Freeze:
-    """Stop the clock at a UTC moment: "today" (arrow) and the moments the operations stamp
-    (``utcnow``) both stand still there."""
-
-    def stop_at(moment: dt.datetime) -> None:
-        clock(moment)
-        for module in (kernel, schedule, outbox):
-            monkeypatch.setattr(module, "utcnow", lambda: moment)
-
-    return stop_at
-
-
 def current(account: str) -> tuple[Customer, Cancellation]:
     """The customer and its pending cancellation, as the data layer reads them."""
     with connection():
         customer = Customer.get(Customer.account == account)
         cancellation = Cancellation.get(
-            (Cancellation.customer == customer) & (Cancellation.state == PENDING)
+            (Cancellation.customer == customer) & (Cancellation.state == CancellationState.PENDING)
         )
         return customer, cancellation
 
@@ -359,10 +343,10 @@ def test_hours_to_a_timed_task_are_elapsed_hours_across_a_daylight_saving_change
 
 
 def test_one_plan_gives_customers_in_two_zones_their_own_due_dates(
-    world: World, freeze: Freeze
+    world: World, clock: Clock
 ) -> None:
     moment = dt.datetime(2026, 1, 15, 23, 30)  # already the 16th in Tokyo
-    freeze(moment)
+    clock(moment)
     world.customer("500002", "Tokyo Traders", time_zone="Asia/Tokyo")
     for account in (world.account, "500002"):
         cancellations.begin(LEAD, account)
@@ -415,10 +399,8 @@ def test_one_plan_gives_customers_in_two_zones_their_own_due_dates(
     assert hours_between(tokyo_mail.at, utc_mail.at) == 9
 
 
-def test_task_states_and_words_follow_now_in_the_customers_zone(
-    world: World, freeze: Freeze
-) -> None:
-    freeze(T0)
+def test_task_states_and_words_follow_now_in_the_customers_zone(world: World, clock: Clock) -> None:
+    clock(T0)
     world.details(time_zone="Europe/Berlin")
     cancellations.begin(LEAD, world.account)
     termination.set_effective_date(LEAD, world.account, "2026-03-30")
@@ -442,8 +424,8 @@ def test_task_states_and_words_follow_now_in_the_customers_zone(
     assert (decision.state, decision.relative) == (TaskState.UPCOMING, "due in 5 days")
 
 
-def test_without_an_effective_date_its_tasks_are_unscheduled(world: World, freeze: Freeze) -> None:
-    freeze(T0)
+def test_without_an_effective_date_its_tasks_are_unscheduled(world: World, clock: Clock) -> None:
+    clock(T0)
     cancellations.begin(LEAD, world.account)
 
     view = view_of(world.account)
@@ -455,11 +437,11 @@ def test_without_an_effective_date_its_tasks_are_unscheduled(world: World, freez
     assert task_of(view, "legal_terms").due is not None
 
 
-def test_collections_makes_the_deactivation_due_on_day_1(world: World, freeze: Freeze) -> None:
-    freeze(T0)
+def test_collections_makes_the_deactivation_due_on_day_1(world: World, clock: Clock) -> None:
+    clock(T0)
     world.customer("500002", "Collected Co")
     cancellations.begin(LEAD, world.account)  # a buyout
-    cancellations.begin(LEAD, "500002", scenario=SCENARIO_COLLECTIONS)
+    cancellations.begin(LEAD, "500002", scenario=Scenario.COLLECTIONS)
 
     buyout = task_of(view_of(world.account), "access_deactivated")
     collections = task_of(view_of("500002"), "access_deactivated")
@@ -496,7 +478,7 @@ def test_the_shipped_plan_loads_with_its_13_tasks_in_order() -> None:
         assert lines[task.line - 1].startswith(task.key + " ")
     assert [task.key for task in plan.tasks if task.by_hand] == HAND_KEYS
     mail = plan.task("final_termination_mail")
-    assert (mail.completed_by, mail.template) == (tl.BY_EMAIL, "final_termination_notice")
+    assert (mail.completed_by, mail.template) == (DoneBy.EMAIL, "final_termination_notice")
     assert mail.rule.unit is tl.DayUnit.HOUR and mail.rule.offset == -72
     assert plan.task('Data purge completed ("Data Purge Done")').parties == ("infrastructure",)
     assert plan.task("notice_received").party_names == ("Customer, Account Team, Order Management")
@@ -626,9 +608,9 @@ def test_use_plan_with_a_bad_file_keeps_the_plan_in_use(tmp_path: Path) -> None:
 
 
 def test_an_organisations_plan_drives_the_timeline(
-    world: World, freeze: Freeze, tmp_path: Path
+    world: World, clock: Clock, tmp_path: Path
 ) -> None:
-    freeze(T0)
+    clock(T0)
     good = tmp_path / "good.plan"
     good.write_text("\n".join(GOOD_LINES), encoding="utf-8")
     tl.use_plan(good)
@@ -652,8 +634,8 @@ def test_an_organisations_plan_drives_the_timeline(
 # ----------------------------------------------------------------------------- sign-offs
 
 
-def test_the_final_sign_off_comes_after_every_other(world: World, freeze: Freeze) -> None:
-    freeze(T0)
+def test_the_final_sign_off_comes_after_every_other(world: World, clock: Clock) -> None:
+    clock(T0)
     cancellations.begin(LEAD, world.account)
     others = [key for key in SIGN_OFFS if key != SIGN_OFF_FINAL]
     before = world.snapshot()
@@ -687,9 +669,9 @@ def test_the_final_sign_off_comes_after_every_other(world: World, freeze: Freeze
 
 
 def test_a_sign_off_cannot_be_withdrawn_while_the_final_one_stands(
-    world: World, freeze: Freeze
+    world: World, clock: Clock
 ) -> None:
-    freeze(T0)
+    clock(T0)
     cancellations.begin(LEAD, world.account)
     for key in SIGN_OFFS:
         termination.sign_off(LEAD, world.account, key)
@@ -714,8 +696,8 @@ def test_a_sign_off_cannot_be_withdrawn_while_the_final_one_stands(
 # ----------------------------------------------------------------------------- access and data
 
 
-def test_no_purge_before_the_account_team_approves(world: World, freeze: Freeze) -> None:
-    freeze(T0)
+def test_no_purge_before_the_account_team_approves(world: World, clock: Clock) -> None:
+    clock(T0)
     cancellations.begin(LEAD, world.account)
     termination.record_deactivation(LEAD, world.account, GUID)
     before = world.snapshot()
@@ -735,8 +717,8 @@ def test_no_purge_before_the_account_team_approves(world: World, freeze: Freeze)
     assert cancellation.purged_at is None
 
 
-def test_no_purge_before_access_is_deactivated(world: World, freeze: Freeze) -> None:
-    freeze(T0)
+def test_no_purge_before_access_is_deactivated(world: World, clock: Clock) -> None:
+    clock(T0)
     cancellations.begin(LEAD, world.account)
     termination.decide_data(LEAD, world.account, "approve")
     before = world.snapshot()
@@ -763,9 +745,9 @@ def test_no_purge_before_access_is_deactivated(world: World, freeze: Freeze) -> 
     ],
 )
 def test_a_hold_needs_a_reason_and_a_review_date_after_today(
-    world: World, freeze: Freeze, reason: str, review: str | dt.date | None, problem: str
+    world: World, clock: Clock, reason: str, review: str | dt.date | None, problem: str
 ) -> None:
-    freeze(dt.datetime(2026, 3, 10, 20, 0))
+    clock(dt.datetime(2026, 3, 10, 20, 0))
     world.details(time_zone="Asia/Tokyo")
     cancellations.begin(LEAD, world.account)
     before = world.snapshot()
@@ -781,8 +763,8 @@ def test_a_hold_needs_a_reason_and_a_review_date_after_today(
     assert str(cancellation.review_date) == "2026-03-12"
 
 
-def test_a_decision_must_be_hold_or_approve(world: World, freeze: Freeze) -> None:
-    freeze(T0)
+def test_a_decision_must_be_hold_or_approve(world: World, clock: Clock) -> None:
+    clock(T0)
     cancellations.begin(LEAD, world.account)
     before = world.snapshot()
 
@@ -793,9 +775,9 @@ def test_a_decision_must_be_hold_or_approve(world: World, freeze: Freeze) -> Non
 
 
 def test_an_approval_resolves_a_hold_and_nothing_changes_after_the_purge(
-    world: World, freeze: Freeze
+    world: World, clock: Clock
 ) -> None:
-    freeze(T0)
+    clock(T0)
     cancellations.begin(LEAD, world.account)
     termination.record_deactivation(LEAD, world.account, GUID)
     termination.decide_data(LEAD, world.account, "hold", reason="Audit", review_date="2026-04-01")
@@ -826,9 +808,9 @@ def test_an_approval_resolves_a_hold_and_nothing_changes_after_the_purge(
 
 
 def test_access_and_data_is_red_until_deactivated_approved_and_purged(
-    world: World, freeze: Freeze
+    world: World, clock: Clock
 ) -> None:
-    freeze(T0)
+    clock(T0)
     cancellations.begin(LEAD, world.account)
 
     def access() -> tuple[SectionState, str]:
@@ -849,7 +831,7 @@ def test_access_and_data_is_red_until_deactivated_approved_and_purged(
         SectionState.BLOCKING,
         "Access deactivated (1 GUID); data on hold until 2026-03-05: Audit",
     )
-    freeze(dt.datetime(2026, 3, 5, 9, 0))  # the review date has come
+    clock(dt.datetime(2026, 3, 5, 9, 0))  # the review date has come
     assert access() == (
         SectionState.BLOCKING,
         "Access deactivated (1 GUID); data on hold until 2026-03-05 — review due: Audit",
@@ -872,11 +854,11 @@ def test_access_and_data_is_red_until_deactivated_approved_and_purged(
 
 
 def test_access_and_data_counts_each_of_its_three_steps_still_to_do(
-    world: World, freeze: Freeze
+    world: World, clock: Clock
 ) -> None:
     """Deactivation, approval and purge: the section's total is 3, and what it counts as still
     to do goes down by one with each (a hold approves nothing)."""
-    freeze(T0)
+    clock(T0)
     cancellations.begin(LEAD, world.account)
     counts = []
 
@@ -897,8 +879,8 @@ def test_access_and_data_counts_each_of_its_three_steps_still_to_do(
     assert counts == [(3, 3), (2, 3), (2, 3), (1, 3), (0, 3)]
 
 
-def test_recording_the_deactivation_again_replaces_the_guids(world: World, freeze: Freeze) -> None:
-    freeze(T0)
+def test_recording_the_deactivation_again_replaces_the_guids(world: World, clock: Clock) -> None:
+    clock(T0)
     cancellations.begin(LEAD, world.account)
     termination.record_deactivation(LEAD, world.account, GUID)
     other = "6ba7b810-9dad-11d1-80b4-00c04fd430c8"
@@ -932,9 +914,9 @@ def test_guids_are_read_the_standard_way_and_a_bad_one_names_its_line() -> None:
 
 
 def test_complete_task_takes_only_tasks_done_by_hand_and_only_once(
-    world: World, freeze: Freeze
+    world: World, clock: Clock
 ) -> None:
-    freeze(T0)
+    clock(T0)
     cancellations.begin(LEAD, world.account)
     before = world.snapshot()
 
@@ -970,8 +952,8 @@ def test_complete_task_takes_only_tasks_done_by_hand_and_only_once(
 # ----------------------------------------------------------------------------- sections
 
 
-def test_timeline_is_red_without_an_effective_date(world: World, freeze: Freeze) -> None:
-    freeze(T0)
+def test_timeline_is_red_without_an_effective_date(world: World, clock: Clock) -> None:
+    clock(T0)
     world.ready(leave_red="timeline")
 
     timeline = tool(world.account)["timeline"]
@@ -985,16 +967,16 @@ def test_timeline_is_red_without_an_effective_date(world: World, freeze: Freeze)
     with pytest.raises(NotReady) as refused:
         cancellations.process(LEAD, world.account)
     assert refused.value.blocking_sections == ["Timeline"]
-    assert world.now().customer_type == CUSTOMER
+    assert world.now().customer_type == CustomerType.CUSTOMER
 
 
-def test_timeline_is_red_while_a_task_due_by_today_is_open(world: World, freeze: Freeze) -> None:
-    freeze(T0)
+def test_timeline_is_red_while_a_task_due_by_today_is_open(world: World, clock: Clock) -> None:
+    clock(T0)
     cancellations.begin(LEAD, world.account)
     termination.set_effective_date(LEAD, world.account, "+60d")
 
     first = tool(world.account)["timeline"]
-    freeze(dt.datetime(2026, 3, 4, 9, 0))  # two days on: day 2 and 3 are due too
+    clock(dt.datetime(2026, 3, 4, 9, 0))  # two days on: day 2 and 3 are due too
     later = tool(world.account)["timeline"]
 
     assert (first.state, first.blocking, first.total) == (SectionState.BLOCKING, 2, 12)
@@ -1010,9 +992,9 @@ def test_timeline_is_red_while_a_task_due_by_today_is_open(world: World, freeze:
 
 
 def test_timeline_waits_when_only_later_tasks_remain_and_clears_when_all_are_done(
-    world: World, freeze: Freeze
+    world: World, clock: Clock
 ) -> None:
-    freeze(T0)
+    clock(T0)
     world.ready(leave_red="timeline")  # sign-offs, deactivation, approval and purge done
     termination.set_effective_date(LEAD, world.account, "+60d")
     for key in ("account_team_informed", "attrition_box"):
@@ -1034,9 +1016,12 @@ def test_timeline_waits_when_only_later_tasks_remain_and_clears_when_all_are_don
     assert refused.value.blocking_sections == ["Timeline"]
     assert "still red" not in str(refused.value)
     assert world.snapshot() == before
-    assert (world.now().customer_type, world.now().status) == (CUSTOMER, PENDING_CANCELLATION)
+    assert (world.now().customer_type, world.now().status) == (
+        CustomerType.CUSTOMER,
+        CustomerStatus.PENDING_CANCELLATION,
+    )
 
-    freeze(dt.datetime(2026, 3, 3, 9, 0))  # the next day: the day-2 tasks are due
+    clock(dt.datetime(2026, 3, 3, 9, 0))  # the next day: the day-2 tasks are due
     assert tool(world.account)["timeline"].state is SectionState.BLOCKING
 
     for key in HAND_KEYS:
@@ -1056,11 +1041,11 @@ def test_timeline_waits_when_only_later_tasks_remain_and_clears_when_all_are_don
         0,
     )
     cancellations.process(LEAD, world.account)
-    assert world.now().customer_type == FORMER_CUSTOMER
+    assert world.now().customer_type == CustomerType.FORMER_CUSTOMER
 
 
-def test_the_task_email_waits_for_the_effective_date(world: World, freeze: Freeze) -> None:
-    freeze(T0)
+def test_the_task_email_waits_for_the_effective_date(world: World, clock: Clock) -> None:
+    clock(T0)
     cancellations.begin(LEAD, world.account)
 
     early = notices.compose_task_email(world.account, LEAD, "final_termination_mail")
@@ -1081,16 +1066,16 @@ def test_the_task_email_waits_for_the_effective_date(world: World, freeze: Freez
 
 
 def test_process_waits_for_the_purge_and_then_makes_a_former_customer(
-    world: World, freeze: Freeze
+    world: World, clock: Clock
 ) -> None:
-    freeze(T0)
+    clock(T0)
     world.ready(leave_red="access_data")
 
     def refused() -> NotReady:
         with pytest.raises(NotReady) as refusal:
             cancellations.process(LEAD, world.account)
-        assert world.now().customer_type == CUSTOMER
-        assert world.now().status == PENDING_CANCELLATION
+        assert world.now().customer_type == CustomerType.CUSTOMER
+        assert world.now().status == CustomerStatus.PENDING_CANCELLATION
         return refusal.value
 
     assert "Access & data" in refused().blocking_sections
@@ -1104,7 +1089,7 @@ def test_process_waits_for_the_purge_and_then_makes_a_former_customer(
     cancellations.process(LEAD, world.account)
 
     customer = world.now()
-    assert (customer.customer_type, customer.status) == (FORMER_CUSTOMER, "Cancelled")
+    assert (customer.customer_type, customer.status) == (CustomerType.FORMER_CUSTOMER, "Cancelled")
     with connection():
         done = Cancellation.get(Cancellation.customer == customer)
     assert done.processed_at == T0
@@ -1112,11 +1097,11 @@ def test_process_waits_for_the_purge_and_then_makes_a_former_customer(
 
 
 def test_a_fully_finished_termination_processes_to_a_former_customer(
-    world: World, freeze: Freeze
+    world: World, clock: Clock
 ) -> None:
-    freeze(T0)
+    clock(T0)
     world.ready()
-    assert world.now().customer_type == CUSTOMER
+    assert world.now().customer_type == CustomerType.CUSTOMER
     sections = tool(world.account)
     assert [sections[key].state for key in ("timeline", "sign_offs", "access_data")] == [
         SectionState.CLEAR
@@ -1124,11 +1109,11 @@ def test_a_fully_finished_termination_processes_to_a_former_customer(
 
     cancellations.process(LEAD, world.account)
 
-    assert world.now().customer_type == FORMER_CUSTOMER
+    assert world.now().customer_type == CustomerType.FORMER_CUSTOMER
 
 
-def test_remove_is_refused_once_the_data_is_purged(world: World, freeze: Freeze) -> None:
-    freeze(T0)
+def test_remove_is_refused_once_the_data_is_purged(world: World, clock: Clock) -> None:
+    clock(T0)
     world.customer("500002", "Unpurged Co")
     world.ready(leave_red="access_data", account="500002")
     world.ready()
@@ -1138,7 +1123,7 @@ def test_remove_is_refused_once_the_data_is_purged(world: World, freeze: Freeze)
         cancellations.remove(LEAD, world.account)
 
     assert world.snapshot() == before
-    assert world.now().status == PENDING_CANCELLATION
+    assert world.now().status == CustomerStatus.PENDING_CANCELLATION
     cancellations.remove(LEAD, "500002")  # not purged: it can still be taken back
     with connection():
         assert Customer.get(Customer.account == "500002").status == "Live"
@@ -1147,13 +1132,13 @@ def test_remove_is_refused_once_the_data_is_purged(world: World, freeze: Freeze)
 # ----------------------------------------------------------------------------- the Today list
 
 
-def three_pending(world: World, freeze: Freeze) -> None:
+def three_pending(world: World, clock: Clock) -> None:
     """Acme Widgets begun on Monday 2 March, Bolt Ltd on Saturday 7 March (both with an
     effective date), Calm Co on 7 March by Otto with none; the clock stays on 7 March."""
-    freeze(T0)
+    clock(T0)
     cancellations.begin(LEAD, world.account)
     termination.set_effective_date(LEAD, world.account, "2026-05-01")
-    freeze(dt.datetime(2026, 3, 7, 9, 0))
+    clock(dt.datetime(2026, 3, 7, 9, 0))
     world.customer("500002", "Bolt Ltd")
     world.customer("500003", "Calm Co")
     cancellations.begin(LEAD, "500002")
@@ -1162,9 +1147,9 @@ def three_pending(world: World, freeze: Freeze) -> None:
 
 
 def test_due_today_lists_tasks_across_cancellations_most_urgent_first(
-    world: World, freeze: Freeze
+    world: World, clock: Clock
 ) -> None:
-    three_pending(world, freeze)
+    three_pending(world, clock)
     termination.complete_task(LEAD, world.account, "attrition_box")
 
     rows = tl.due_today()
@@ -1196,9 +1181,9 @@ def test_due_today_lists_tasks_across_cancellations_most_urgent_first(
 
 
 def test_pending_cancellations_are_ordered_by_their_next_due_task(
-    world: World, freeze: Freeze
+    world: World, clock: Clock
 ) -> None:
-    three_pending(world, freeze)
+    three_pending(world, clock)
     # Acme is ahead: every task up to day 4 done, so its next one is the data decision
     for key in HAND_KEYS[:6]:
         termination.complete_task(LEAD, world.account, key)

@@ -14,23 +14,19 @@ from data.db import connection, database
 from data.demo import finish_termination
 from data.models import (
     ALL_MODELS,
-    CANCELLED,
     CASE_CLOSED,
-    LIVE,
-    ROLE_ADMIN,
-    ROLE_CANCELLATION,
-    STEP_ADMIN_NOTIFIED,
-    STEP_FINAL_AMOUNT_EMAIL,
-    STEP_PAYMENT_CONFIRMED,
     Asset,
     AuditEvent,
     Case,
     Customer,
+    CustomerStatus,
     Expiry,
     Opportunity,
     Quotation,
     Reason,
+    Role,
     SalesOrder,
+    Step,
     User,
 )
 from data.rules import RECORD_KINDS
@@ -45,13 +41,13 @@ FORMER = "former"  # crm-admin and customer-cancellation, but deactivated
 NOBODY = "nobody"  # no such user
 
 USERS = [
-    (LEAD, "Lena Lead", "lena@example.com", ROLE_CANCELLATION, True),
-    (OTHER, "Otto Other", "otto@example.com", ROLE_CANCELLATION, True),
-    (ADMIN, "Ada Admin", "ada@example.com", ROLE_ADMIN, True),
+    (LEAD, "Lena Lead", "lena@example.com", Role.CANCELLATION, True),
+    (OTHER, "Otto Other", "otto@example.com", Role.CANCELLATION, True),
+    (ADMIN, "Ada Admin", "ada@example.com", Role.ADMIN, True),
     (VIEWER, "Vic Viewer", "vic@example.com", "", True),
-    (GONE, "Gus Gone", "gus@example.com", ROLE_CANCELLATION, False),
+    (GONE, "Gus Gone", "gus@example.com", Role.CANCELLATION, False),
     (TESS, "Tess Telesales", "tess@example.com", "", True),
-    (FORMER, "Fran Former", "fran@example.com", f"{ROLE_ADMIN},{ROLE_CANCELLATION}", False),
+    (FORMER, "Fran Former", "fran@example.com", f"{Role.ADMIN},{Role.CANCELLATION}", False),
 ]
 REASONS = [("Price", True), ("Moved to a competitor", True), ("Budget cuts", True), ("Fax", False)]
 
@@ -72,7 +68,7 @@ class World:
     # ----------------------------------------------------------------- building
 
     def customer(
-        self, account: str, name: str, *, time_zone: str = "UTC", status: str = LIVE
+        self, account: str, name: str, *, time_zone: str = "UTC", status: str = CustomerStatus.LIVE
     ) -> int:
         with connection():
             owner = User.get(User.login == VIEWER)
@@ -177,10 +173,10 @@ class World:
                 zone = str(Customer.get(Customer.account == account).time_zone)
             cancellations.add_expiry(LEAD, account, today_in(zone) + dt.timedelta(days=30))
         if leave_red != "final_amount":
-            cancellations.confirm_step(LEAD, account, STEP_FINAL_AMOUNT_EMAIL)
-            cancellations.confirm_step(LEAD, account, STEP_PAYMENT_CONFIRMED)
+            cancellations.confirm_step(LEAD, account, Step.FINAL_AMOUNT_EMAIL)
+            cancellations.confirm_step(LEAD, account, Step.PAYMENT_CONFIRMED)
         if leave_red != "admin_notified":
-            cancellations.confirm_step(LEAD, account, STEP_ADMIN_NOTIFIED, "told in a call")
+            cancellations.confirm_step(LEAD, account, Step.ADMIN_NOTIFIED, "told in a call")
         finish_termination(LEAD, account, leave=leave_red)
         if leave_red in RECORD_KINDS:
             self.record(leave_red)
@@ -261,4 +257,4 @@ def stage(world: World) -> None:
     world.customer("500002", "Calm Co")
     world.customer("500003", "Ready Co")
     world.ready(account="500003")
-    world.customer("500004", "Done Co", status=CANCELLED)
+    world.customer("500004", "Done Co", status=CustomerStatus.CANCELLED)

@@ -11,7 +11,7 @@ from typing import Any, NoReturn
 
 from data import customers
 from data.errors import InvalidInput, clip
-from data.models import KNOWN_ROLES, OUTBOX_STATUSES
+from data.models import OutboxStatus, Role
 from tui.cli.output import PROG
 from tui.config import USER_VARIABLE
 
@@ -300,7 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("login", metavar="LOGIN", help="lowercase login, such as sam.lee")
     sub.add_argument("--name", required=True, help="the name people see, such as 'Sam Lee'")
     sub.add_argument("--email", help="where notifications go")
-    role_help = f"a role ({', '.join(KNOWN_ROLES)}); repeat it or separate roles with commas"
+    role_help = f"a role ({', '.join(Role)}); repeat it or separate roles with commas"
     sub.add_argument("--role", action="append", metavar="ROLE", help=role_help)
     sub = command(
         users_commands, "set", "users:cmd_users_set", "change a user's roles, e-mail or active flag"
@@ -357,8 +357,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument(
         "--status",
         type=str.lower,
-        choices=OUTBOX_STATUSES,
-        help=f"only messages with this status: {', '.join(OUTBOX_STATUSES)}",
+        choices=[status.value for status in OutboxStatus],
+        help=f"only messages with this status: {', '.join(OutboxStatus)}",
     )
     sub.add_argument("--json", action="store_true", help="print one JSON array")
     command(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from data.models import PENDING
+from data.models import CancellationState
 from tui.cli.output import Json, iso
 
 if TYPE_CHECKING:
@@ -62,7 +62,7 @@ def cancellation_json(view: CancellationView | None) -> Json | None:
 
 
 def is_ready(view: ToolView) -> bool:
-    pending = view.cancellation is not None and view.cancellation.state == PENDING
+    pending = view.cancellation is not None and view.cancellation.state == CancellationState.PENDING
     return pending and not view.red
 
 

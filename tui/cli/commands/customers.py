@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from data import customers
 from data.customers import CustomerRow
-from data.models import PENDING
+from data.models import CancellationState
 from data.rules import describe_red
 from tui.cli.commands import PAGE
 from tui.cli.output import PROG, SECTION_MARKS, emit_json, local_time, out, stream_json
@@ -69,7 +69,7 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
         out(f"No cancellation. Begin one with: {PROG} begin {detail.account}")
     else:
         begun = f"begun {local_time(cancellation.begun_at)} by {cancellation.begun_by}"
-        if cancellation.state == PENDING:
+        if cancellation.state == CancellationState.PENDING:
             out(f"Cancellation pending, {begun}.")
         else:
             out(
@@ -81,7 +81,7 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
     for section in view.sections:
         mark = SECTION_MARKS.get(section.state.value, section.state.value)
         out(f"  {mark:<8}  {section.name:<{width}}  {section.summary}")
-    if cancellation is not None and cancellation.state == PENDING:
+    if cancellation is not None and cancellation.state == CancellationState.PENDING:
         out()
         if view.unfinished:
             out(f"Not ready: {describe_red(view.sections)}.")

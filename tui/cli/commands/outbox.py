@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 
 from data import delivery, outbox_export, outbox_review
 from data.delivery import DeliveryReport
-from data.models import OUTBOX_QUEUED, OUTBOX_SENDING, OUTBOX_UNCERTAIN
+from data.models import OutboxStatus
 from data.outbox_review import OutboxRow
 from tui.cli.commands import PAGE, Handler, acting_login
 from tui.cli.output import PROG, fail, local_time, out, stream_json
@@ -53,15 +53,15 @@ def cmd_outbox_list(args: argparse.Namespace, settings: Settings) -> int:
                 f"{'ID':>6}  {'STATUS':<9}  {'CREATED':<16}  {'ACCOUNT':<8}  {'TO':<{TO_WIDTH}}  SUBJECT"
             )
         out(outbox_line(row))
-        if row.status == OUTBOX_SENDING:
+        if row.status == OutboxStatus.SENDING:
             out(f"        claimed by {row.claimed_by} at {local_time(row.claimed_at)}")
-        if row.next_attempt_at is not None and row.status == OUTBOX_QUEUED:
+        if row.next_attempt_at is not None and row.status == OutboxStatus.QUEUED:
             out(
                 f"        next try after {local_time(row.next_attempt_at)} (attempt {row.attempts + 1})"
             )
         if row.last_error:
             out(f"        {row.last_error}")
-        if row.status == OUTBOX_UNCERTAIN:
+        if row.status == OutboxStatus.UNCERTAIN:
             out(
                 f"        '{PROG} outbox resend {row.id}' (it may arrive twice) or "
                 f"'{PROG} outbox mark-sent {row.id}'"
