@@ -36,7 +36,7 @@ if str(ROOT) not in sys.path:
 from bench import generate  # noqa: E402
 from bench.floor import Floor  # noqa: E402
 from bench.generate import FULL, LEAD, SMALL, make_ready  # noqa: E402
-from data import cancellations, customers, rules  # noqa: E402
+from data import cancellations, customers, records, rules  # noqa: E402
 from data.chain import event_hash  # noqa: E402
 from data.db import SQLITE_PRAGMAS, connection, database, open_database  # noqa: E402
 from data.models import AuditEvent, Cancellation, Customer, User  # noqa: E402
@@ -187,9 +187,9 @@ def data_layer_figures(
         paired(tool_view, lambda: floor.tool_reads(account), runs),
     )
 
-    def blocking() -> list[rules.RecordRow]:
+    def blocking() -> list[records.RecordRow]:
         with connection():
-            return rules.blocking_records(customer.id, "assets", limit=100)
+            return records.blocking_records(customer.id, "assets", limit=100)
 
     if check:
         found = [row.id for row in blocking()]

@@ -32,13 +32,12 @@ from data.models import (
     name_key,
 )
 from data.outbox import no_contact_reason
+from data.records import RECORD_KINDS, record_counts
 from data.rules import (
-    RECORD_KINDS,
     Section,
     StepDone,
     current_cancellation,
     evaluate,
-    record_counts,
     red_sections,
     steps_done,
     unfinished_sections,

@@ -18,7 +18,7 @@ from data.customers import (
     tool_view,
 )
 from data.db import connection
-from data.rules import RecordRow, records
+from data.records import RecordRow, records
 from data.users import ReasonRow, UserRow, list_reasons, list_users
 
 

@@ -23,7 +23,8 @@ from data import cancellations
 from data.cancellations import Outcome, allowed_states
 from data.customers import ToolView
 from data.models import CancellationState
-from data.rules import RECORD_KINDS, RecordRow, Section
+from data.records import RECORD_KINDS, RecordRow
+from data.rules import Section
 from data.views import Cursor, section_records
 from screens.base import OffboardScreen, Session
 from screens.forms import ChoiceForm, DateForm

@@ -33,7 +33,8 @@ from data.models import (
     CustomerType,
     DoneBy,
 )
-from data.rules import RECORD_KINDS, SECTION_STEPS, Section, describe_red, section_name
+from data.records import RECORD_KINDS
+from data.rules import SECTION_STEPS, Section, describe_red, section_name
 from data.timeline import (
     ACCESS_DATA,
     SIGN_OFFS_SECTION,

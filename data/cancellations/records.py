@@ -11,7 +11,7 @@ from typing import Any
 from data.cancellations.kernel import Change, Outcome, change
 from data.errors import Conflict, InvalidInput, NotFound
 from data.models import CASE_CLOSED, Asset, Case
-from data.rules import RECORD_KINDS, record_kind
+from data.records import RECORD_KINDS, record_kind
 
 ID_CHUNK = 900  # ids per IN (...): under SQLite's old limit of 999 parameters
 

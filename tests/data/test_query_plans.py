@@ -25,7 +25,7 @@ import pytest
 
 from bench import generate
 from bench.generate import LEAD, Shape, make_ready
-from data import cancellations, customers, rules
+from data import cancellations, customers, records
 from data.db import close_idle, connection, open_database
 from data.models import ALL_MODELS, Customer
 
@@ -188,15 +188,15 @@ def test_a_cancelled_customers_tool_view_finds_its_processed_cancellation_by_ind
     assert_indexed(plans_db, statements, RECORD_TABLES | {"cancellation"})
 
 
-@pytest.mark.parametrize("section", list(rules.RECORD_KINDS))
+@pytest.mark.parametrize("section", list(records.RECORD_KINDS))
 def test_a_sections_records_are_paged_through_indexes(
     plans_db: Path, large_id: int, section: str
 ) -> None:
     with caught() as statements:
-        blocking = rules.blocking_records(large_id, section, limit=100)
-        resolved = rules.records(large_id, section, blocking=False, limit=100)
-        rules.records(large_id, section, blocking=False, after_id=resolved[-1].id, limit=100)
-        rules.records(large_id, section, limit=100)
+        blocking = records.blocking_records(large_id, section, limit=100)
+        resolved = records.records(large_id, section, blocking=False, limit=100)
+        records.records(large_id, section, blocking=False, after_id=resolved[-1].id, limit=100)
+        records.records(large_id, section, limit=100)
     assert len(blocking) == SHAPE.large_blocking and resolved
     assert_indexed(plans_db, statements, {generate.TABLE_NAMES[section]})
 
@@ -270,7 +270,7 @@ def test_process_reads_and_writes_through_indexes(built: Path, tmp_path: Path) -
     [
         (
             ["asset_customer_id", "asset_customer_id_live_cease_date"],
-            lambda customer_id: rules.blocking_records(customer_id, "assets"),
+            lambda customer_id: records.blocking_records(customer_id, "assets"),
             "asset",
         ),
         (
@@ -359,7 +359,7 @@ def postgres_plan_nodes(url: str, statement: Statement) -> list[dict[str, Any]]:
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("section", list(rules.RECORD_KINDS))
+@pytest.mark.parametrize("section", list(records.RECORD_KINDS))
 def test_postgresql_pages_blocking_records_by_customer_and_id(
     postgres_built: str, section: str
 ) -> None:
@@ -372,8 +372,8 @@ def test_postgresql_pages_blocking_records_by_customer_and_id(
         with connection():
             customer_id = int(Customer.get(Customer.account == SHAPE.large_account).id)
         with caught() as statements:
-            first = rules.blocking_records(customer_id, section, limit=5)
-            rules.blocking_records(customer_id, section, after_id=first[-1].id, limit=100)
+            first = records.blocking_records(customer_id, section, limit=5)
+            records.blocking_records(customer_id, section, after_id=first[-1].id, limit=100)
     finally:
         opened.close()
         close_idle(opened)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from data import cancellations, customers, rules
+from data import cancellations, customers, records, rules
 from data.dates import today_in
 from data.db import connection
 from data.errors import InvalidInput
@@ -74,7 +74,7 @@ def test_asset_summary_counts_the_live_ones(world: World) -> None:
     assert assets.state is BLOCKING
     assert assets.summary == "3 of 12 assets still live"
     assert (assets.blocking, assets.total) == (3, 12)
-    assert [row.id for row in rules.blocking_records(world.customer_id, "assets")] == live
+    assert [row.id for row in records.blocking_records(world.customer_id, "assets")] == live
 
 
 @pytest.mark.parametrize(
@@ -98,7 +98,7 @@ def test_an_asset_is_cleared_only_by_a_cease_date_and_not_being_live(
     assert assets.is_red is blocks
     assert assets.blocking == (1 if blocks else 0)
     assert assets.summary == ("1 of 2 assets still live" if blocks else "All 2 assets ceased")
-    blocking_ids = [row.id for row in rules.blocking_records(world.customer_id, "assets")]
+    blocking_ids = [row.id for row in records.blocking_records(world.customer_id, "assets")]
     assert blocking_ids == ([pk] if blocks else [])
 
 
@@ -132,8 +132,8 @@ def test_each_open_state_blocks_and_each_closed_state_clears(
     assert found.state is BLOCKING
     assert (found.blocking, found.total) == (len(open_ids), len(open_ids) + len(closed_ids))
     assert found.summary.startswith(f"{len(open_ids)} of {len(open_ids) + len(closed_ids)} {nouns}")
-    assert [r.id for r in rules.blocking_records(world.customer_id, section)] == open_ids
-    resolved = rules.records(world.customer_id, section, blocking=False)
+    assert [r.id for r in records.blocking_records(world.customer_id, section)] == open_ids
+    resolved = records.records(world.customer_id, section, blocking=False)
     assert [r.id for r in resolved] == closed_ids
     assert {r.status for r in resolved} == set(closed_states)
 
@@ -161,7 +161,7 @@ def test_records_lists_both_kinds_with_their_flag_and_pages_by_id(world: World) 
     ceased = world.asset("Old", live=False, cease=dt.date(2025, 1, 1))
     live = [world.asset(f"Live {n}") for n in range(4)]
 
-    everything = rules.records(world.customer_id, "assets")
+    everything = records.records(world.customer_id, "assets")
     assert [(r.id, r.blocking) for r in everything] == [(ceased, False)] + [
         (pk, True) for pk in live
     ]
@@ -170,15 +170,15 @@ def test_records_lists_both_kinds_with_their_flag_and_pages_by_id(world: World) 
     assert old.detail == "started 2024-01-15, ceased 2025-01-01"
     assert everything[1].detail == "started 2024-01-15, no cease date"
 
-    first = rules.blocking_records(world.customer_id, "assets", limit=3)
-    rest = rules.blocking_records(world.customer_id, "assets", after_id=first[-1].id, limit=3)
+    first = records.blocking_records(world.customer_id, "assets", limit=3)
+    rest = records.blocking_records(world.customer_id, "assets", after_id=first[-1].id, limit=3)
     assert [r.id for r in first] == live[:3]
     assert [r.id for r in rest] == live[3:]
 
 
 def test_records_refuses_a_section_without_records(world: World) -> None:
     with pytest.raises(InvalidInput, match="'mood' is not a section with records"):
-        rules.records(world.customer_id, "mood")
+        records.records(world.customer_id, "mood")
 
 
 def test_records_of_another_customer_are_not_listed(world: World) -> None:
@@ -186,9 +186,9 @@ def test_records_of_another_customer_are_not_listed(world: World) -> None:
     theirs = world.asset("Theirs", account="500002")
     ours = world.asset("Ours")
 
-    assert [r.id for r in rules.blocking_records(world.customer_id, "assets")] == [ours]
+    assert [r.id for r in records.blocking_records(world.customer_id, "assets")] == [ours]
     other_id = customers.customer_detail("500002").id
-    assert [r.id for r in rules.records(other_id, "assets")] == [theirs]
+    assert [r.id for r in records.records(other_id, "assets")] == [theirs]
     assert sections(world, "500002")["assets"].summary == "1 of 1 asset still live"
 
 

@@ -29,7 +29,7 @@ from data.models import (
     Step,
     User,
 )
-from data.rules import RECORD_KINDS
+from data.records import RECORD_KINDS
 
 LEAD = "lead"  # team lead: customer-cancellation
 OTHER = "other"  # a second team lead: customer-cancellation
