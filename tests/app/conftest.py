@@ -93,3 +93,14 @@ async def settle(pilot: Pilot[None]) -> None:
         if idle == 2:
             return
     raise AssertionError("The app's workers did not settle.")
+
+
+async def settle_until(pilot: Pilot[None], condition: Callable[[], bool], what: str) -> None:
+    """Settle until ``condition`` holds: a result a worker posts may reach the screen one
+    message later than the workers go idle, on a loaded machine. Bounded: fails saying ``what``
+    was never seen."""
+    for _ in range(20):
+        await settle(pilot)
+        if condition():
+            return
+    raise AssertionError(f"Never saw {what}.")

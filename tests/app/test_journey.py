@@ -29,7 +29,7 @@ from screens.forms import (
 from screens.manage import ManageScreen
 from screens.timeline import TimelineScreen
 from screens.tool import SectionItem, SectionList, ToolScreen
-from tests.app.conftest import FROZEN_TODAY, settle
+from tests.app.conftest import FROZEN_TODAY, settle, settle_until
 from tui.app import OffboardApp
 
 SMALL_LIVE = "100020"  # Lighthouse Counseling: assets, cases, opportunities, sales orders open
@@ -290,11 +290,15 @@ async def test_whole_journey_from_live_to_cancelled(make_app: Callable[..., Offb
         assert "Owner: Tess Okafor (already applied)" in body
         assert "Notified by e-mail: Lead (you), Sam Lee" in body
         await pilot.press("y")
-        await settle(pilot)
+
+        def banner_now() -> str:
+            return str(tool.query_one("#banner", Static).render())
+
+        await settle_until(
+            pilot, lambda: banner_now().startswith("Cancelled — processed "), "the Cancelled banner"
+        )
         assert app.screen is tool
         assert customer_detail(SMALL_LIVE).status == CustomerStatus.CANCELLED
-        banner = str(tool.query_one("#banner", Static).render())
-        assert banner.startswith("Cancelled — processed ")
         assert customer_detail(SMALL_LIVE).customer_type == CustomerType.FORMER_CUSTOMER
         assert "is Cancelled, a Former Customer, now owned by Tess Okafor" in str(
             tool.query_one("#process-line", Static).render()
