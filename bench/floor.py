@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bench.generate import TABLE_NAMES
-from data.chain import event_hash
+from data.chain import CONTENT_COLUMNS, event_hash
 from data.timeline.facts import email_kind
 from data.timeline.plan import current_plan
 
@@ -50,19 +50,7 @@ BLOCKING = {
         "sales_orders": "status NOT IN ('Completed', 'Cancelled')",
     },
 }
-AUDIT_COLUMNS = (
-    "at",
-    "actor_id",
-    "customer_id",
-    "cancellation_id",
-    "action",
-    "record_kind",
-    "record_id",
-    "before",
-    "after",
-    "previous_hash",
-    "event_hash",
-)
+AUDIT_COLUMNS = (*CONTENT_COLUMNS, "previous_hash", "event_hash")  # as data.audit writes them
 CHAIN_LOCK = 7305008  # data.audit's advisory lock on the chain (PostgreSQL)
 
 
