@@ -14,7 +14,7 @@ from textual.message import Message
 from textual.message_pump import MessagePump
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, ListView, OptionList
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from data.audit import CANCELLATION_ROLES
 
@@ -121,6 +121,13 @@ class DataWork(MessagePump):
         """A worker of this screen raised: the app shows it as a notification."""
 
         error: BaseException
+
+    def post_read(self, message: Message) -> None:
+        """Post what a read worker found, unless a newer read of the same group has replaced it
+        (``exclusive`` cancels the older worker, but its thread runs on): a read that began
+        before a change committed must not land after the read that followed the change."""
+        if not get_current_worker().is_cancelled:
+            self.post_message(message)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR and event.worker.error is not None:

@@ -80,7 +80,7 @@ class BillingScreen(OffboardScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="billing")
     def load(self) -> None:
-        self.post_message(self.Loaded(billing(self.account)))
+        self.post_read(self.Loaded(billing(self.account)))
 
     def on_billing_screen_loaded(self, event: Loaded) -> None:
         data = event.billing

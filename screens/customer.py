@@ -99,7 +99,7 @@ class CustomerScreen(OffboardScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="customer")
     def load(self) -> None:
         view, totals = customer_screen(self.account)
-        self.post_message(self.Loaded(view, totals))
+        self.post_read(self.Loaded(view, totals))
 
     def on_customer_screen_loaded(self, event: Loaded) -> None:
         self.view = event.view

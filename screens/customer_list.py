@@ -122,7 +122,7 @@ class CustomerListScreen(OffboardScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="pending")
     def _load_pending(self) -> None:
         pending = pending_cancellations(self.session.login)
-        self.post_message(self.PendingLoaded(pending))
+        self.post_read(self.PendingLoaded(pending))
 
     def on_customer_list_screen_page_loaded(self, event: PageLoaded) -> None:
         if event.query != self.query_state:

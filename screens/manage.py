@@ -107,7 +107,7 @@ class ManageScreen(OffboardScreen):
         view, rows, cursor = section_records(
             self.account, self.section, cursor, customer_id=customer_id, limit=PAGE
         )
-        self.post_message(self.Loaded(view, rows, cursor, reset))
+        self.post_read(self.Loaded(view, rows, cursor, reset))
 
     def _customer_id(self) -> int:
         assert self.view is not None

@@ -128,7 +128,7 @@ class OutboxScreen(OffboardScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="outbox")
     def load(self, after_id: int | None = None) -> None:
         rows = outbox_page(self.account, after_id=after_id, limit=PAGE + 1)
-        self.post_message(self.Loaded(rows[:PAGE], len(rows) > PAGE, after_id is not None))
+        self.post_read(self.Loaded(rows[:PAGE], len(rows) > PAGE, after_id is not None))
 
     def on_outbox_screen_loaded(self, event: Loaded) -> None:
         self.loading = False

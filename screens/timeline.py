@@ -112,7 +112,7 @@ class TimelineScreen(OffboardScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="timeline")
     def load(self) -> None:
-        self.post_message(self.Loaded(read_termination(self.account)))
+        self.post_read(self.Loaded(read_termination(self.account)))
 
     def on_timeline_screen_loaded(self, event: Loaded) -> None:
         self.view = view = event.view

@@ -67,7 +67,7 @@ class TodayScreen(OffboardScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="today")
     def load(self) -> None:
-        self.post_message(self.Loaded(due_today(self.session.login if self.mine else None)))
+        self.post_read(self.Loaded(due_today(self.session.login if self.mine else None)))
 
     def on_today_screen_loaded(self, event: Loaded) -> None:
         self.rows = event.rows

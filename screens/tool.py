@@ -165,7 +165,7 @@ class ToolScreen(OffboardScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="tool")
     def load(self) -> None:
         view, reasons, users = tool_screen(self.account)
-        self.post_message(self.Loaded(view, reasons, users))
+        self.post_read(self.Loaded(view, reasons, users))
 
     async def on_tool_screen_loaded(self, event: Loaded) -> None:
         self.view, self.reasons, self.users = event.view, event.reasons, event.users

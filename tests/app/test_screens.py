@@ -3,9 +3,14 @@ stale writes, search and filter, help, and the command palette entries."""
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import datetime as dt
+import threading
 from collections.abc import Callable
+from typing import Any
 
+import pytest
 from textual.widgets import DataTable, Input, Static
 
 from data import cancellations
@@ -21,7 +26,7 @@ from screens.forms import DateForm
 from screens.help import HelpScreen
 from screens.manage import ManageScreen
 from screens.tool import ToolScreen
-from tests.app.conftest import settle
+from tests.app.conftest import settle, settle_until
 from tui.app import OffboardApp
 
 
@@ -234,3 +239,54 @@ async def test_the_expiry_form_lists_the_expiries_on_record(
         listed = str(form.query_one("#existing", Static).render())
         assert "On record:" in listed
         assert "2027-06-30 (future): Call back before renewal" in listed
+
+
+async def test_a_read_begun_before_a_newer_one_never_lands_after_it(
+    make_app: Callable[..., OffboardApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two reads of the tool, the first held until the second has been shown: the first (an
+    older picture of the cancellation) must not replace what the second showed."""
+    import screens.tool
+
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.screen.post_message(CustomerListScreen.OpenTool("100012"))
+        await settle(pilot)
+        tool = app.screen
+        assert isinstance(tool, ToolScreen)
+
+        real = screens.tool.tool_screen
+        second_shown = threading.Event()
+        first_returned = threading.Event()
+        calls: list[str] = []
+
+        def held_read(account: str) -> Any:
+            order = "first" if not calls else "second"
+            calls.append(order)
+            found = real(account)
+            if order == "first":
+                second_shown.wait(timeout=30)
+                view = found[0]
+                # The first read's picture, told apart from the second's by its title.
+                stale = dataclasses.replace(
+                    view, customer=dataclasses.replace(view.customer, name="Stale read")
+                )
+                first_returned.set()
+                return (stale, *found[1:])
+            return found
+
+        monkeypatch.setattr(screens.tool, "tool_screen", held_read)
+        first = tool.load()
+        await pilot.pause()
+        tool.load()
+        await settle_until(
+            pilot, lambda: "Stale" not in tool.sub_title and len(calls) == 2, "the second read"
+        )
+        second_shown.set()
+        assert await asyncio.to_thread(first_returned.wait, 30)
+        await asyncio.sleep(0.2)  # the held thread posts (or not) just after it returns
+        await settle(pilot)
+        assert first.is_cancelled
+        assert calls == ["first", "second"]
+        assert tool.sub_title == "Redwood Legal LLP (100012)"
