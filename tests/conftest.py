@@ -75,6 +75,18 @@ def postgres_location() -> Iterator[str]:
         admin.close()
 
 
+def drop_roles(db: Database, names: list[str]) -> None:
+    """Drop the PostgreSQL roles a test made (roles are the whole server's, not the database's),
+    with whatever was granted to them; a role that was never made is passed over."""
+    db.connect(reuse_if_open=True)
+    for name in names:
+        db.execute_sql(
+            f"DO $$ BEGIN IF EXISTS (SELECT FROM pg_roles WHERE rolname = '{name}') THEN "
+            f"EXECUTE 'DROP OWNED BY \"{name}\"'; EXECUTE 'DROP ROLE \"{name}\"'; "
+            "END IF; END $$"
+        )
+
+
 def drop_offboard_tables(db: Database) -> None:
     """Leave the database without any offboard table (a test may then migrate it as it likes)."""
     tables = [model._meta.table_name for model in ALL_MODELS] + ["schema_migration"]

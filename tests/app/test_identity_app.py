@@ -13,7 +13,7 @@ from textual.widgets import Static
 from data import grants, users
 from data.db import close_idle, database
 from tests.app.conftest import settle
-from tests.conftest import OpenedDatabase
+from tests.conftest import OpenedDatabase, drop_roles
 from tui.app import create_app
 
 
@@ -34,8 +34,7 @@ def lead_role(db: OpenedDatabase) -> Iterator[str]:
         if database.obj is not owner:
             close_idle(database.obj)
             database.initialize(owner)
-        owner.connect(reuse_if_open=True)
-        owner.execute_sql(f'DROP OWNED BY "{name}"; DROP ROLE "{name}"')
+        drop_roles(owner, [name])
 
 
 async def test_the_app_acts_as_the_role(lead_role: str, monkeypatch: pytest.MonkeyPatch) -> None:

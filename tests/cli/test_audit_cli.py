@@ -13,7 +13,7 @@ import pytest
 from data import users
 from data.db import connection, database, is_sqlite
 from tests.cli.conftest import Run
-from tests.conftest import OpenedDatabase
+from tests.conftest import OpenedDatabase, drop_roles
 
 VERIFIED = "events, the chain holds.\n"
 
@@ -102,14 +102,7 @@ def team(postgres: OpenedDatabase) -> Iterator[list[str]]:
     try:
         yield names
     finally:
-        owner = postgres.database
-        owner.connect(reuse_if_open=True)
-        for name in names:
-            owner.execute_sql(
-                f"DO $$ BEGIN IF EXISTS (SELECT FROM pg_roles WHERE rolname = '{name}') THEN "
-                f"EXECUTE 'DROP OWNED BY \"{name}\"'; EXECUTE 'DROP ROLE \"{name}\"'; "
-                "END IF; END $$"
-            )
+        drop_roles(postgres.database, names)
 
 
 def as_role(location: str, role: str) -> str:

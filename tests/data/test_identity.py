@@ -20,7 +20,7 @@ from data import audit, cancellations, grants, users
 from data.db import connection, database, open_database
 from data.errors import NotAllowed, NotFound
 from data.models import AuditEvent, Customer
-from tests.conftest import OpenedDatabase
+from tests.conftest import OpenedDatabase, drop_roles
 from tests.data.world import ADMIN, LEAD, World
 
 
@@ -46,14 +46,7 @@ def leads(world: World, db: OpenedDatabase) -> Iterator[list[str]]:
             grants.grant_role(name)
         yield names
     finally:
-        owner = db.database
-        owner.connect(reuse_if_open=True)
-        for name in names:
-            owner.execute_sql(
-                f"DO $$ BEGIN IF EXISTS (SELECT FROM pg_roles WHERE rolname = '{name}') THEN "
-                f"EXECUTE 'DROP OWNED BY \"{name}\"'; EXECUTE 'DROP ROLE \"{name}\"'; "
-                "END IF; END $$"
-            )
+        drop_roles(db.database, names)
 
 
 @contextmanager
