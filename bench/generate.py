@@ -24,7 +24,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from data.chain import event_hash
+from data.chain import CONTENT_COLUMNS, event_hash
 from data.db import MIGRATIONS, open_database
 
 # Bump when the rows generated change, so cached databases are rebuilt.
@@ -114,20 +114,7 @@ TABLES: dict[str, tuple[str, ...]] = {
     "cancellation_reason": ("id", "cancellation_id", "reason_id"),
     "notify_user": ("id", "cancellation_id", "user_id"),
     "expiry": ("id", "customer_id", "date", "note", "created_by_id", "created_at"),
-    "audit_event": (
-        "id",
-        "at",
-        "actor_id",
-        "customer_id",
-        "cancellation_id",
-        "action",
-        "record_kind",
-        "record_id",
-        "before",
-        "after",
-        "previous_hash",
-        "event_hash",
-    ),
+    "audit_event": ("id", *CONTENT_COLUMNS, "previous_hash", "event_hash"),
 }
 # The section keys name the record tables in the data layer; these are the tables' names.
 TABLE_NAMES = {
