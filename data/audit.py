@@ -11,7 +11,6 @@ from typing import Any
 from peewee import fn
 
 from data import clock
-from data.chain import chain
 from data.db import database, is_sqlite
 from data.errors import NotAllowed, clip
 from data.grants import connected_role
@@ -152,6 +151,8 @@ def _last_hash() -> str:
 def record(events: Iterable[dict[str, Any]], batch: int = 500) -> int:
     """Write audit rows, each chained to the one before it (``data.chain``); call inside the
     transaction of the change they describe. One multi-row INSERT per batch."""
+    from data.chain import chain  # hashing: needed by a change, not to start
+
     rows = [{**_DEFAULTS, "at": clock.now(), **row} for row in events]
     if not rows:
         return 0

@@ -12,17 +12,19 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 import platformdirs
 from peewee import Database, DatabaseProxy, PostgresqlDatabase, SqliteDatabase
-from playhouse.db_url import connect as connect_url
-from playhouse.migrations import Runner
 from playhouse.pool import PooledDatabase, PooledSqliteDatabase
 
+from data.driver import load_postgresql_driver
 from data.errors import InvalidInput
 from data.text import refuse_nul_on_postgresql
+
+if TYPE_CHECKING:
+    from playhouse.migrations import Runner
 
 database = DatabaseProxy()
 
@@ -113,10 +115,14 @@ def make_database(location: str, *, pooled: bool = False) -> Database:
         return SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE")
     scheme = location.split("://", 1)[0].lower()
     _check_url(location)
+    # Imported here: it imports every backend playhouse knows, which a file path needs none of.
+    from playhouse.db_url import connect as connect_url
+
     if scheme in {"sqlite", "sqliteext"}:
         sqlite: Database = connect_url(location, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE")
         return sqlite
     if scheme in {"postgres", "postgresql", "postgresext", "postgres+pool", "postgresql+pool"}:
+        load_postgresql_driver()
         refuse_nul_on_postgresql()
         if pooled and not scheme.endswith("+pool"):
             location = f"{scheme}+pool" + location[len(scheme) :]
@@ -163,6 +169,10 @@ def close_idle(db: Database) -> None:
 
 
 def migration_runner(db: Database) -> Runner:
+    # Imported here: the runner's modules (argparse, every backend's migrator) are only needed
+    # when a database is behind.
+    from playhouse.migrations import Runner
+
     return Runner(db, directory=str(MIGRATIONS), table_name="schema_migration")
 
 

@@ -223,7 +223,9 @@ def open_location(
         if found is None:
             found = inspect_open(db)
             check(found, shown, create=create)
-        applied = tuple(migrate_schema(db)) if migrate else ()
+        # Up to date as found: no need for the migration runner (nor the modules it imports).
+        current = set(known_migrations()) <= set(found.applied)
+        applied = tuple(migrate_schema(db)) if migrate and not current else ()
     finally:
         db.close()
         close_idle(db)

@@ -17,7 +17,6 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from textual.worker import get_current_worker
 
 from data.customers import CustomerRow, PendingCancellation, pending_cancellations
-from data.dates import when
 from data.models import CustomerStatus
 from data.views import customer_list_page
 from screens.base import OffboardScreen, Session
@@ -39,10 +38,14 @@ class Query:
 class CustomerListScreen(OffboardScreen):
     """Customers sorted by name; Enter opens one."""
 
+    # The list has the focus from the start, not the search box above it: focused once rather
+    # than twice, the footer lays out its keys fewer times.
+    AUTO_FOCUS = "#customers"
     HELP_TEXT = (
         "Every customer, sorted by name. Type / to search by name or account number as you "
         "type; f changes the status filter. Enter opens the customer; from there b begins a "
-        "cancellation. When you have cancellations pending, o takes you straight back to one."
+        "cancellation. When you have cancellations pending (or processed with their termination "
+        "case still open), o takes you straight back to the most urgent."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", "Search"),
@@ -77,6 +80,8 @@ class CustomerListScreen(OffboardScreen):
         self.last_key: tuple[str, int] | None = None
         self.exhausted = False
         self.fetching = False
+        # Whether the list has shown its first page since the screen opened.
+        self.listed = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -96,7 +101,8 @@ class CustomerListScreen(OffboardScreen):
         table.add_column("Name", key="name", width=34)
         table.add_column("Status", key="status", width=10)
         table.add_column("Owner", key="owner", width=18)
-        table.focus()
+        if self.focused is None:  # no auto focus while the terminal has not the app's focus
+            table.focus()
 
     def on_screen_resume(self) -> None:
         # Back from a customer: a status may have changed.
@@ -109,7 +115,8 @@ class CustomerListScreen(OffboardScreen):
         self.exhausted = False
         self.fetching = True
         self._load_page(self.query_state, None, True)
-        self._load_pending()
+        if self.listed:
+            self._load_pending()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="customers")
     def _load_page(self, query: Query, after: tuple[str, int] | None, first: bool) -> None:
@@ -150,6 +157,12 @@ class CustomerListScreen(OffboardScreen):
             self.query_one("#list-count", Static).update(
                 f"{event.total:,} {noun}" if event.total else self._empty_message()
             )
+        if not self.listed:
+            self.listed = True
+            # The customers first: the pending line's next tasks need the timeline (its modules
+            # and the plan), which takes longer to load than the page, so it is read once the
+            # first page has been drawn.
+            self.call_after_refresh(self._load_pending)
 
     def _empty_message(self) -> str:
         query = self.query_state
@@ -163,18 +176,30 @@ class CustomerListScreen(OffboardScreen):
         self.pending = event.pending
         line = self.query_one("#pending-line", Static)
         if self.pending:
+            from data.dates import when  # arrow: only needed when there is a line to write
+
             # Most urgent first: the one whose next timeline task is due soonest.
             first = self.pending[0]
             count = len(self.pending)
+            processed = sum(1 for row in self.pending if row.case_note)
+            # Processed ones whose termination case is open are listed too, marked as such.
+            kind = "pending" if not processed else "open"
+            open_cases = f" ({processed} processed, case open)" if processed else ""
             lines = [
-                f"You have {count} pending cancellations, the most urgent first. Press o to "
-                f"resume {first.name}, t for today's tasks."
+                f"You have {count} {kind} cancellations{open_cases}, the most urgent first. "
+                f"Press o to resume {first.name}, t for today's tasks."
                 if count > 1
-                else "You have a pending cancellation. Press o to resume it, t for today's tasks."
+                else (
+                    "You have a processed cancellation whose termination case is open."
+                    if processed
+                    else "You have a pending cancellation."
+                )
+                + " Press o to resume it, t for today's tasks."
             ]
             for row in self.pending[:3]:
                 nxt = f" — next: {row.next_task}" if row.next_task else ""
-                lines.append(f"  • {row.name} ({row.account}), begun {when(row.begun_at)}{nxt}")
+                state = row.case_note or f"begun {when(row.begun_at)}"
+                lines.append(f"  • {row.name} ({row.account}), {state}{nxt}")
             if count > 3:
                 lines.append(f"  … and {count - 3} more (t lists their tasks)")
             line.update(Text("\n".join(lines)))
@@ -244,5 +269,5 @@ class CustomerListScreen(OffboardScreen):
 
     def unavailable_reason(self, action: str) -> str:
         if action == "resume":
-            return "You have no pending cancellation."
+            return "You have no pending cancellation, nor an open termination case."
         return ""

@@ -8,6 +8,7 @@ notification in plain words.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -18,14 +19,13 @@ from textual.message import Message
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
-from data import outbox, timeline
 from data.audit import acting_login
 from data.database_errors import explain, is_database_error
 from data.db import default_database_path, describe, open_database
 from data.errors import OffboardError
 from data.users import UserRow, list_users
 from screens.base import DataWork, OffboardScreen, Session
-from tui.config import USER_VARIABLE, load_settings, machine_login
+from tui.config import USER_VARIABLE, Settings, load_settings, machine_login
 
 
 class OffboardApp(App[None]):
@@ -201,8 +201,7 @@ def create_app(location: str | None = None, login: str | None = None) -> Offboar
     """The app for a database location (path or URL; default as ``--db`` resolves it) and a
     login (given, else ``OFFBOARD_USER``, else this machine's login name)."""
     settings = load_settings(location, login)
-    outbox.use_templates(settings.templates or None)
-    timeline.use_plan(settings.plan or None)
+    use_organisation_files(settings)
     # The command line passes the login it resolved: one that is only the machine's login name
     # was not chosen by the person.
     chosen = bool(os.environ.get(USER_VARIABLE, "").strip()) or bool(
@@ -211,6 +210,26 @@ def create_app(location: str | None = None, login: str | None = None) -> Offboar
     return OffboardApp(
         settings.location, settings.login, notice_days=settings.notice_days, login_chosen=chosen
     )
+
+
+def use_organisation_files(settings: Settings) -> None:
+    """Point the data layer at the organisation's e-mail templates and plan, or back at the
+    shipped ones. A module not imported yet is left so: it starts on the shipped ones (the plan
+    is read when first needed), and the customer list needs neither."""
+    if settings.templates or "data.outbox" in sys.modules:
+        from data import outbox
+
+        outbox.use_templates(settings.templates or None)
+    if settings.plan or "data.timeline.plan" in sys.modules:
+        from data import timeline
+
+        timeline.use_plan(settings.plan or None)
+    # The organisation's playbook is checked at start (a bad one is refused with its line); the
+    # shipped default is read when first needed.
+    if settings.playbook or "data.playbook.load" in sys.modules:
+        from data.playbook import use_playbook
+
+        use_playbook(settings.playbook or None)
 
 
 def run_app(location: str | None, login: str | None) -> None:

@@ -11,18 +11,18 @@ from __future__ import annotations
 import getpass
 import ipaddress
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
 from data.db import ENVIRONMENT_VARIABLE, default_database_path, describe
 from data.errors import InvalidInput
-from data.mail_transport import DEFAULT_PORTS, DEFAULT_TIMEOUT, SECURITY_MODES, SmtpSettings
-from data.outbox import check_address
+
+if TYPE_CHECKING:
+    from data.mail_transport import SmtpSettings
 
 USER_VARIABLE = "OFFBOARD_USER"
 CONFIG_VARIABLE = "OFFBOARD_CONFIG"
@@ -41,7 +41,13 @@ SMTP_KEYS = {
 }
 EMAIL_KEYS = {"templates": "OFFBOARD_TEMPLATES", "notice_days": "OFFBOARD_NOTICE_DAYS"}
 TIMELINE_KEYS = {"plan": "OFFBOARD_PLAN"}
-SECTIONS = {"smtp": SMTP_KEYS, "email": EMAIL_KEYS, "timeline": TIMELINE_KEYS}
+PLAYBOOK_KEYS = {"file": "OFFBOARD_PLAYBOOK"}
+SECTIONS = {
+    "smtp": SMTP_KEYS,
+    "email": EMAIL_KEYS,
+    "timeline": TIMELINE_KEYS,
+    "playbook": PLAYBOOK_KEYS,
+}
 
 
 class ConfigError(InvalidInput):
@@ -61,6 +67,8 @@ class Settings:
     templates: str = ""
     # The organisation's termination plan file; empty: the shipped plan.
     plan: str = ""
+    # The organisation's playbook file ([playbook] file); empty: the shipped default.
+    playbook: str = ""
     notice_days: int = DEFAULT_NOTICE_DAYS
     # The From address, also for exports when no mail server is configured.
     mail_from: str = ""
@@ -127,12 +135,15 @@ def read_config_file(path: Path, *, required: bool = False) -> dict[str, dict[st
             f"Cannot read the configuration file {path}: {problem}. "
             "Make it a readable UTF-8 text file."
         ) from error
+    import tomllib
+
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(
             f"The configuration file {path} is not valid TOML: {error}. Fix that line; "
-            'values are written as key = "text" or key = 123 under [smtp], [email] or [timeline].'
+            'values are written as key = "text" or key = 123 under [smtp], [email], [timeline] '
+            "or [playbook]."
         ) from error
     sections: dict[str, dict[str, Any]] = {}
     for name, content in document.items():
@@ -237,6 +248,11 @@ def _is_loopback(host: str) -> bool:
 
 def _smtp_settings(values: _Values, env: Mapping[str, str]) -> tuple[SmtpSettings | None, str]:
     """The SMTP settings (None without a host) and the From address."""
+    if not any(values.get("smtp", key) for key in SMTP_KEYS):
+        return None, ""  # no mail server, nor a From address
+    # Imported only when mail is configured: the mail machinery is not needed to start.
+    from data.mail_transport import DEFAULT_PORTS, DEFAULT_TIMEOUT, SECURITY_MODES, SmtpSettings
+
     host = values.text("smtp", "host")
     security = values.text("smtp", "security").lower() or SECURITY_MODES[0]
     if security not in SECURITY_MODES:
@@ -249,6 +265,8 @@ def _smtp_settings(values: _Values, env: Mapping[str, str]) -> tuple[SmtpSetting
     user = values.text("smtp", "user")
     sender = values.text("smtp", "from")
     if sender:
+        from data.outbox import check_address
+
         try:
             check_address(sender)
         except InvalidInput as error:
@@ -326,6 +344,7 @@ def load_settings(
         smtp=smtp,
         templates=_path(values, "email", "templates"),
         plan=_path(values, "timeline", "plan"),
+        playbook=_path(values, "playbook", "file"),
         notice_days=DEFAULT_NOTICE_DAYS if notice_days is None else notice_days,
         mail_from=sender,
         config_path=str(path),
