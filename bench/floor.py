@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from bench.generate import TABLE_NAMES
 from data.chain import CONTENT_COLUMNS, event_hash
+from data.sections import SectionKey
 from data.timeline.facts import email_kind
 from data.timeline.plan import current_plan
 
@@ -34,20 +35,20 @@ class Cursor(Protocol):
 
 
 # How each kind's blocking records are told, as a person would write it for each database.
-BLOCKING = {
+BLOCKING: dict[str, dict[str, str]] = {
     "sqlite": {
-        "assets": "live = 1 OR cease_date IS NULL",
-        "cases": "closed = 0",
-        "opportunities": "stage NOT IN ('Won', 'Lost', 'Cancelled')",
-        "quotations": "status NOT IN ('Won', 'Lost', 'Expired', 'Cancelled')",
-        "sales_orders": "status NOT IN ('Completed', 'Cancelled')",
+        SectionKey.ASSETS: "live = 1 OR cease_date IS NULL",
+        SectionKey.CASES: "closed = 0",
+        SectionKey.OPPORTUNITIES: "stage NOT IN ('Won', 'Lost', 'Cancelled')",
+        SectionKey.QUOTATIONS: "status NOT IN ('Won', 'Lost', 'Expired', 'Cancelled')",
+        SectionKey.SALES_ORDERS: "status NOT IN ('Completed', 'Cancelled')",
     },
     "postgres": {
-        "assets": "live OR cease_date IS NULL",
-        "cases": "NOT closed",
-        "opportunities": "stage NOT IN ('Won', 'Lost', 'Cancelled')",
-        "quotations": "status NOT IN ('Won', 'Lost', 'Expired', 'Cancelled')",
-        "sales_orders": "status NOT IN ('Completed', 'Cancelled')",
+        SectionKey.ASSETS: "live OR cease_date IS NULL",
+        SectionKey.CASES: "NOT closed",
+        SectionKey.OPPORTUNITIES: "stage NOT IN ('Won', 'Lost', 'Cancelled')",
+        SectionKey.QUOTATIONS: "status NOT IN ('Won', 'Lost', 'Expired', 'Cancelled')",
+        SectionKey.SALES_ORDERS: "status NOT IN ('Completed', 'Cancelled')",
     },
 }
 AUDIT_COLUMNS = (*CONTENT_COLUMNS, "previous_hash", "event_hash")  # as data.audit writes them
@@ -139,7 +140,7 @@ class Floor:
         )
         self.blocking_sql = (
             'SELECT id, customer_id, name, start_date, live, cease_date FROM "asset" '
-            f"WHERE customer_id = {mark} AND ({blocking['assets']}) AND id > {mark} "
+            f"WHERE customer_id = {mark} AND ({blocking[SectionKey.ASSETS]}) AND id > {mark} "
             f"ORDER BY id LIMIT {mark}"
         )
 
@@ -224,7 +225,7 @@ class Floor:
         day: Any = cease_date.isoformat() if self.dialect == "sqlite" else cease_date
         return self._bulk(
             f"SELECT id, live, cease_date FROM asset WHERE customer_id = {self.mark} "
-            f"AND ({self.blocking['assets']}) ORDER BY id",
+            f"AND ({self.blocking[SectionKey.ASSETS]}) ORDER BY id",
             ("asset", ("live", "cease_date")),
             lambda pk: (False, day, pk),
             lambda row: {"cease_date": _day(row[2]), "live": bool(row[1])},
@@ -236,7 +237,7 @@ class Floor:
         """Close every open case of the customer, audited: what ``close_records`` writes."""
         return self._bulk(
             f'SELECT id, status FROM "case" WHERE customer_id = {self.mark} '
-            f"AND ({self.blocking['cases']}) ORDER BY id",
+            f"AND ({self.blocking[SectionKey.CASES]}) ORDER BY id",
             ("case", ("status", "closed")),
             lambda pk: ("Closed", True, pk),
             lambda row: {"status": str(row[1])},

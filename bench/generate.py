@@ -26,9 +26,10 @@ from typing import Any
 
 from data.chain import CONTENT_COLUMNS, event_hash
 from data.db import MIGRATIONS, open_database
+from data.sections import SectionKey
 
 # Bump when the rows generated change, so cached databases are rebuilt.
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 SEED = 20261121
 CACHE = Path(__file__).resolve().parent / ".cache"
 BATCH = 50_000
@@ -65,7 +66,13 @@ NEW_OWNER = "tess"
 NEW_OWNER_ID = 2
 LARGE_NAME = "Meridian Health Partners"
 
-KINDS = ("assets", "cases", "opportunities", "quotations", "sales_orders")
+KINDS = (
+    SectionKey.ASSETS,
+    SectionKey.CASES,
+    SectionKey.OPPORTUNITIES,
+    SectionKey.QUOTATIONS,
+    SectionKey.SALES_ORDERS,
+)
 TABLES: dict[str, tuple[str, ...]] = {
     "user": ("id", "login", "display_name", "email", "roles", "active", "created_at"),
     "reason": ("id", "name", "active", "position"),
@@ -86,11 +93,19 @@ TABLES: dict[str, tuple[str, ...]] = {
         "billing_status",
         "modules",
     ),
-    "assets": ("id", "customer_id", "name", "start_date", "live", "cease_date"),
-    "cases": ("id", "customer_id", "subject", "status", "closed", "opened_at", "billing_note"),
-    "opportunities": ("id", "customer_id", "name", "stage", "amount"),
-    "quotations": ("id", "customer_id", "reference", "status", "amount"),
-    "sales_orders": ("id", "customer_id", "number", "status", "amount"),
+    SectionKey.ASSETS: ("id", "customer_id", "name", "start_date", "live", "cease_date"),
+    SectionKey.CASES: (
+        "id",
+        "customer_id",
+        "subject",
+        "status",
+        "closed",
+        "opened_at",
+        "billing_note",
+    ),
+    SectionKey.OPPORTUNITIES: ("id", "customer_id", "name", "stage", "amount"),
+    SectionKey.QUOTATIONS: ("id", "customer_id", "reference", "status", "amount"),
+    SectionKey.SALES_ORDERS: ("id", "customer_id", "number", "status", "amount"),
     "cancellation": (
         "id",
         "customer_id",
@@ -110,6 +125,8 @@ TABLES: dict[str, tuple[str, ...]] = {
         "scenario",
         "access_guids",
         "decision_reason",
+        "closed_at",
+        "closed_by_id",
     ),
     "cancellation_reason": ("id", "cancellation_id", "reason_id"),
     "notify_user": ("id", "cancellation_id", "user_id"),
@@ -117,12 +134,12 @@ TABLES: dict[str, tuple[str, ...]] = {
     "audit_event": ("id", *CONTENT_COLUMNS, "previous_hash", "event_hash"),
 }
 # The section keys name the record tables in the data layer; these are the tables' names.
-TABLE_NAMES = {
-    "assets": "asset",
-    "cases": "case",
-    "opportunities": "opportunity",
-    "quotations": "quotation",
-    "sales_orders": "sales_order",
+TABLE_NAMES: dict[str, str] = {
+    SectionKey.ASSETS: "asset",
+    SectionKey.CASES: "case",
+    SectionKey.OPPORTUNITIES: "opportunity",
+    SectionKey.QUOTATIONS: "quotation",
+    SectionKey.SALES_ORDERS: "sales_order",
 }
 
 FIRST = (
@@ -348,7 +365,7 @@ def customers(p: Plan) -> Iterator[Row]:
         )
 
 
-def _record_owners(p: Plan, kind: str) -> tuple[list[int], list[int]]:
+def _record_owners(p: Plan, kind: SectionKey) -> tuple[list[int], list[int]]:
     """The customer index of each record of a kind in id (creation) order, and the positions
     of the large customer's records, spread among everyone else's."""
     shape = p.shape
@@ -365,7 +382,7 @@ def _record_owners(p: Plan, kind: str) -> tuple[list[int], list[int]]:
     return owners, large
 
 
-def records(p: Plan, kind: str) -> Iterator[Row]:
+def records(p: Plan, kind: SectionKey) -> Iterator[Row]:
     """Every record of one kind. Most are resolved; the large customer keeps a few blocking."""
     shape = p.shape
     owners, large = _record_owners(p, kind)
@@ -412,12 +429,12 @@ def _sales_order(pk: int, customer_id: int, blocking: bool, r: float) -> Row:
     return (pk, customer_id, f"SO-{pk}", status, 500 + int(r * 40_000))
 
 
-ROW_MAKERS: dict[str, Callable[[int, int, bool, float], Row]] = {
-    "assets": _asset,
-    "cases": _case,
-    "opportunities": _opportunity,
-    "quotations": _quotation,
-    "sales_orders": _sales_order,
+ROW_MAKERS: dict[SectionKey, Callable[[int, int, bool, float], Row]] = {
+    SectionKey.ASSETS: _asset,
+    SectionKey.CASES: _case,
+    SectionKey.OPPORTUNITIES: _opportunity,
+    SectionKey.QUOTATIONS: _quotation,
+    SectionKey.SALES_ORDERS: _sales_order,
 }
 
 
@@ -447,7 +464,7 @@ def cancellations(p: Plan) -> _Cancellations:
             out.cancellation.append(
                 (pk, customer_id, "pending", "Live", "", "", None, begun_by, begun)
                 + (None,) * 6
-                + ("buyout", "", "")
+                + ("buyout", "", "", None, None)
             )
         else:
             out.cancellation.append(
@@ -470,6 +487,9 @@ def cancellations(p: Plan) -> _Cancellations:
                     "buyout",
                     "",
                     "",
+                    # Processed before the two milestones: its termination case is closed.
+                    "2026-10-25 16:00:00",
+                    begun_by,
                 )
             )
             reason = 1 + rng.randrange(len(REASONS))
@@ -705,10 +725,10 @@ def make_ready(account: str) -> None:
     cancellations.add_expiry(LEAD, account, date.today() + timedelta(days=300), "Call back")
     cancellations.cease_assets(LEAD, account, date.today())
     for section, state in (
-        ("cases", "Closed"),
-        ("opportunities", "Lost"),
-        ("quotations", "Expired"),
-        ("sales_orders", "Cancelled"),
+        (SectionKey.CASES, "Closed"),
+        (SectionKey.OPPORTUNITIES, "Lost"),
+        (SectionKey.QUOTATIONS, "Expired"),
+        (SectionKey.SALES_ORDERS, "Cancelled"),
     ):
         cancellations.close_records(LEAD, account, section, state)
     for step in ("final-amount-email", "payment-confirmed", "admin-notified"):

@@ -40,6 +40,7 @@ from data import cancellations, customers, records, rules  # noqa: E402
 from data.chain import event_hash  # noqa: E402
 from data.db import SQLITE_PRAGMAS, connection, database, open_database  # noqa: E402
 from data.models import AuditEvent, Cancellation, Customer, User  # noqa: E402
+from data.sections import SectionKey  # noqa: E402
 from data.timeline.facts import read_facts  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -189,7 +190,7 @@ def data_layer_figures(
 
     def blocking() -> list[records.RecordRow]:
         with connection():
-            return records.blocking_records(customer.id, "assets", limit=100)
+            return records.blocking_records(customer.id, SectionKey.ASSETS, limit=100)
 
     if check:
         found = [row.id for row in blocking()]
@@ -244,7 +245,7 @@ def _check_sections(view: customers.ToolView, floor: dict[str, Any]) -> None:
                 f"The floor counts {kind} as {total}/{blocking}, the data layer as "
                 f"{section.total}/{section.blocking}."
             )
-    if by_key["expiry"].total != floor["expiries"]:
+    if by_key[SectionKey.EXPIRY].total != floor["expiries"]:
         raise SystemExit("The floor and the data layer disagree on the future expiries.")
     if view.cancellation is not None:
         if tuple(name for _, name in floor["reasons"]) != view.cancellation.reasons:
@@ -308,24 +309,26 @@ def bulk_figures(floor: Floor, runs: int, label: str, *, check: bool = True) -> 
     true, false = ("1", "0") if floor.dialect == "sqlite" else ("TRUE", "FALSE")
     owned = f"WHERE customer_id = {ids[0]}"
     reopen = {
-        "assets": f"UPDATE asset SET live = {true}, cease_date = NULL {owned}",
-        "cases": f"UPDATE \"case\" SET closed = {false}, status = 'Open' {owned}",
+        SectionKey.ASSETS: f"UPDATE asset SET live = {true}, cease_date = NULL {owned}",
+        SectionKey.CASES: f"UPDATE \"case\" SET closed = {false}, status = 'Open' {owned}",
     }
     today = dt.date.today()
-    changes: dict[str, tuple[Callable[[], object], Callable[[], int]]] = {
-        "assets": (
+    changes: dict[SectionKey, tuple[Callable[[], object], Callable[[], int]]] = {
+        SectionKey.ASSETS: (
             lambda: cancellations.cease_assets(LEAD, account, today),
             lambda: floor.cease_assets(*ids, today),
         ),
-        "cases": (
-            lambda: cancellations.close_records(LEAD, account, "cases", "Closed"),
+        SectionKey.CASES: (
+            lambda: cancellations.close_records(LEAD, account, SectionKey.CASES, "Closed"),
             lambda: floor.close_cases(*ids),
         ),
     }
     figures: list[Figure] = []
     for section, (ours, theirs) in changes.items():
 
-        def opened(action: Callable[[], object], section: str = section) -> Callable[[], float]:
+        def opened(
+            action: Callable[[], object], section: SectionKey = section
+        ) -> Callable[[], float]:
             def timed() -> float:
                 floor.cursor.execute(reopen[section])
                 gc.collect()
@@ -344,8 +347,10 @@ def bulk_figures(floor: Floor, runs: int, label: str, *, check: bool = True) -> 
             else:
                 mine.append(opened(ours)())
                 floors.append(opened(theirs)())
-        noun = {"assets": "Cease 10,000 assets", "cases": "Close 10,000 cases"}[section]
-        operation = {"assets": "cease_assets", "cases": "close_records"}[section]
+        noun, operation = {
+            SectionKey.ASSETS: ("Cease 10,000 assets", "cease_assets"),
+            SectionKey.CASES: ("Close 10,000 cases", "close_records"),
+        }[section]
         figures += against_floor(
             (f"7.{section}", f"7.{section}_floor", f"7.{section}_ratio"),
             (

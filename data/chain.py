@@ -14,6 +14,7 @@ import hashlib
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from peewee import Database
@@ -32,15 +33,19 @@ CONTENT_COLUMNS = (
 )
 PAGE = 2_000
 
-# What broke the chain at the first event that does not hold (the JSON key "problem").
-CHANGED = "changed"  # its content (or its hash) is not what was written
-MISSING = "missing"  # it follows an event that is not there: one was deleted before it
-INSERTED = "inserted"  # it was put in afterwards: the event after it follows the one before it
 
-EXPLAINED = {
-    CHANGED: "its content was changed after it was written",
-    MISSING: "an event before it is missing (deleted), or the one before it was rewritten",
-    INSERTED: "it was inserted afterwards: the event after it follows the one before it",
+class Problem(StrEnum):
+    """What broke the chain at the first event that does not hold (the JSON key "problem")."""
+
+    CHANGED = "changed"  # its content (or its hash) is not what was written
+    MISSING = "missing"  # it follows an event that is not there: one was deleted before it
+    INSERTED = "inserted"  # it was put in afterwards: the event after it follows the one before
+
+
+EXPLAINED: dict[Problem, str] = {
+    Problem.CHANGED: "its content was changed after it was written",
+    Problem.MISSING: "an event before it is missing (deleted), or the one before it was rewritten",
+    Problem.INSERTED: "it was inserted afterwards: the event after it follows the one before it",
 }
 
 
@@ -115,7 +120,7 @@ class Break:
     id: int
     at: str
     action: str
-    problem: str  # CHANGED, MISSING or INSERTED
+    problem: Problem
 
     @property
     def explanation(self) -> str:
@@ -153,7 +158,7 @@ def stored_events(db: Database, page: int = PAGE) -> Iterator[Event]:
         last = int(rows[-1][0])
 
 
-def _break(event: Event, problem: str) -> Break:
+def _break(event: Event, problem: Problem) -> Break:
     return Break(event.id, _moment(event.at)[:19], event.action, problem)
 
 
@@ -172,8 +177,10 @@ def verify(db: Database, page: int = PAGE) -> Verdict:
     for event in stored_events(db, page):
         if pending is not None:
             if event.previous_hash == expected and event.holds:
-                return Verdict(count, _break(pending, INSERTED))
-            return Verdict(count, _break(pending, CHANGED if not pending.holds else MISSING))
+                return Verdict(count, _break(pending, Problem.INSERTED))
+            return Verdict(
+                count, _break(pending, Problem.CHANGED if not pending.holds else Problem.MISSING)
+            )
         count += 1
         if event.previous_hash == expected and event.holds:
             before_last, expected, last = expected, event.stored_hash, event
@@ -181,8 +188,10 @@ def verify(db: Database, page: int = PAGE) -> Verdict:
         if event.holds and before_last is not None and event.previous_hash == before_last:
             # It follows the event before the previous one: the previous one was put in between.
             assert last is not None
-            return Verdict(count, _break(last, INSERTED))
+            return Verdict(count, _break(last, Problem.INSERTED))
         pending = event
     if pending is not None:
-        return Verdict(count, _break(pending, CHANGED if not pending.holds else MISSING))
+        return Verdict(
+            count, _break(pending, Problem.CHANGED if not pending.holds else Problem.MISSING)
+        )
     return Verdict(count, None)

@@ -14,15 +14,23 @@ from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.policy import SMTPUTF8 as SMTPUTF8_POLICY
 from email.utils import parseaddr
+from enum import StrEnum
 from typing import Protocol
 
 from data.errors import InvalidInput
 
-SECURITY_STARTTLS = "starttls"
-SECURITY_TLS = "tls"
-SECURITY_NONE = "none"
-SECURITY_MODES = (SECURITY_STARTTLS, SECURITY_TLS, SECURITY_NONE)
-DEFAULT_PORTS = {SECURITY_STARTTLS: 587, SECURITY_TLS: 465, SECURITY_NONE: 25}
+
+class Security(StrEnum):
+    """How the connection to the mail server is secured (the setting ``security``)."""
+
+    STARTTLS = "starttls"
+    TLS = "tls"
+    NONE = "none"
+
+
+SECURITY_MODES: tuple[Security, ...] = tuple(Security)
+# By the security mode (the configuration reads it as text).
+DEFAULT_PORTS: dict[str, int] = {Security.STARTTLS: 587, Security.TLS: 465, Security.NONE: 25}
 DEFAULT_TIMEOUT = 30.0
 
 Refused = dict[str, tuple[int, bytes]]
@@ -36,8 +44,8 @@ class SmtpSettings:
     """Where and how to send. The password comes from the environment and is never stored."""
 
     host: str
-    port: int = DEFAULT_PORTS[SECURITY_STARTTLS]
-    security: str = SECURITY_STARTTLS
+    port: int = DEFAULT_PORTS[Security.STARTTLS]
+    security: str = Security.STARTTLS
     user: str = ""
     password: str = field(default="", repr=False)
     sender: str = ""  # the From address: "offboard@example.com" or "Offboard <…>"
@@ -188,14 +196,14 @@ class SmtpTransport:
         s = self.settings
         smtp: smtplib.SMTP | None = None
         try:
-            if s.security == SECURITY_TLS:
+            if s.security == Security.TLS:
                 smtp = smtplib.SMTP_SSL(
                     s.host, s.port, timeout=s.timeout, context=ssl.create_default_context()
                 )
             else:
                 smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
             smtp.ehlo()
-            if s.security == SECURITY_STARTTLS:
+            if s.security == Security.STARTTLS:
                 smtp.starttls(context=ssl.create_default_context())
                 smtp.ehlo()
             if s.user:

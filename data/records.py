@@ -30,6 +30,7 @@ from data.models import (
     Quotation,
     SalesOrder,
 )
+from data.sections import SectionKey
 from data.statements import statement
 
 
@@ -37,7 +38,7 @@ from data.statements import statement
 class RecordRow:
     """One record of a section, as the Manage table shows it."""
 
-    kind: str
+    kind: SectionKey
     id: int
     label: str
     status: str
@@ -49,7 +50,7 @@ class RecordRow:
 class RecordKind:
     """A kind of record a cancellation must clear, and how to tell a blocking one."""
 
-    section: str
+    section: SectionKey
     title: str
     model: type[BaseModel]
     noun: str
@@ -89,13 +90,17 @@ class RecordKind:
         return RecordRow(self.section, record.id, label, status, detail, blocking)
 
 
-RECORD_KINDS: dict[str, RecordKind] = {
+RECORD_KINDS: dict[SectionKey, RecordKind] = {
     kind.section: kind
     for kind in (
-        RecordKind("assets", "Assets", Asset, "asset", "assets", "still live", "ceased", ()),
-        RecordKind("cases", "Cases", Case, "case", "cases", "still open", "closed", (CASE_CLOSED,)),
         RecordKind(
-            "opportunities",
+            SectionKey.ASSETS, "Assets", Asset, "asset", "assets", "still live", "ceased", ()
+        ),
+        RecordKind(
+            SectionKey.CASES, "Cases", Case, "case", "cases", "still open", "closed", (CASE_CLOSED,)
+        ),
+        RecordKind(
+            SectionKey.OPPORTUNITIES,
             "Opportunities",
             Opportunity,
             "opportunity",
@@ -105,7 +110,7 @@ RECORD_KINDS: dict[str, RecordKind] = {
             OPPORTUNITY_CLOSED,
         ),
         RecordKind(
-            "quotations",
+            SectionKey.QUOTATIONS,
             "Quotations",
             Quotation,
             "quotation",
@@ -115,7 +120,7 @@ RECORD_KINDS: dict[str, RecordKind] = {
             QUOTATION_CLOSED,
         ),
         RecordKind(
-            "sales_orders",
+            SectionKey.SALES_ORDERS,
             "Sales orders",
             SalesOrder,
             "sales order",
@@ -130,8 +135,8 @@ RECORD_KINDS: dict[str, RecordKind] = {
 
 def record_kind(section: str) -> RecordKind:
     try:
-        return RECORD_KINDS[section]
-    except KeyError:
+        return RECORD_KINDS[SectionKey(section)]
+    except (ValueError, KeyError):  # not a section, or a section without records
         names = ", ".join(RECORD_KINDS)
         raise InvalidInput(
             f"'{section}' is not a section with records. Use one of: {names}."
@@ -143,7 +148,7 @@ def _counts_query(customer_id: int, kind: RecordKind) -> ModelSelect:
     # COUNT(*), not COUNT(id), and a FILTER rather than a SUM of CASE: the same numbers from
     # the same index entries, read about a fifth faster by SQLite (PostgreSQL has FILTER too).
     return model.select(  # type: ignore[no-any-return]
-        Value(kind.section).alias("section"),
+        Value(str(kind.section)).alias("section"),
         fn.COUNT(SQL("*")).alias("total"),
         fn.COUNT(SQL("*")).filter(kind.blocking()).alias("blocking"),
     ).where(model.customer == customer_id)
@@ -154,7 +159,9 @@ _ANY_CUSTOMER = -7_305_001
 
 
 @functools.lru_cache(maxsize=16)
-def _counts_statement(dialect: str, sections: tuple[str, ...]) -> tuple[str, tuple[Any, ...]]:
+def _counts_statement(
+    dialect: str, sections: tuple[SectionKey, ...]
+) -> tuple[str, tuple[Any, ...]]:
     """The counting statement for these sections, written by peewee once per kind of database:
     writing it each time took peewee a seventh of the time SQLite took to count 50,000 records."""
     query: Any = None
@@ -167,14 +174,14 @@ def _counts_statement(dialect: str, sections: tuple[str, ...]) -> tuple[str, tup
 
 def all_record_counts(
     customer_id: int, kinds: Sequence[RecordKind] | None = None
-) -> dict[str, tuple[int, int]]:
+) -> dict[SectionKey, tuple[int, int]]:
     """(total, blocking) for each kind of record (all by default), by section key: one aggregate
     query per table, sent together as one UNION ALL statement."""
     sections = tuple(kind.section for kind in (kinds or RECORD_KINDS.values()))
     sql, params = _counts_statement(type(database.obj).__name__, sections)
     bound = [int(customer_id) if value == _ANY_CUSTOMER else value for value in params]
     rows = database.execute_sql(sql, bound).fetchall()
-    return {str(key): (int(total), int(blocking)) for key, total, blocking in rows}
+    return {SectionKey(key): (int(total), int(blocking)) for key, total, blocking in rows}
 
 
 def record_counts(customer_id: int, kind: RecordKind) -> tuple[int, int]:

@@ -196,7 +196,11 @@ def test_a_changed_event_is_named(world: World) -> None:
     broken = verdict().first_break
 
     assert broken is not None
-    assert (broken.id, broken.action, broken.problem) == (changed, "add reason", chain.CHANGED)
+    assert (broken.id, broken.action, broken.problem) == (
+        changed,
+        "add reason",
+        chain.Problem.CHANGED,
+    )
     assert broken.at == str(stored(changed).at)[:19]
 
 
@@ -216,7 +220,7 @@ def test_a_changed_event_whose_hash_was_changed_too_breaks_the_chain_after_it(
     broken = verdict().first_break
 
     assert broken is not None
-    assert (broken.id, broken.problem) == (ids[4], chain.MISSING)
+    assert (broken.id, broken.problem) == (ids[4], chain.Problem.MISSING)
 
 
 @pytest.mark.parametrize("position", [0, 3, -1])
@@ -232,7 +236,7 @@ def test_a_deleted_event_is_named_by_the_event_after_it(world: World, position: 
         return
     broken = result.first_break
     assert broken is not None
-    assert (broken.id, broken.problem) == (ids[position + 1], chain.MISSING)
+    assert (broken.id, broken.problem) == (ids[position + 1], chain.Problem.MISSING)
 
 
 def test_an_inserted_event_is_named(world: World) -> None:
@@ -242,7 +246,7 @@ def test_an_inserted_event_is_named(world: World) -> None:
     broken = verdict().first_break
 
     assert broken is not None
-    assert (broken.id, broken.problem) == (ids[2] + 1, chain.INSERTED)
+    assert (broken.id, broken.problem) == (ids[2] + 1, chain.Problem.INSERTED)
 
 
 def test_an_inserted_event_with_a_valid_hash_is_named_too(world: World) -> None:
@@ -262,7 +266,7 @@ def test_an_inserted_event_with_a_valid_hash_is_named_too(world: World) -> None:
         broken = verdict().first_break
 
         assert broken is not None
-        assert (broken.id, broken.problem) == (ids[2] + 1, chain.INSERTED)
+        assert (broken.id, broken.problem) == (ids[2] + 1, chain.Problem.INSERTED)
     finally:
         # The PostgreSQL database serves the next tests, emptied of rows only: put the index back.
         tamper(
