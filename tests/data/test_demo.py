@@ -9,6 +9,7 @@ import pytest
 
 from data import cancellations, customers, demo
 from data.db import connection, database
+from data.demo import cancelling
 from data.errors import NotAllowed
 from data.models import AuditEvent, Customer, User
 from tests.conftest import OpenedDatabase
@@ -152,7 +153,7 @@ def test_a_replacement_that_fails_part_way_leaves_the_data_as_it_was(
     def broken(_me: str) -> None:
         raise RuntimeError("the disk went away half-way")
 
-    monkeypatch.setattr(demo, "_cancellations", broken)
+    monkeypatch.setattr(cancelling, "add_cancellations", broken)
     with pytest.raises(RuntimeError):
         demo.load(force=True, login="pat", replace_team_database=True)
 
