@@ -9,19 +9,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peewee import JOIN, fn
 
-from data.billing import BillingSummary
-from data.billing import summary as billing_summary
-from data.dates import today_in
 from data.db import connection
 from data.errors import InvalidInput, NotFound
 from data.models import (
-    SCENARIOS,
     Cancellation,
     CancellationReason,
+    CancellationState,
     Customer,
     CustomerStatus,
     Expiry,
@@ -31,25 +28,16 @@ from data.models import (
     User,
     name_key,
 )
-from data.outbox import no_contact_reason
-from data.records import RECORD_KINDS, record_counts
-from data.rules import (
-    Section,
-    StepDone,
-    current_cancellation,
-    evaluate,
-    red_sections,
-    steps_done,
-    unfinished_sections,
-)
 from data.statements import select
-from data.timeline import (
-    TerminationView,
-    pending_query,
-    termination_view,
-    timelines_of,
-    urgency,
-)
+
+# The rules and sections, the timeline, billing and the outbox are imported where they are used:
+# the customer list (a page of customers) needs none of them to start.
+if TYPE_CHECKING:
+    from data.billing import BillingSummary
+    from data.playbook.model import Playbook
+    from data.rules import StepDone
+    from data.sections import Section, SectionKey
+    from data.timeline import TerminationView
 
 PAGE = 100
 
@@ -69,7 +57,7 @@ class CustomerRow:
 
 @dataclass(frozen=True)
 class RecordCount:
-    section: str
+    section: SectionKey
     title: str
     total: int
     blocking: int
@@ -96,10 +84,23 @@ class CancellationView:
     processed_by: str | None
     scenario: str = Scenario.BUYOUT
     steps: tuple[StepDone, ...] = ()
+    # The termination case: open while pending, and after Process until it is closed.
+    case_open: bool = True
+    closed_at: dt.datetime | None = None
+    closed_by: str | None = None
+    # The playbook the case runs on (the version it was begun with), and a note when that
+    # version can no longer be read (the case is then read-only).
+    playbook_name: str = ""
+    playbook_digest: str = ""
+    playbook_note: str = ""
+    # The scenario's name in the case's playbook, and (processed) what is left of the
+    # termination case: "Cancelled — termination case open: 5 tasks left, next: …".
+    scenario_name: str = ""
+    case_summary: str = ""
 
     @property
     def scenario_label(self) -> str:
-        return SCENARIOS.get(self.scenario, self.scenario)
+        return self.scenario_name or self.scenario
 
     def step(self, key: str) -> StepDone | None:
         return next((done for done in self.steps if done.step == key), None)
@@ -135,14 +136,21 @@ class ToolView:
     # Why nobody may contact the customer's admin (empty when they may).
     no_contact: str = ""
     termination: TerminationView | None = None
+    # The playbook the cancellation runs on (the one in force without a cancellation): its
+    # scenarios, steps and sign-offs, for the screens (through data/views.py).
+    playbook: Playbook | None = None
 
     @property
     def red(self) -> list[Section]:
+        from data.rules import red_sections
+
         return red_sections(self.sections)
 
     @property
     def unfinished(self) -> list[Section]:
         """The sections Process waits for: red, or waiting for tasks due later."""
+        from data.rules import unfinished_sections
+
         return unfinished_sections(self.sections)
 
 
@@ -163,6 +171,9 @@ class PendingCancellation:
     next_task: str = ""
     # How it sorts: tasks with no date first (they need one), then by due moment.
     urgency: tuple[int, float] = (2, 0.0)
+    # Processed with its termination case still open: "Cancelled · case open, 5 tasks left"
+    # (empty while pending).
+    case_note: str = ""
 
 
 def status_filter(value: str | None) -> str | None:
@@ -367,7 +378,12 @@ def _cancellation_view(
         user = users.get(user_id) if user_id is not None else None
         return (user.display_name, user.login) if user else (None, None)
 
+    from data.playbook.store import version_named, version_note
+    from data.rules import scenario_label
+    from data.timeline import playbook_of
+
     new_owner, new_owner_login = named(cancellation.new_owner_id)
+    playbook_name, playbook_digest = version_named(cancellation)
     return CancellationView(
         id=cancellation.id,
         state=cancellation.state,
@@ -388,6 +404,14 @@ def _cancellation_view(
         processed_by=named(cancellation.processed_by_id)[0],
         scenario=str(cancellation.scenario),
         steps=tuple(steps.values()),
+        case_open=cancellation.state == CancellationState.PENDING
+        or (cancellation.state == CancellationState.PROCESSED and cancellation.closed_at is None),
+        closed_at=cancellation.closed_at,
+        closed_by=named(cancellation.closed_by_id)[0],
+        playbook_name=playbook_name,
+        playbook_digest=playbook_digest,
+        playbook_note=version_note(cancellation),
+        scenario_name=scenario_label(str(cancellation.scenario), playbook_of(cancellation)),
     )
 
 
@@ -398,6 +422,9 @@ def customer_detail(account: str) -> CustomerDetail:
 
 def record_totals(account: str) -> list[RecordCount]:
     """How many records of each kind the customer has, and how many would block a cancellation."""
+    from data.records import RECORD_KINDS, record_counts
+    from data.sections import SectionKey
+
     with connection():
         customer = Customer.by_account(account)
         counts = [
@@ -405,13 +432,15 @@ def record_totals(account: str) -> list[RecordCount]:
             for kind in RECORD_KINDS.values()
         ]
         expiries = Expiry.select().where(Expiry.customer == customer).count()
-        counts.append(RecordCount("expiry", "Expiries", int(expiries), 0))
+        counts.append(RecordCount(SectionKey.EXPIRY, "Expiries", int(expiries), 0))
         return counts
 
 
 def expiries(account: str, *, limit: int = 20) -> list[ExpiryRow]:
     """The customer's expiries, latest first; ``future`` says which count for the section
     (dated after today in the customer's time zone)."""
+    from data.dates import today_in
+
     with connection():
         customer = Customer.by_account(account)
         today = today_in(str(customer.time_zone))
@@ -427,14 +456,24 @@ def expiries(account: str, *, limit: int = 20) -> list[ExpiryRow]:
 
 def tool_view(account: str) -> ToolView:
     """The customer, its pending (or last processed) cancellation, and every section."""
+    from data.billing import summary as billing_summary
+    from data.outbox import no_contact_reason
+    from data.rules import current_cancellation, evaluate, steps_done
+    from data.timeline import case_summary, playbook_of, termination_view
+
     with connection():
         customer = Customer.by_account(account)
         cancellation = current_cancellation(customer)
         # Read once and shared by the sections and the view: every query here is on the way
         # to the Cancellation Tool showing.
         reasons = _reasons(cancellation) if cancellation is not None else []
-        steps = steps_done(cancellation) if cancellation is not None else {}
-        termination = termination_view(customer, cancellation) if cancellation is not None else None
+        playbook = playbook_of(cancellation)
+        steps = steps_done(cancellation, playbook) if cancellation is not None else {}
+        termination = (
+            termination_view(customer, cancellation, playbook=playbook)
+            if cancellation is not None
+            else None
+        )
         sections = tuple(
             evaluate(
                 customer,
@@ -442,6 +481,7 @@ def tool_view(account: str) -> ToolView:
                 reasons=[name for _, name in reasons],
                 steps=steps,
                 termination=termination.sections if termination is not None else None,
+                playbook=playbook,
             )
         )
         people = [customer.owner_id]
@@ -450,6 +490,7 @@ def tool_view(account: str) -> ToolView:
                 cancellation.begun_by_id,
                 cancellation.new_owner_id,
                 cancellation.processed_by_id,
+                cancellation.closed_by_id,
             ]
         users = _users(people)
         view = (
@@ -457,6 +498,10 @@ def tool_view(account: str) -> ToolView:
             if cancellation is not None
             else None
         )
+        if view is not None and cancellation is not None and termination is not None:
+            view = replace(
+                view, case_summary=case_summary(customer, cancellation, termination.timeline)
+            )
         return ToolView(
             _detail(customer, users),
             view,
@@ -464,14 +509,17 @@ def tool_view(account: str) -> ToolView:
             billing_summary(customer),
             no_contact_reason(customer),
             termination,
+            playbook,
         )
 
 
 def pending_cancellations(login: str | None = None) -> list[PendingCancellation]:
-    """Pending cancellations (only those begun by ``login`` when given), the one whose next
-    timeline task is due first at the top."""
+    """Pending cancellations and processed ones whose termination case is open (only those
+    begun by ``login`` when given), the one whose next timeline task is due first at the top."""
+    from data.timeline import left_for_close, open_case_query, timelines_of, urgency
+
     with connection():
-        cancellations = list(pending_query(login))
+        cancellations = list(open_case_query(login))
         timelines = timelines_of(cancellations)
     pending = []
     for cancellation, view in zip(cancellations, timelines, strict=True):
@@ -481,6 +529,12 @@ def pending_cancellations(login: str | None = None) -> list[PendingCancellation]
             cancellation.begun_at,
             cancellation.begun_by.display_name,
         )
+        if cancellation.state == CancellationState.PROCESSED:
+            left = len(left_for_close(view))
+            row = replace(
+                row,
+                case_note=f"Cancelled · case open, {left} task{'s' if left != 1 else ''} left",
+            )
         task = view.next_due()
         if task is not None:
             due = f", {task.due.absolute()}" if task.due else ""
@@ -495,6 +549,9 @@ def pending_cancellations(login: str | None = None) -> list[PendingCancellation]
 
 def read_termination(account: str) -> TerminationView:
     """The Timeline screen's view of the customer's pending (else last processed) cancellation."""
+    from data.rules import current_cancellation
+    from data.timeline import termination_view
+
     with connection():
         customer = Customer.by_account(account)
         cancellation = current_cancellation(customer)

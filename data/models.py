@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from peewee import (
     SQL,
@@ -28,8 +28,10 @@ from data.db import database
 from data.errors import Conflict, NotFound
 from data.text import CharField, TextField  # text that refuses a NUL character
 
+_Key = TypeVar("_Key", bound=str)
 
-def key_named(text: str | None, labels: Mapping[str, str]) -> str | None:
+
+def key_named(text: str | None, labels: Mapping[_Key, str]) -> _Key | None:
     """The key of ``labels`` that ``text`` names, by its key or its label, in any case and
     spacing; None when it names none."""
     wanted = " ".join((text or "").split()).casefold()
@@ -138,13 +140,16 @@ class InvoiceStatus(StrEnum):
 
 
 class Scenario(StrEnum):
-    """The three ways a customer leaves (seed 001), chosen at Begin and changeable while pending."""
+    """The default playbook's three ways a customer leaves (seed 001), chosen at Begin and
+    changeable while pending. The scenarios that exist are the playbook's (data.playbook): these
+    are well-known keys the demo and tests name."""
 
     BUYOUT = "buyout"
     NON_RENEWAL = "non-renewal"
     COLLECTIONS = "collections"
 
 
+# The default playbook's labels (playbooks/default.toml); the tool reads a case's playbook.
 SCENARIOS: dict[str, str] = {
     Scenario.BUYOUT: "Cancellation request (buyout)",
     Scenario.NON_RENEWAL: "Non-renewal",
@@ -153,21 +158,25 @@ SCENARIOS: dict[str, str] = {
 
 
 class Step(StrEnum):
-    """Steps a scenario asks for, each confirmed by someone at some time."""
+    """Steps the default playbook's scenarios ask for, each confirmed by someone at some time
+    (a playbook may name others: a step is stored by its key)."""
 
     FINAL_AMOUNT_EMAIL = "final-amount-email"
     PAYMENT_CONFIRMED = "payment-confirmed"
     BILL_TILL_PAYOUT = "bill-till-payout"
     AUTO_RENEWAL_DISABLED = "auto-renewal-disabled"
     ADMIN_NOTIFIED = "admin-notified"
+    CSM_TOLD = "csm-told"
 
 
+# The default playbook's labels (playbooks/default.toml); the tool reads a case's playbook.
 STEPS: dict[str, str] = {
     Step.FINAL_AMOUNT_EMAIL: "Finance sent the final-amount e-mail",
     Step.PAYMENT_CONFIRMED: "Final payment confirmed",
     Step.BILL_TILL_PAYOUT: "Account set to Bill till Payout",
     Step.AUTO_RENEWAL_DISABLED: "Billing confirmed auto-renewal is disabled",
     Step.ADMIN_NOTIFIED: "Admin told in a call or meeting",
+    Step.CSM_TOLD: "CSM told there will be no further reach-outs",
 }
 
 
@@ -336,6 +345,17 @@ class Reason(BaseModel):
     position = IntegerField(default=0)
 
 
+class PlaybookVersion(BaseModel):
+    """A playbook as it was when a cancellation was begun with it (``data.playbook.store``):
+    its text, kept once per digest, so editing the file never moves a running case's plan."""
+
+    digest = CharField(max_length=64, unique=True)
+    name = CharField(max_length=200)
+    source = TextField(default="")
+    text = TextField()
+    created_at = DateTimeField(default=clock.now)
+
+
 class Cancellation(BaseModel):
     customer = ForeignKeyField(Customer, backref="cancellations", on_delete="CASCADE")
     customer_id: int
@@ -375,6 +395,13 @@ class Cancellation(BaseModel):
     purged_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
     purged_by_id: int | None
     purged_at = DateTimeField(null=True)
+    # The playbook version the case was begun with (none: begun before migration 0011, it runs
+    # on the playbook in force), and when its termination case was closed (the second milestone).
+    playbook_version = ForeignKeyField(PlaybookVersion, null=True, on_delete="RESTRICT")
+    playbook_version_id: int | None
+    closed_at = DateTimeField(null=True)
+    closed_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    closed_by_id: int | None
 
     class Meta:
         indexes = ((("state", "begun_by"), False),)
@@ -515,6 +542,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     Invoice,
     Expiry,
     Reason,
+    PlaybookVersion,
     Cancellation,
     CancellationReason,
     ScenarioStep,

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 import arrow
 
 from data import outbox
-from data.dates import today_in
+from data.cancellations.kernel import open_case
+from data.dates import today_in, zone
 from data.db import connection
 from data.errors import InvalidInput, clip
 from data.models import (
@@ -22,9 +23,10 @@ from data.models import (
     NotifyUser,
     User,
 )
-from data.rules import SCENARIO_SECTIONS
+from data.playbook.store import playbook_for
+from data.rules import sends_notice
 from data.text import NUL
-from data.timeline import current_plan, timeline
+from data.timeline import TaskView, case_plan, timeline
 
 DEFAULT_NOTICE_DAYS = 3
 MODULE_GUIDE = "module_guide"
@@ -136,7 +138,7 @@ def compose_offboarding_notice(
                 f"{customer.name} has no pending cancellation: the offboarding notice is sent "
                 "while a cancellation is in progress."
             )
-        if "admin_notified" not in SCENARIO_SECTIONS.get(str(cancellation.scenario), ()):
+        if not sends_notice(str(cancellation.scenario), playbook_for(cancellation)):
             return refused("This cancellation's scenario sends no offboarding notice.")
         lead = User.get_or_none(User.login == (login or "").strip())
         save_data, warnings = save_data_text(customer.module_list)
@@ -170,46 +172,66 @@ def compose_offboarding_notice(
         )
 
 
+def purge_information(
+    customer: Customer, cancellation: Cancellation, purge: TaskView | None
+) -> str:
+    """When the purge was done, or is planned: never before the de-provisioning (effective)
+    date, however the plan's due rule falls."""
+    if cancellation.purged_at is not None:
+        done = arrow.get(cancellation.purged_at, tzinfo="UTC").to(zone(str(customer.time_zone)))
+        return f"done on {done.format('ddd YYYY-MM-DD')}"
+    if purge is None or purge.due is None:
+        return "to be planned"
+    planned = purge.due.absolute()
+    effective = cancellation.effective_date
+    if effective is not None and purge.due.date < effective:
+        planned = str(arrow.get(effective).format("ddd YYYY-MM-DD"))
+    return f"planned for {planned} by {purge.task.party_names}"
+
+
 def compose_task_email(account: str, login: str, task: str) -> Draft:
     """The e-mail a timeline task sends (the final termination e-mail to the account team),
     filled from its template: to the users notified on the cancellation, with the effective
-    date, the data decision and when the purge is planned.
+    date, the data decision and when the purge is planned (never before the de-provisioning
+    date) or was done. The task is one of the plan the case was begun with.
 
-    When it cannot be written yet (no effective date, nothing pending) the draft is empty and
-    ``refusal`` says why."""
-    planned = current_plan().task(task)
-    if not planned.template:
-        raise InvalidInput(f"'{planned.title}' sends no e-mail.")
+    When it cannot be written yet (no effective date, no open termination case) the draft is
+    empty and ``refusal`` says why."""
     with connection():
         customer = Customer.by_account(account)
 
         def refused(reason: str) -> Draft:
             return Draft(customer.account, customer.name, "", "", "", 0, None, refusal=reason)
 
-        cancellation = (
-            Cancellation.select()
-            .where(
-                (Cancellation.customer == customer)
-                & (Cancellation.state == CancellationState.PENDING)
-            )
-            .first()
-        )
+        cancellation = open_case(customer)
         if cancellation is None:
-            return refused(f"{customer.name} has no pending cancellation.")
-        view = timeline(customer, cancellation)
+            return refused(f"{customer.name} has no pending cancellation or open termination case.")
+        playbook = playbook_for(cancellation)
+        plan = case_plan(cancellation)
+        planned = plan.task(task)
+        if not planned.template:
+            raise InvalidInput(f"'{planned.title}' sends no e-mail.")
+        view = timeline(customer, cancellation, plan=plan)
         if view.effective_date is None:
             return refused(
                 "Set the effective date first (f on the Timeline): the e-mail gives the "
                 "de-provisioning date."
             )
         lead = User.get_or_none(User.login == (login or "").strip())
-        users = (
-            User.select(User.email)
-            .join(NotifyUser)
-            .where((NotifyUser.cancellation == cancellation) & (User.email != ""))
-            .order_by(User.login)
-        )
-        recipients = ", ".join(str(user.email) for user in users if user.email)
+        # To the task's parties (its "to", else its own parties), copying its cc parties, at the
+        # addresses the playbook gives; else to the users notified on the cancellation.
+        addressed = playbook.addresses(planned.to or planned.parties)
+        copied = [a for a in playbook.addresses(planned.cc) if a not in addressed]
+        if addressed:
+            recipients = ", ".join([*addressed, *copied])
+        else:
+            users = (
+                User.select(User.email)
+                .join(NotifyUser)
+                .where((NotifyUser.cancellation == cancellation) & (User.email != ""))
+                .order_by(User.login)
+            )
+            recipients = ", ".join(str(user.email) for user in users if user.email)
         purge = next((t for t in view.tasks if t.task.completed_by == DoneBy.PURGE), None)
         decision = next((t for t in view.tasks if t.task.completed_by == DoneBy.DECISION), None)
         if cancellation.data_decision == Decision.HOLD:
@@ -227,11 +249,7 @@ def compose_task_email(account: str, login: str, task: str) -> Draft:
                 "effective_date": str(view.effective_date),
                 "time_zone": customer.time_zone,
                 "data_decision": data,
-                "purge_information": (
-                    f"planned for {purge.due.absolute()} by {purge.task.party_names}"
-                    if purge is not None and purge.due is not None
-                    else "to be planned"
-                ),
+                "purge_information": purge_information(customer, cancellation, purge),
                 "decision_due": (
                     decision.due.absolute()
                     if decision is not None and decision.due is not None

@@ -24,7 +24,6 @@ from data.models import (
     Customer,
     OutboxMessage,
     OutboxStatus,
-    Scenario,
     User,
 )
 from data.text import NUL
@@ -248,7 +247,7 @@ def no_contact_reason(customer: Customer) -> str:
             "so no e-mail to the customer can be queued or sent."
         )
     latest = (
-        Cancellation.select(Cancellation.scenario)
+        Cancellation.select(Cancellation.id, Cancellation.scenario, Cancellation.playbook_version)
         .where(
             (Cancellation.customer == customer)
             & Cancellation.state.in_([CancellationState.PENDING, CancellationState.PROCESSED])
@@ -256,9 +255,14 @@ def no_contact_reason(customer: Customer) -> str:
         .order_by(Cancellation.id.desc())
         .first()
     )
-    if latest is not None and latest.scenario == Scenario.COLLECTIONS:
+    if latest is None:
+        return ""
+    from data.timeline.plan import playbook_of  # the playbook store reads models: only here
+
+    rule = playbook_of(latest).scenarios.get(str(latest.scenario))
+    if rule is not None and rule.no_contact:
         return (
-            f"{customer.name}'s cancellation is 'Past due — sent to collections': nobody may "
+            f"{customer.name}'s cancellation is '{rule.label}': nobody may "
             "contact its admin, so no e-mail to the customer can be queued or sent."
         )
     return ""

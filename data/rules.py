@@ -1,5 +1,8 @@
-"""The cancellation rules: which section of a customer's cancellation is red, and why.
+"""The cancellation rules: which section of a customer's cancellation is red, and why, and which
+milestone (Process, Close) each holds back.
 
+The scenarios, their sections and steps, and how the tool uses each section come from the
+playbook the cancellation runs on (``data.timeline.playbook_of``: the version it was begun with).
 The records behind the record sections (their kinds, counts and pages) are in data/records.py.
 """
 
@@ -7,97 +10,80 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
 
 from peewee import fn
 
-from data.dates import today_in, when
-from data.errors import InvalidInput
+from data.dates import today_in
 from data.models import (
-    SCENARIOS,
-    STEPS,
-    Audience,
     Cancellation,
     CancellationReason,
     CancellationState,
     Customer,
     Expiry,
-    OutboxMessage,
-    OutboxStatus,
     Reason,
-    Scenario,
-    ScenarioStep,
-    Step,
     User,
-    key_named,
+)
+from data.playbook.model import (
+    Milestone,
+    Playbook,
+    SectionUse,
 )
 from data.records import RECORD_KINDS, RecordKind, all_record_counts, record_counts
 
-# Section and SectionState are read from here by the screens and the CLI too.
+# The scenario's sections and steps (data.scenario_rules), and Section, SectionKey and
+# SectionState, are read from here by the screens and the CLI too.
+from data.scenario_rules import OFFBOARDING_NOTICE as OFFBOARDING_NOTICE
+from data.scenario_rules import SCENARIO_SECTION_NAMES as SCENARIO_SECTION_NAMES
+from data.scenario_rules import SCENARIO_SECTIONS as SCENARIO_SECTIONS
+from data.scenario_rules import SECTION_STEPS as SECTION_STEPS
+from data.scenario_rules import StepDone as StepDone
+from data.scenario_rules import latest_notice as latest_notice
+from data.scenario_rules import offboarding_notices as offboarding_notices
+from data.scenario_rules import scenario_choices as scenario_choices
+from data.scenario_rules import scenario_key as scenario_key
+from data.scenario_rules import scenario_label as scenario_label
+from data.scenario_rules import scenario_rule as scenario_rule
+from data.scenario_rules import scenario_section as scenario_section
+from data.scenario_rules import scenario_sections as scenario_sections
+from data.scenario_rules import scenario_steps as scenario_steps
+from data.scenario_rules import sends_notice as sends_notice
+from data.scenario_rules import step_label as step_label
+from data.scenario_rules import steps_done as steps_done
 from data.sections import Section as Section
+from data.sections import SectionKey as SectionKey
 from data.sections import SectionState as SectionState
 from data.statements import select
-from data.timeline import TERMINATION_SECTION_NAMES, termination_sections
+from data.timeline import TERMINATION_SECTION_NAMES, playbook_of, termination_view
 
-SECTION_NAMES: dict[str, str] = {
-    "reasons": "Cancellation reasons",
-    "ownership": "Ownership",
-    "expiry": "Future expiry",
-    "assets": "Assets",
-    "cases": "Cases",
-    "opportunities": "Opportunities",
-    "quotations": "Quotations",
-    "sales_orders": "Sales orders",
-    "mood": "Customer mood",
+SECTION_NAMES: dict[SectionKey, str] = {
+    SectionKey.REASONS: "Cancellation reasons",
+    SectionKey.OWNERSHIP: "Ownership",
+    SectionKey.EXPIRY: "Future expiry",
+    SectionKey.ASSETS: "Assets",
+    SectionKey.CASES: "Cases",
+    SectionKey.OPPORTUNITIES: "Opportunities",
+    SectionKey.QUOTATIONS: "Quotations",
+    SectionKey.SALES_ORDERS: "Sales orders",
+    SectionKey.MOOD: "Customer mood",
 }
-SECTION_KEYS: tuple[str, ...] = tuple(SECTION_NAMES)
-
-# The sections a scenario adds (seed 001), between the records and the customer's mood.
-SCENARIO_SECTION_NAMES: dict[str, str] = {
-    "final_amount": "Final amount paid",
-    "bill_till_payout": "Bill till Payout set",
-    "auto_renewal": "Auto-renewal billing disabled",
-    "admin_notified": "Admin notified",
-    "no_contact": "No contact (collections)",
-}
-SCENARIO_SECTIONS: dict[str, tuple[str, ...]] = {
-    Scenario.BUYOUT: ("final_amount", "admin_notified"),
-    Scenario.NON_RENEWAL: ("bill_till_payout", "auto_renewal", "admin_notified"),
-    Scenario.COLLECTIONS: ("no_contact",),
-}
-# The steps someone confirms to clear a section, in the order they happen.
-SECTION_STEPS: dict[str, tuple[str, ...]] = {
-    "final_amount": (Step.FINAL_AMOUNT_EMAIL, Step.PAYMENT_CONFIRMED),
-    "bill_till_payout": (Step.BILL_TILL_PAYOUT,),
-    "auto_renewal": (Step.AUTO_RENEWAL_DISABLED,),
-    "admin_notified": (Step.ADMIN_NOTIFIED,),
-}
-OFFBOARDING_NOTICE = "offboarding-notice"
+SECTION_KEYS: tuple[SectionKey, ...] = tuple(SECTION_NAMES)
+# The tool's termination sections: they hold back the milestone their tasks gate.
+TERMINATION_KEYS = frozenset(TERMINATION_SECTION_NAMES)
 
 
-def scenario_steps(scenario: str) -> tuple[str, ...]:
-    """The steps a scenario's sections ask someone to confirm."""
-    return tuple(
-        step for key in SCENARIO_SECTIONS.get(scenario, ()) for step in SECTION_STEPS.get(key, ())
-    )
-
-
-def scenario_key(text: str) -> str:
-    """A scenario named by its key or its label, any case; InvalidInput lists the choices."""
-    key = key_named(text, SCENARIOS)
-    if key is not None:
-        return key
-    choices = ", ".join(f"{key} ({label})" for key, label in SCENARIOS.items())
-    raise InvalidInput(f"'{text}' is not a scenario. Choose one of: {choices}.")
-
-
-def section_name(key: str) -> str:
-    return (
-        SECTION_NAMES.get(key)
-        or SCENARIO_SECTION_NAMES.get(key)
-        or TERMINATION_SECTION_NAMES.get(key, key)
-    )
+def section_name(key: str, playbook: Playbook | None = None) -> str:
+    """The name the tool gives a section: its own, or a scenario's section of the playbook."""
+    if key in SECTION_NAMES:
+        return SECTION_NAMES[SectionKey(key)]
+    if key in TERMINATION_SECTION_NAMES:
+        return TERMINATION_SECTION_NAMES[SectionKey(key)]
+    for rule in (playbook or playbook_of(None)).scenarios.values():
+        for section in rule.sections:
+            if section.key == key:
+                return section.label
+    return key
 
 
 def current_cancellation(customer: Customer) -> Cancellation | None:
@@ -172,29 +158,34 @@ def reason_names(cancellation: Cancellation) -> list[str]:
 def _reasons_section(
     cancellation: Cancellation | None, names: Sequence[str] | None = None
 ) -> Section:
-    name = SECTION_NAMES["reasons"]
+    name = SECTION_NAMES[SectionKey.REASONS]
     if names is None:
         names = reason_names(cancellation) if cancellation is not None else []
     if not names:
-        return Section("reasons", name, SectionState.BLOCKING, "No reason chosen yet", 1)
+        return Section(SectionKey.REASONS, name, SectionState.BLOCKING, "No reason chosen yet", 1)
     shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
-    return Section("reasons", name, SectionState.CLEAR, shown, 0, len(names))
+    return Section(SectionKey.REASONS, name, SectionState.CLEAR, shown, 0, len(names))
 
 
 def _ownership_section(cancellation: Cancellation | None) -> Section:
-    name = SECTION_NAMES["ownership"]
+    name = SECTION_NAMES[SectionKey.OWNERSHIP]
     owner_id = cancellation.new_owner_id if cancellation is not None else None
     if owner_id is None:
-        return Section("ownership", name, SectionState.BLOCKING, "No new owner chosen", 1)
+        return Section(SectionKey.OWNERSHIP, name, SectionState.BLOCKING, "No new owner chosen", 1)
     owner = User.get_by_id(owner_id)
     when = "applied now" if cancellation and cancellation.owner_applied_at else "applied at Process"
     return Section(
-        "ownership", name, SectionState.CLEAR, f"New owner: {owner.display_name} ({when})", 0, 1
+        SectionKey.OWNERSHIP,
+        name,
+        SectionState.CLEAR,
+        f"New owner: {owner.display_name} ({when})",
+        0,
+        1,
     )
 
 
 def _expiry_section(customer: Customer) -> Section:
-    name = SECTION_NAMES["expiry"]
+    name = SECTION_NAMES[SectionKey.EXPIRY]
     today = today_in(str(customer.time_zone))
     query = select(
         Expiry,
@@ -209,172 +200,33 @@ def _expiry_section(customer: Customer) -> Section:
     count, first = int(row[0]), row[1]
     if count == 0:
         summary = f"No future expiry: add one dated after {today}"
-        return Section("expiry", name, SectionState.BLOCKING, summary, 1)
+        return Section(SectionKey.EXPIRY, name, SectionState.BLOCKING, summary, 1)
     if isinstance(first, str):  # SQLite hands back text for an aggregate over a date column
         first = dt.date.fromisoformat(first)
     summary = (
         f"1 future expiry: {first}" if count == 1 else f"{count} future expiries, next {first}"
     )
-    return Section("expiry", name, SectionState.CLEAR, summary, 0, count)
+    return Section(SectionKey.EXPIRY, name, SectionState.CLEAR, summary, 0, count)
 
 
 def _mood_section(cancellation: Cancellation | None) -> Section:
     mood = cancellation.mood if cancellation is not None else None
     summary = f"Mood: {mood}" if mood else "Not recorded (optional)"
-    return Section("mood", SECTION_NAMES["mood"], SectionState.OPTIONAL, summary, 0)
-
-
-@dataclass(frozen=True)
-class StepDone:
-    """A confirmed step: who, when, and what they noted."""
-
-    step: str
-    title: str
-    by: str
-    at: dt.datetime
-    note: str
-
-    def line(self) -> str:
-        return f"{self.title} ({self.by}, {when(self.at)})"
-
-
-def steps_done(cancellation: Cancellation) -> dict[str, StepDone]:
-    """The scenario steps confirmed on a cancellation, by step."""
-    rows: Any = select(
-        ScenarioStep,
-        "rules.steps_done",
-        lambda cancellation_id: (
-            ScenarioStep.select(
-                ScenarioStep.step, User.display_name, ScenarioStep.done_at, ScenarioStep.note
-            )
-            .join(User, on=(ScenarioStep.done_by == User.id))
-            .where(ScenarioStep.cancellation == cancellation_id)
-        ),
-        int(cancellation.id),
-    ).tuples()
-    return {
-        str(step): StepDone(str(step), STEPS.get(str(step), str(step)), str(by), at, str(note))
-        for step, by, at, note in rows
-    }
-
-
-def offboarding_notices(cancellation: Cancellation) -> list[OutboxMessage]:
-    """The cancellation's offboarding notices to the admin, latest first (a handful at most)."""
-    query = select(
-        OutboxMessage,
-        "rules.offboarding_notices",
-        lambda cancellation_id: (
-            OutboxMessage.select(
-                OutboxMessage.id,
-                OutboxMessage.status,
-                OutboxMessage.recipients,
-                OutboxMessage.sent_at,
-                OutboxMessage.created_at,
-                OutboxMessage.last_error,
-            )
-            .where(
-                (OutboxMessage.cancellation == cancellation_id)
-                & (OutboxMessage.kind == OFFBOARDING_NOTICE)
-                & (OutboxMessage.audience == Audience.CUSTOMER)
-            )
-            .order_by(OutboxMessage.id.desc())
-        ),
-        int(cancellation.id),
-    )
-    return list(query)
-
-
-def latest_notice(
-    cancellation: Cancellation,
-    *,
-    sent: bool = False,
-    notices: Sequence[OutboxMessage] | None = None,
-) -> OutboxMessage | None:
-    """The cancellation's latest offboarding notice to the admin (the latest sent one, if
-    ``sent``); ``notices`` are its notices, latest first, when the caller has read them."""
-    if notices is None:
-        notices = offboarding_notices(cancellation)
-    return next((n for n in notices if not sent or n.status == OutboxStatus.SENT), None)
-
-
-def _step_section(key: str, done: dict[str, StepDone]) -> Section:
-    name = SCENARIO_SECTION_NAMES[key]
-    steps = SECTION_STEPS[key]
-    missing = [step for step in steps if step not in done]
-    confirmed = [done[step] for step in steps if step in done]
-    if not missing:
-        # The last step rests on the earlier ones (no payment before the final-amount e-mail).
-        summary = confirmed[-1].line()
-        return Section(key, name, SectionState.CLEAR, summary, 0, len(steps))
-    waiting: dict[str, str] = {
-        Step.FINAL_AMOUNT_EMAIL: "Waiting for Finance to send the final-amount e-mail",
-        Step.PAYMENT_CONFIRMED: "payment not confirmed yet",
-        Step.BILL_TILL_PAYOUT: "Not set yet: set the account to Bill till Payout in the case",
-        Step.AUTO_RENEWAL_DISABLED: "Not confirmed yet: ask Billing to disable auto-renewal",
-    }
-    parts = [step.line() for step in confirmed] + [waiting[missing[0]]]
-    summary = "; ".join(parts)
     return Section(
-        key,
-        name,
-        SectionState.BLOCKING,
-        summary[:1].upper() + summary[1:],
-        len(missing),
-        len(steps),
+        SectionKey.MOOD, SECTION_NAMES[SectionKey.MOOD], SectionState.OPTIONAL, summary, 0
     )
 
 
-def _admin_notified_section(cancellation: Cancellation, done: dict[str, StepDone]) -> Section:
-    name = SCENARIO_SECTION_NAMES["admin_notified"]
-    # Once one notice went out the admin was told, whatever a later correction does.
-    notices = offboarding_notices(cancellation)
-    sent = latest_notice(cancellation, sent=True, notices=notices)
-    if sent is not None:
-        summary = f"Offboarding notice sent to {sent.recipients} on {when(sent.sent_at)}"
-        return Section("admin_notified", name, SectionState.CLEAR, summary, 0, 1)
-    notice = latest_notice(cancellation, notices=notices)
-    told = done.get(Step.ADMIN_NOTIFIED)
-    if told is not None:
-        return Section("admin_notified", name, SectionState.CLEAR, told.line(), 0, 1)
-    if notice is None:
-        summary = "No offboarding notice yet: write one or record a call"
-    elif notice.status in (OutboxStatus.QUEUED, OutboxStatus.SENDING):
-        retry = f" (last try failed: {notice.last_error})" if notice.last_error else ""
-        summary = f"Offboarding notice to {notice.recipients} queued, not sent yet{retry}"
-    elif notice.status == OutboxStatus.FAILED:
-        summary = f"Offboarding notice failed: {notice.last_error or 'no reason given'}"
-    else:
-        summary = "Offboarding notice withdrawn: write a new one or record a call"
-    return Section("admin_notified", name, SectionState.BLOCKING, summary, 1, 1)
-
-
-def scenario_sections(
-    cancellation: Cancellation, done: dict[str, StepDone] | None = None
-) -> list[Section]:
-    """The sections the cancellation's scenario adds; ``done`` are its confirmed steps, when the
-    caller has read them already."""
-    keys = SCENARIO_SECTIONS.get(str(cancellation.scenario), ())
-    if not keys:
-        return []
-    if done is None:
-        done = steps_done(cancellation) if any(key in SECTION_STEPS for key in keys) else {}
-    sections = []
-    for key in keys:
-        if key == "no_contact":
-            sections.append(
-                Section(
-                    key,
-                    SCENARIO_SECTION_NAMES[key],
-                    SectionState.NOTE,
-                    "No e-mail or call to the admin; deactivate at once, without notice",
-                    0,
-                )
-            )
-        elif key == "admin_notified":
-            sections.append(_admin_notified_section(cancellation, done))
-        else:
-            sections.append(_step_section(key, done))
-    return sections
+def _as_used(section: Section, playbook: Playbook, pending: bool) -> Section | None:
+    """The section as the playbook uses it: None when hidden; never blocking when only shown,
+    nor, once the cancellation is processed, when it is one of the tool's own (Process is
+    done: what is left are the termination sections, for Close)."""
+    use = playbook.use(section.key)
+    if use is SectionUse.HIDDEN:
+        return None
+    if use is SectionUse.SHOWN or (not pending and section.key not in TERMINATION_KEYS):
+        return replace(section, milestone=None)
+    return section
 
 
 def evaluate(
@@ -384,11 +236,15 @@ def evaluate(
     reasons: Sequence[str] | None = None,
     steps: dict[str, StepDone] | None = None,
     termination: Sequence[Section] | None = None,
+    playbook: Playbook | None = None,
 ) -> list[Section]:
-    """Every section of the cancellation, in the order of the tool. Runs inside a connection.
+    """Every section of the cancellation its playbook shows, in the order of the tool, each
+    holding back the milestone it gates. Runs inside a connection.
 
-    ``reasons`` are the cancellation's reason names, ``steps`` its confirmed scenario steps and
-    ``termination`` its timeline's sections, when the caller has read them already."""
+    ``reasons`` are the cancellation's reason names, ``steps`` its confirmed scenario steps,
+    ``termination`` its timeline's sections and ``playbook`` the one it runs on, when the caller
+    has read them already."""
+    playbook = playbook or playbook_of(cancellation)
     sections = [
         _reasons_section(cancellation, reasons),
         _ownership_section(cancellation),
@@ -399,30 +255,41 @@ def evaluate(
         record_section(customer.id, kind, counts[kind.section]) for kind in RECORD_KINDS.values()
     )
     if cancellation is not None:
-        sections.extend(scenario_sections(cancellation, steps))
+        sections.extend(scenario_sections(cancellation, steps, playbook))
         if termination is None:
-            sections.extend(termination_sections(customer, cancellation))
-        else:
-            sections.extend(termination)
+            termination = termination_view(customer, cancellation, playbook=playbook).sections
+        sections.extend(termination)
     sections.append(_mood_section(cancellation))
-    return sections
+    pending = cancellation is None or str(cancellation.state) == CancellationState.PENDING
+    return [
+        used for section in sections if (used := _as_used(section, playbook, pending)) is not None
+    ]
 
 
-def red_sections(sections: Sequence[Section]) -> list[Section]:
-    return [section for section in sections if section.is_red]
+def red_sections(sections: Sequence[Section], milestone: Milestone | None = None) -> list[Section]:
+    """The red sections (only those that hold ``milestone`` back, when given)."""
+    return [
+        section
+        for section in sections
+        if section.is_red and (milestone is None or section.holds_back_for(milestone))
+    ]
 
 
-def unfinished_sections(sections: Sequence[Section]) -> list[Section]:
-    """The sections that keep Process from completing: the red ones and those waiting for work
-    due later (timeline tasks not due yet)."""
-    return [section for section in sections if section.holds_back]
+def unfinished_sections(
+    sections: Sequence[Section], milestone: Milestone = Milestone.PROCESS
+) -> list[Section]:
+    """The sections that keep ``milestone`` from completing: the red ones and those waiting for
+    work due later (tasks not due yet) that gate it."""
+    return [section for section in sections if section.holds_back_for(milestone)]
 
 
-def describe_red(sections: Sequence[Section]) -> str:
+def describe_red(sections: Sequence[Section], milestone: Milestone = Milestone.PROCESS) -> str:
     """ "4 sections still red: Assets, Cases, …", with the sections still waiting for later work
-    — or an empty string when all is clear."""
-    red = red_sections(sections)
-    waiting = [section for section in unfinished_sections(sections) if not section.is_red]
+    — of those that hold ``milestone`` back — or an empty string when all is clear for it."""
+    red = red_sections(sections, milestone)
+    waiting = [
+        section for section in unfinished_sections(sections, milestone) if not section.is_red
+    ]
     parts = []
     if red:
         names = ", ".join(section.name for section in red)

@@ -1,14 +1,21 @@
 """The operations of the termination timeline: the effective date, timeline tasks done by hand,
 the termination team's sign-offs, the deactivation of access, the account team's data decision
-and the data purge. Each is one change (``data.cancellations.kernel``), like every other change
-to a cancellation: permission and the customer's version checked, one transaction, audited."""
+and the data purge. Each is one change to the termination case (``data.cancellations.kernel``'s
+``case_change``): permission and the customer's version checked, one transaction, audited. The
+case outlives Process, so each works while the cancellation is pending and after Process until
+the case is closed; the tasks are those of the playbook the case was begun with.
+
+Dates guard what cannot be true yet: the purge waits for the de-provisioning (effective) date,
+and an effective date in the past must be asked for (``allow_past``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+import arrow
+
 from data import outbox
-from data.cancellations.kernel import Change, Outcome, change, clean_text, display_name
+from data.cancellations.kernel import Change, Outcome, case_change, clean_text, display_name
 from data.dates import parse_date, when
 from data.errors import Conflict, InvalidInput, NotReady
 from data.models import (
@@ -20,15 +27,16 @@ from data.models import (
     DoneBy,
     key_named,
 )
+from data.playbook.store import playbook_for
 from data.timeline import (
     COMPLETIONS,
-    SIGN_OFF_FINAL,
-    SIGN_OFFS,
-    current_plan,
+    PlanTask,
+    case_plan,
     email_kind,
     guid_list,
     parse_guids,
     sign_off_key,
+    sign_off_labels,
 )
 
 # An effective date further out than this is almost surely a typing mistake in the year.
@@ -40,16 +48,27 @@ def _date(value: dt.date | str, time_zone: str) -> dt.date:
 
 
 def set_effective_date(
-    login: str, account: str, date: dt.date | str, *, expected_version: int | None = None
+    login: str,
+    account: str,
+    date: dt.date | str,
+    *,
+    allow_past: bool = False,
+    expected_version: int | None = None,
 ) -> Outcome:
-    """Set the cancellation's effective date: the contract end or de-provisioning date."""
-    with change(login, account, expected_version, doing="set the effective date") as c:
+    """Set the cancellation's effective date: the contract end or de-provisioning date. A day
+    before today (in the customer's zone) only with ``allow_past``: the contract really ended."""
+    with case_change(login, account, expected_version, doing="set the effective date") as c:
         time_zone = str(c.customer.time_zone)
         day = _date(date, time_zone)
         today = c.today()
         if abs((day - today).days) > EFFECTIVE_HORIZON_DAYS:
             raise InvalidInput(
                 f"{day} is more than five years from today ({today}); check the year."
+            )
+        if day < today and not allow_past:
+            raise InvalidInput(
+                f"{day} is in the past (today is {today} in {time_zone}); pass --past (or "
+                "confirm in the tool) if the contract really ended then."
             )
         before = c.cancellation.effective_date
         Cancellation.update(effective_date=day).where(
@@ -104,16 +123,21 @@ def _take_back(c: Change, existing: Completion, action: str, record_kind: str) -
     c.audit(action, record_kind=record_kind, record_id=existing.id, before=before)
 
 
+def _planned(c: Change, task: str) -> PlanTask:
+    """The task of the case's own plan (the playbook it was begun with) that ``task`` names."""
+    return case_plan(c.cancellation).task(task)
+
+
 def complete_task(
     login: str, account: str, task: str, note: str = "", *, expected_version: int | None = None
 ) -> Outcome:
     """Tick a timeline task done by hand (the attrition box checked, the case moved…)."""
-    planned = current_plan().task(task)
     text = clean_text(note, "The note")
-    if planned.completed_by != DoneBy.HAND:
-        how = COMPLETIONS[planned.completed_by]
-        raise InvalidInput(f"'{planned.title}' is not ticked by hand: it is done by {how}.")
-    with change(login, account, expected_version, doing="complete a timeline task") as c:
+    with case_change(login, account, expected_version, doing="complete a timeline task") as c:
+        planned = _planned(c, task)
+        if planned.completed_by != DoneBy.HAND:
+            how = COMPLETIONS[planned.completed_by]
+            raise InvalidInput(f"'{planned.title}' is not ticked by hand: it is done by {how}.")
         existing = _completion(c.cancellation, CompletionKind.TASK, planned.key)
         if existing is not None:
             raise Conflict(
@@ -128,8 +152,8 @@ def reopen_task(
     login: str, account: str, task: str, *, expected_version: int | None = None
 ) -> Outcome:
     """Take back a task ticked by mistake; the audit trail keeps both."""
-    planned = current_plan().task(task)
-    with change(login, account, expected_version, doing="reopen a timeline task") as c:
+    with case_change(login, account, expected_version, doing="reopen a timeline task") as c:
+        planned = _planned(c, task)
         existing = _completion(c.cancellation, CompletionKind.TASK, planned.key)
         if existing is None:
             raise Conflict(f"'{planned.title}' is not ticked, so there is nothing to reopen.")
@@ -140,17 +164,21 @@ def reopen_task(
 def sign_off(
     login: str, account: str, team: str, note: str = "", *, expected_version: int | None = None
 ) -> Outcome:
-    """Record a termination team's sign-off; the final confirmation only once all others are in."""
-    key = sign_off_key(team)
+    """Record a termination team's sign-off (one of the case's playbook's); the final
+    confirmation only once all others are in."""
     text = clean_text(note, "The note")
-    with change(login, account, expected_version, doing="record a sign-off") as c:
+    with case_change(login, account, expected_version, doing="record a sign-off") as c:
+        playbook = playbook_for(c.cancellation)
+        key = sign_off_key(team, playbook)
+        labels = sign_off_labels(playbook)
+        final = playbook.final_sign_off
         existing = _completion(c.cancellation, CompletionKind.SIGN_OFF, key)
         if existing is not None:
             raise Conflict(
-                f"'{SIGN_OFFS[key]}' was already recorded by {display_name(existing.done_by_id)} "
+                f"'{labels[key]}' was already recorded by {display_name(existing.done_by_id)} "
                 f"on {when(existing.done_at)}. Nothing was changed."
             )
-        if key == SIGN_OFF_FINAL:
+        if final is not None and key == final.key:
             signed = {
                 str(row.key)
                 for row in Completion.select(Completion.key).where(
@@ -158,7 +186,7 @@ def sign_off(
                     & (Completion.kind == CompletionKind.SIGN_OFF)
                 )
             }
-            missing = [SIGN_OFFS[k] for k in SIGN_OFFS if k != SIGN_OFF_FINAL and k not in signed]
+            missing = [labels[k] for k in labels if k != final.key and k not in signed]
             if missing:
                 raise NotReady(
                     "The final confirmation comes after every other sign-off. Still missing: "
@@ -167,24 +195,29 @@ def sign_off(
                     missing,
                 )
         _record(c, CompletionKind.SIGN_OFF, key, text, "sign off", "sign-off")
-        return c.outcome(f"Signed: {SIGN_OFFS[key]}.", 1)
+        return c.outcome(f"Signed: {labels[key]}.", 1)
 
 
 def withdraw_sign_off(
     login: str, account: str, team: str, *, expected_version: int | None = None
 ) -> Outcome:
     """Take back a sign-off recorded by mistake (the final confirmation first)."""
-    key = sign_off_key(team)
-    with change(login, account, expected_version, doing="withdraw a sign-off") as c:
+    with case_change(login, account, expected_version, doing="withdraw a sign-off") as c:
+        playbook = playbook_for(c.cancellation)
+        key = sign_off_key(team, playbook)
+        labels = sign_off_labels(playbook)
+        final = playbook.final_sign_off
         existing = _completion(c.cancellation, CompletionKind.SIGN_OFF, key)
         if existing is None:
-            raise Conflict(f"'{SIGN_OFFS[key]}' is not signed, so there is nothing to withdraw.")
-        if key != SIGN_OFF_FINAL and _completion(
-            c.cancellation, CompletionKind.SIGN_OFF, SIGN_OFF_FINAL
+            raise Conflict(f"'{labels[key]}' is not signed, so there is nothing to withdraw.")
+        if (
+            final is not None
+            and key != final.key
+            and _completion(c.cancellation, CompletionKind.SIGN_OFF, final.key)
         ):
             raise Conflict("Withdraw the final confirmation first: it rests on this sign-off.")
         _take_back(c, existing, "withdraw sign-off", "sign-off")
-        return c.outcome(f"Withdrawn: {SIGN_OFFS[key]}.")
+        return c.outcome(f"Withdrawn: {labels[key]}.")
 
 
 def record_deactivation(
@@ -193,7 +226,7 @@ def record_deactivation(
     """Record that the customer's access was deactivated, with the GUIDs of what was; recording
     again (a GUID was missed) replaces the list, until the data is purged."""
     wanted = parse_guids(guids)
-    with change(login, account, expected_version, doing="record the deactivation") as c:
+    with case_change(login, account, expected_version, doing="record the deactivation") as c:
         cancellation = c.cancellation
         if cancellation.purged_at is not None:
             raise Conflict("The data is already purged; the deactivation record stays as it is.")
@@ -229,7 +262,7 @@ def decide_data(
     if wanted is None:
         raise InvalidInput(f"'{decision}' is not a decision. Use one of: hold, approve.")
     text = clean_text(reason, "The reason")
-    with change(login, account, expected_version, doing="record the data decision") as c:
+    with case_change(login, account, expected_version, doing="record the data decision") as c:
         cancellation = c.cancellation
         time_zone = str(c.customer.time_zone)
         if cancellation.purged_at is not None:
@@ -276,8 +309,9 @@ def decide_data(
 
 
 def record_purge(login: str, account: str, *, expected_version: int | None = None) -> Outcome:
-    """Record "Data Purge Done": only after access is deactivated and deletion approved."""
-    with change(login, account, expected_version, doing="record the data purge") as c:
+    """Record "Data Purge Done": only after access is deactivated and deletion approved, and not
+    before the de-provisioning (effective) date where the customer is."""
+    with case_change(login, account, expected_version, doing="record the data purge") as c:
         cancellation = c.cancellation
         if cancellation.purged_at is not None:
             raise Conflict(
@@ -300,6 +334,7 @@ def record_purge(login: str, account: str, *, expected_version: int | None = Non
                 "The account team has not approved the deletion: no purge before they do.",
                 ["Data decision"],
             )
+        _purge_date_come(c)
         Cancellation.update(purged_at=c.now, purged_by=c.who).where(
             Cancellation.id == cancellation.id
         ).execute()
@@ -321,11 +356,11 @@ def queue_task_email(
     expected_version: int | None = None,
 ) -> Outcome:
     """Queue the e-mail a timeline task sends (the final termination e-mail), as written."""
-    planned = current_plan().task(task)
-    if planned.completed_by != DoneBy.EMAIL or not planned.template:
-        raise InvalidInput(f"'{planned.title}' sends no e-mail.")
     addresses = outbox.parse_addresses(recipients)
-    with change(login, account, expected_version, doing="queue an e-mail") as c:
+    with case_change(login, account, expected_version, doing="queue an e-mail") as c:
+        planned = _planned(c, task)
+        if planned.completed_by != DoneBy.EMAIL or not planned.template:
+            raise InvalidInput(f"'{planned.title}' sends no e-mail.")
         message = outbox.queue(
             c.customer,
             c.cancellation,
@@ -342,3 +377,23 @@ def queue_task_email(
             after={"task": planned.key, "to": addresses, "subject": message.subject},
         )
         return c.outcome(f"Queued: {planned.title}, to {', '.join(addresses)}.", 1)
+
+
+def _purge_date_come(c: Change) -> None:
+    """Refuse the purge while there is no effective date, or before it in the customer's zone."""
+    effective = c.cancellation.effective_date
+    if effective is None:
+        raise NotReady(
+            "Data Purge Done cannot be recorded before the de-provisioning (effective) date is "
+            "set: set the effective date first.",
+            ["Timeline"],
+        )
+    today = c.today()
+    if today < effective:
+        days = (effective - today).days
+        wait = "tomorrow" if days == 1 else f"in {days} days"
+        day = arrow.get(effective).format("ddd YYYY-MM-DD")
+        raise NotReady(
+            f"Data Purge Done cannot be recorded before the de-provisioning date, {day} ({wait}).",
+            ["Access & data"],
+        )

@@ -8,6 +8,11 @@ date: refresh). The operation then writes its rows, notes each audit event with 
 next version (a conditional bump: a writer that got there first is refused) and every audit
 event, in one multi-row INSERT per batch. It is also the one place the operations read the
 clock: ``c.now`` (one moment for the whole change) and ``c.today()`` in the customer's zone.
+
+``case_change`` is the same for the termination case, which outlives Process: it opens while the
+cancellation is pending or processed with its case not yet closed (the timeline's tasks,
+sign-offs, access and data). Neither opens a case whose playbook version can no longer be read
+(``data.playbook.store``): such a case is read-only.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from data.models import (
     Customer,
     User,
 )
+from data.playbook.store import require_readable
 
 TEXT_LIMIT = 4000
 
@@ -188,15 +194,54 @@ def _finished(done: CustomerChange) -> None:
 
 @contextmanager
 def change(
-    login: str, account: str, expected_version: int | None = None, *, doing: str
+    login: str,
+    account: str,
+    expected_version: int | None = None,
+    *,
+    doing: str,
+    refusing: Callable[[Customer], None] | None = None,
 ) -> Iterator[Change]:
-    """A change to the customer's pending cancellation, in one transaction (see the module)."""
-    with _opened(login, account, expected_version, doing, require_pending) as opened:
+    """A change to the customer's pending cancellation, in one transaction (see the module);
+    ``refusing`` may refuse it first with its own reason (it runs before the pending check)."""
+
+    def opening(customer: Customer) -> Cancellation:
+        if refusing is not None:
+            refusing(customer)
+        return require_pending(customer)
+
+    with _opened(login, account, expected_version, doing, _readable(opening)) as opened:
         who, customer, cancellation, now = opened
         assert cancellation is not None
         current = Change(who, customer, now, cancellation)
         yield current
         _finished(current)
+
+
+@contextmanager
+def case_change(
+    login: str, account: str, expected_version: int | None = None, *, doing: str
+) -> Iterator[Change]:
+    """A change to the customer's open termination case (its cancellation pending, or processed
+    and not yet closed), in one transaction like ``change``."""
+    with _opened(login, account, expected_version, doing, _readable(require_open_case)) as opened:
+        who, customer, cancellation, now = opened
+        assert cancellation is not None
+        current = Change(who, customer, now, cancellation)
+        yield current
+        _finished(current)
+
+
+def _readable(
+    opening: Callable[[Customer], Cancellation],
+) -> Callable[[Customer], Cancellation]:
+    """``opening``, refusing a case whose playbook version can no longer be read."""
+
+    def opened(customer: Customer) -> Cancellation:
+        cancellation = opening(customer)
+        require_readable(cancellation)
+        return cancellation
+
+    return opened
 
 
 @contextmanager
@@ -267,7 +312,8 @@ def pending(customer: Customer) -> Cancellation | None:
     return query.first()  # type: ignore[no-any-return]
 
 
-def _latest_processed(customer: Customer) -> Cancellation | None:
+def latest_processed(customer: Customer) -> Cancellation | None:
+    """The customer's cancellation processed last, if any."""
     return (  # type: ignore[no-any-return]
         Cancellation.select()
         .where(
@@ -292,11 +338,35 @@ def require_pending(customer: Customer) -> Cancellation:
     found = pending(customer)
     if found is not None:
         return found
-    done = _latest_processed(customer)
+    done = latest_processed(customer)
     if done is not None:
         raise Conflict(
             f"{customer.name} was already cancelled on {when(done.processed_at)} by "
             f"{display_name(done.processed_by_id)}. Nothing was changed."
+        )
+    raise Conflict(f"{customer.name} has no pending cancellation. Begin a cancellation first.")
+
+
+def open_case(customer: Customer) -> Cancellation | None:
+    """The customer's open termination case: its pending cancellation, or the processed one
+    whose case is not closed yet."""
+    found = pending(customer)
+    if found is not None:
+        return found
+    done = latest_processed(customer)
+    return done if done is not None and done.closed_at is None else None
+
+
+def require_open_case(customer: Customer) -> Cancellation:
+    """The open termination case, or Conflict saying there is none (and why)."""
+    found = open_case(customer)
+    if found is not None:
+        return found
+    done = latest_processed(customer)
+    if done is not None:
+        raise Conflict(
+            f"{customer.name}'s termination case was closed on {when(done.closed_at)} by "
+            f"{display_name(done.closed_by_id)}. Nothing was changed."
         )
     raise Conflict(f"{customer.name} has no pending cancellation. Begin a cancellation first.")
 

@@ -1,8 +1,13 @@
-"""A cancellation's life: begin it, remove it (abort), process it once every section is clear."""
+"""A cancellation's life: begin it (on the playbook in force, whose version the case keeps),
+remove it (abort, while nothing irreversible happened), process it once the tool's sections are
+clear and the tasks that gate Process are done. Process cancels the customer record; the
+termination case stays open until it is closed (``closing``), unless the playbook has nothing
+that gates Close: then Process closes it too."""
 
 from __future__ import annotations
 
 from data import outbox
+from data.cancellations.closing import case_timeline, left_words, open_tasks
 from data.cancellations.contact import withdraw_customer_mail
 from data.cancellations.kernel import (
     Change,
@@ -10,22 +15,42 @@ from data.cancellations.kernel import (
     change,
     customer_change,
     display_name,
+    latest_processed,
     pending,
 )
 from data.dates import when
 from data.errors import Conflict, NotReady
 from data.models import (
-    SCENARIOS,
     Cancellation,
     CancellationState,
     Customer,
     CustomerStatus,
     CustomerType,
     NotifyUser,
-    Scenario,
     User,
 )
-from data.rules import describe_red, evaluate, reason_names, scenario_key, unfinished_sections
+from data.playbook import Milestone, current_playbook
+from data.playbook.store import playbook_for, remember
+from data.rules import (
+    Section,
+    SectionKey,
+    describe_red,
+    evaluate,
+    reason_names,
+    scenario_key,
+    scenario_label,
+    unfinished_sections,
+)
+
+# The sections that show the termination timeline: what of them holds Process back is judged
+# by the plan's tasks that gate Process, not by the whole section.
+_TERMINATION = frozenset({SectionKey.TIMELINE, SectionKey.SIGN_OFFS, SectionKey.ACCESS_DATA})
+
+
+def holds_back_process(section: Section) -> bool:
+    """Whether a section the tool shows keeps Process back (the termination sections do only
+    through tasks that gate Process, checked on their own)."""
+    return section.key not in _TERMINATION
 
 
 def _may_begin(customer: Customer) -> None:
@@ -46,22 +71,26 @@ def begin(
     login: str,
     account: str,
     *,
-    scenario: str = Scenario.BUYOUT,
+    scenario: str | None = None,
     expected_version: int | None = None,
 ) -> Outcome:
-    """Begin a cancellation in one of the three scenarios: the customer becomes Live (PC) until
-    it is processed or removed."""
-    chosen = scenario_key(scenario)
+    """Begin a cancellation in one of the playbook's scenarios (its default when none is
+    chosen): the customer becomes Live (PC) until it is processed or removed. The case keeps
+    the playbook in force now, whatever the file says later."""
+    playbook = current_playbook()
+    chosen = scenario_key(scenario if scenario is not None else playbook.default_scenario, playbook)
     with customer_change(
         login, account, expected_version, doing="begin a cancellation", opening=_may_begin
     ) as c:
         customer = c.customer
+        version = remember(playbook)
         cancellation = Cancellation.create(
             customer=customer,
             previous_status=customer.status,
             begun_by=c.who,
             begun_at=c.now,
             scenario=chosen,
+            playbook_version=version.id,
         )
         # By default the account owner and the team lead hear when it is processed.
         notify = {c.who.id}
@@ -80,19 +109,37 @@ def begin(
         )
         withdrawn = withdraw_customer_mail(c, cancellation)
         return c.outcome(
-            f"Cancellation of {customer.name} begun ({SCENARIOS[chosen]}): the customer is now "
+            f"Cancellation of {customer.name} begun ({scenario_label(chosen, playbook)}): the "
+            "customer is now "
             f"{CustomerStatus.PENDING_CANCELLATION}.{withdrawn}"
         )
 
 
+def _not_processed(customer: Customer) -> None:
+    """Refuse to remove a cancellation that was processed (the customer record is cancelled)."""
+    if pending(customer) is not None:
+        return
+    done = latest_processed(customer)
+    if done is not None:
+        raise Conflict(
+            f"{customer.name} was processed on {when(done.processed_at)}: a processed "
+            "cancellation cannot be removed. Close its termination case when the tasks are done, "
+            "or ask a CRM admin to set the customer Live again."
+        )
+
+
 def remove(login: str, account: str, *, expected_version: int | None = None) -> Outcome:
-    """Abort the pending cancellation: the customer returns to the status it had before."""
-    with change(login, account, expected_version, doing="remove a cancellation") as c:
+    """Abort the pending cancellation: the customer returns to the status it had before. Not
+    once it is processed, nor once the customer's data is purged."""
+    with change(
+        login, account, expected_version, doing="remove a cancellation", refusing=_not_processed
+    ) as c:
         customer, cancellation = c.customer, c.cancellation
         if cancellation.purged_at is not None:
             raise Conflict(
-                f"{customer.name}'s data is already purged: the cancellation cannot be taken "
-                "back. Finish it with Process."
+                f"The customer's data was purged on {when(cancellation.purged_at)} by "
+                f"{display_name(cancellation.purged_by_id)}: the cancellation of {customer.name} "
+                "cannot be removed."
             )
         Cancellation.update(
             state=CancellationState.REMOVED, removed_by=c.who, removed_at=c.now
@@ -110,23 +157,34 @@ def remove(login: str, account: str, *, expected_version: int | None = None) -> 
 
 
 def process(login: str, account: str, *, expected_version: int | None = None) -> Outcome:
-    """Complete the cancellation, only when every section is clear, exactly once."""
+    """Cancel the customer record, exactly once: only when the tool's sections are clear and
+    every task that gates Process is done. The customer becomes Cancelled, owned by the new
+    owner, and the users chosen are notified; the termination case stays open for the tasks
+    that gate Close (when the playbook has none, Process closes it: Former Customer)."""
     with change(login, account, expected_version, doing="process a cancellation") as c:
         customer, cancellation = c.customer, c.cancellation
-        sections = evaluate(customer, cancellation)
-        unfinished = unfinished_sections(sections)
-        if unfinished:
+        playbook = playbook_for(cancellation)
+        sections = [
+            section
+            for section in unfinished_sections(evaluate(customer, cancellation))
+            if holds_back_process(section)
+        ]
+        if sections:
             raise NotReady(
                 f"{customer.name} cannot be processed yet: {describe_red(sections)}.",
-                [section.name for section in unfinished],
+                [section.name for section in sections],
             )
-        # The sections say so already; the customer only becomes a Former Customer after the
-        # purge, whatever a plan or a section might say one day.
-        if cancellation.purged_at is None:
+        view = case_timeline(customer, cancellation, playbook)
+        before_process = open_tasks(view, Milestone.PROCESS)
+        if before_process:
+            titles = [task.task.title for task in before_process]
             raise NotReady(
-                f"{customer.name} cannot be processed yet: the data purge is not done.",
-                ["Access & data"],
+                f"{customer.name} cannot be processed yet: "
+                f"{'these tasks come' if len(titles) != 1 else 'this task comes'} before "
+                f"Process: {'; '.join(titles)}.",
+                titles,
             )
+        closing = not playbook.needs_close
         new_owner = User.get_by_id(cancellation.new_owner_id)
         before = {
             "status": customer.status,
@@ -134,16 +192,14 @@ def process(login: str, account: str, *, expected_version: int | None = None) ->
             "state": CancellationState.PENDING,
             "customer_type": customer.customer_type,
         }
+        closed = {"closed_at": c.now, "closed_by": c.who} if closing else {}
         Cancellation.update(
-            state=CancellationState.PROCESSED, processed_by=c.who, processed_at=c.now
+            state=CancellationState.PROCESSED, processed_by=c.who, processed_at=c.now, **closed
         ).where(
             (Cancellation.id == cancellation.id) & (Cancellation.state == CancellationState.PENDING)
         ).execute()
-        c.bump(
-            status=CustomerStatus.CANCELLED,
-            owner=new_owner.id,
-            customer_type=CustomerType.FORMER_CUSTOMER,
-        )
+        customer_type = CustomerType.FORMER_CUSTOMER if closing else customer.customer_type
+        c.bump(status=CustomerStatus.CANCELLED, owner=new_owner.id, customer_type=customer_type)
         cancellation.processed_at = c.now
         notified = _queue_notification(c, new_owner)
         c.audit(
@@ -153,8 +209,9 @@ def process(login: str, account: str, *, expected_version: int | None = None) ->
                 "status": CustomerStatus.CANCELLED,
                 "owner": new_owner.display_name,
                 "state": CancellationState.PROCESSED,
-                "customer_type": CustomerType.FORMER_CUSTOMER,
+                "customer_type": customer_type,
                 "notified": notified,
+                "case": "closed" if closing else "open",
             },
         )
         told = (
@@ -162,9 +219,15 @@ def process(login: str, account: str, *, expected_version: int | None = None) ->
             if notified
             else " Nobody was notified: none of the chosen users has an e-mail address."
         )
+        if closing:
+            return c.outcome(
+                f"{customer.name} is Cancelled, a Former Customer, now owned by "
+                f"{new_owner.display_name}.{told}"
+            )
+        left = left_words(open_tasks(view))
         return c.outcome(
-            f"{customer.name} is Cancelled, a Former Customer, now owned by "
-            f"{new_owner.display_name}.{told}"
+            f"{customer.name} is Cancelled, now owned by {new_owner.display_name}. "
+            f"The termination case stays open: {left}.{told}"
         )
 
 
@@ -184,7 +247,7 @@ def _queue_notification(c: Change, new_owner: User) -> list[str]:
     rendered = outbox.render(
         "cancellation_notification",
         {
-            "scenario": SCENARIOS.get(str(cancellation.scenario), str(cancellation.scenario)),
+            "scenario": scenario_label(str(cancellation.scenario), playbook_for(cancellation)),
             "customer_name": customer.name,
             "account": customer.account,
             "processed_by": c.who.display_name,

@@ -11,7 +11,8 @@ from typing import Any
 from data.cancellations.kernel import Change, Outcome, change
 from data.errors import Conflict, InvalidInput, NotFound
 from data.models import CASE_CLOSED, Asset, Case
-from data.records import RECORD_KINDS, record_kind
+from data.records import record_kind
+from data.sections import SectionKey
 
 ID_CHUNK = 900  # ids per IN (...): under SQLite's old limit of 999 parameters
 
@@ -83,7 +84,7 @@ def cease_assets(
         raise InvalidInput(f"'{cease_date}' is not a date. Give the cease date as 2026-12-31.")
     with change(login, account, expected_version, doing="cease assets") as c:
         before = _targets(
-            c, "assets", ids, "ceased", Asset.live, Asset.cease_date, Asset.start_date
+            c, SectionKey.ASSETS, ids, "ceased", Asset.live, Asset.cease_date, Asset.start_date
         )
         if not before:
             return c.unchanged("Every asset is already ceased.")
@@ -124,7 +125,7 @@ def _date(value: dt.date | str) -> dt.date:
 
 def allowed_states(section: str) -> tuple[str, ...]:
     """The closed states a record of this section may be moved to."""
-    if section == "assets":
+    if section == SectionKey.ASSETS:
         raise InvalidInput("Assets are ceased with a date, not given a state.")
     return record_kind(section).closed_states
 
@@ -140,14 +141,14 @@ def close_records(
 ) -> Outcome:
     """Move the records named, or every open one (``ids=None``), to one of the section's closed states."""
     choices = allowed_states(section)
-    kind = RECORD_KINDS[section]
+    kind = record_kind(section)
     chosen = next((s for s in choices if s.casefold() == (state or "").strip().casefold()), None)
     if chosen is None:
         raise InvalidInput(
             f"'{state}' is not a closed state for {kind.nouns}. Choose {one_of(choices)}."
         )
     model: Any = kind.model
-    field = model.stage if section == "opportunities" else model.status
+    field = model.stage if kind.section == SectionKey.OPPORTUNITIES else model.status
     with change(login, account, expected_version, doing=f"close {kind.nouns}") as c:
         before = _targets(c, section, ids, kind.done_words, field)
         if not before:
@@ -178,7 +179,7 @@ def close_cases(
 ) -> Outcome:
     """Close the cases named, or every open case."""
     return close_records(
-        login, account, "cases", CASE_CLOSED, ids, expected_version=expected_version
+        login, account, SectionKey.CASES, CASE_CLOSED, ids, expected_version=expected_version
     )
 
 

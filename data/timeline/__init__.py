@@ -9,14 +9,16 @@ template is an error that names the file and the line.
 This package re-exports its public API, so ``from data import timeline`` and ``timeline.X`` read
 as before; each job lives in its own module:
 
-- ``plan``: the plan's format, its parser (PlanError) and the plan in use;
+- ``plan``: the plan's format, its parser (PlanError) and the plan each case runs on (its
+  playbook's);
 - ``schedule``: due rules, due moments by wall-clock rules, "now" and relative words;
 - ``sign_offs``: the termination team's sign-offs;
 - ``facts``: what has happened on each cancellation, read in a fixed number of queries;
 - ``guids``: the GUIDs of deactivated access;
 - ``tasks``: a cancellation's tasks judged against now (the Timeline);
-- ``sections``: the Timeline, Sign-offs and Access & data sections (TerminationView);
-- ``today``: the timelines of many pending cancellations and the Today list.
+- ``sections``: the Timeline, Sign-offs and Access & data sections (TerminationView), and what
+  is left of an open case (``case_summary``);
+- ``today``: the timelines of many open cases and the Today list.
 """
 
 from data.timeline.facts import Done, Facts, email_kind, read_facts
@@ -31,31 +33,59 @@ from data.timeline.plan import (
     Plan,
     PlanError,
     PlanTask,
+    case_plan,
     current_plan,
     load_plan,
     parse_plan,
     parse_rule,
+    plan_in_force,
+    plan_of,
+    playbook_of,
+    playbooks_of,
     use_plan,
 )
-from data.timeline.schedule import DayUnit, Due, DueRule, anchors, local_now, relative, start_of
+from data.timeline.schedule import (
+    Anchor,
+    DayUnit,
+    Due,
+    DueRule,
+    anchors,
+    local_now,
+    relative,
+    start_of,
+)
 from data.timeline.sections import (
-    ACCESS_DATA,
-    SIGN_OFFS_SECTION,
     TERMINATION_SECTION_NAMES,
-    TIMELINE,
     TerminationView,
     access_section,
+    case_open,
+    case_summary,
+    left_for_close,
     sign_off_section,
     termination_sections,
     termination_view,
     timeline_section,
 )
-from data.timeline.sign_offs import SIGN_OFF_FINAL, SIGN_OFF_TEAMS, SIGN_OFFS, sign_off_key
+from data.timeline.sign_offs import (
+    SIGN_OFF_TEAMS,
+    SIGN_OFFS,
+    SignOff,
+    sign_off_key,
+    sign_off_labels,
+    sign_off_team,
+)
 from data.timeline.tasks import TaskState, TaskView, Timeline, timeline, urgency
-from data.timeline.today import TodayTask, due_today, pending_query, pending_timelines, timelines_of
+from data.timeline.today import (
+    TodayTask,
+    due_today,
+    open_case_query,
+    open_timelines,
+    pending_query,
+    pending_timelines,
+    timelines_of,
+)
 
 __all__ = [
-    "ACCESS_DATA",
     "ANCHORS",
     "COMPLETIONS",
     "DEFAULT_PLAN",
@@ -63,11 +93,9 @@ __all__ = [
     "PARTIES",
     "PLANS",
     "SIGN_OFFS",
-    "SIGN_OFFS_SECTION",
-    "SIGN_OFF_FINAL",
     "SIGN_OFF_TEAMS",
     "TERMINATION_SECTION_NAMES",
-    "TIMELINE",
+    "Anchor",
     "DayUnit",
     "Done",
     "Due",
@@ -76,6 +104,7 @@ __all__ = [
     "Plan",
     "PlanError",
     "PlanTask",
+    "SignOff",
     "TaskState",
     "TaskView",
     "TerminationView",
@@ -83,21 +112,33 @@ __all__ = [
     "TodayTask",
     "access_section",
     "anchors",
+    "case_open",
+    "case_plan",
+    "case_summary",
     "current_plan",
     "due_today",
     "email_kind",
     "guid_list",
+    "left_for_close",
     "load_plan",
     "local_now",
+    "open_case_query",
+    "open_timelines",
     "parse_guids",
     "parse_plan",
     "parse_rule",
     "pending_query",
     "pending_timelines",
+    "plan_in_force",
+    "plan_of",
+    "playbook_of",
+    "playbooks_of",
     "read_facts",
     "relative",
     "sign_off_key",
+    "sign_off_labels",
     "sign_off_section",
+    "sign_off_team",
     "start_of",
     "termination_sections",
     "termination_view",

@@ -4,9 +4,9 @@ written from the plan's templates, read for many cancellations in a fixed number
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peewee import JOIN
 
@@ -19,7 +19,10 @@ from data.models import (
     OutboxStatus,
     User,
 )
-from data.timeline.plan import current_plan
+from data.timeline.plan import plan_of, playbooks_of
+
+if TYPE_CHECKING:
+    from data.playbook.model import Playbook
 
 
 @dataclass(frozen=True)
@@ -48,11 +51,16 @@ def email_kind(template: str) -> str:
     return template.replace("_", "-")
 
 
-def read_facts(cancellations: Sequence[Cancellation]) -> dict[int, Facts]:
-    """The facts of several cancellations in three queries, whatever their number."""
+def read_facts(
+    cancellations: Sequence[Cancellation], playbooks: Mapping[int, Playbook] | None = None
+) -> dict[int, Facts]:
+    """The facts of several cancellations in a few queries, whatever their number; ``playbooks``
+    are the cancellations' playbooks by id, when the caller has read them."""
     facts: dict[int, Facts] = {cancellation.id: Facts() for cancellation in cancellations}
     if not facts:
         return facts
+    if playbooks is None:
+        playbooks = playbooks_of(cancellations)
     ids = [int(pk) for pk in facts]
     rows: Any = statements.select(
         Completion,
@@ -77,7 +85,12 @@ def read_facts(cancellations: Sequence[Cancellation]) -> dict[int, Facts]:
             facts[cancellation_id].tasks[str(key)] = done
         elif kind == CompletionKind.SIGN_OFF:
             facts[cancellation_id].sign_offs[str(key)] = done
-    kinds = {email_kind(task.template) for task in current_plan().tasks if task.template}
+    kinds = {
+        email_kind(task.template)
+        for playbook in {id(p): p for p in playbooks.values()}.values()
+        for task in plan_of(playbook).tasks
+        if task.template
+    }
     if kinds:
         named = sorted(kinds)
 

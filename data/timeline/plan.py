@@ -1,6 +1,8 @@
 """The termination plan: its text format, the parser that checks a plan whole (PlanError names
-the file and the line of the first thing wrong), and the plan in use (``use_plan``,
-``current_plan``).
+the file and the line of the first thing wrong), and the plan in use: a case's own
+(``case_plan``: the plan of the playbook it was begun with) and the one in force
+(``plan_in_force``). An old-format plan named in the configuration (``use_plan``) still
+replaces the playbook's plan, for every case.
 
 A plan is a text file (``data/plans/termination.plan``; an organisation may name its own in the
 configuration): one task per line, ``key | task | parties | due rule | completed by``."""
@@ -9,13 +11,20 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from data import outbox
 from data.errors import InvalidInput
 from data.models import DoneBy, key_named
-from data.timeline.schedule import DayUnit, DueRule
+from data.playbook.model import Milestone
+from data.timeline.schedule import Anchor, DayUnit, DueRule
+
+if TYPE_CHECKING:
+    from data.models import Cancellation
+    from data.playbook.model import Playbook
 
 PLANS = Path(__file__).parent.parent / "plans"
 DEFAULT_PLAN = PLANS / "termination.plan"
@@ -37,9 +46,9 @@ PARTIES: dict[str, str] = {
     "customer_success": "Customer Success",
 }
 
-ANCHORS: dict[str, str] = {
-    "begin": "Begin",
-    "effective": "the effective date",
+ANCHORS: dict[Anchor, str] = {
+    Anchor.BEGIN: "Begin",
+    Anchor.EFFECTIVE: "the effective date",
 }
 
 
@@ -66,10 +75,22 @@ class PlanTask:
     completed_by: str
     template: str | None = None
     line: int = 0
+    # The milestone this task must be done before (a playbook says; the old plan format cannot).
+    gates: Milestone = Milestone.CLOSE
+    # For a task done by an e-mail: the parties copied in.
+    cc: tuple[str, ...] = ()
+    # For a task done by an e-mail: the parties it is addressed to, when they are not the
+    # parties responsible for it (the final termination e-mail: Order Management sends it to
+    # the Account Team); empty: its parties.
+    to: tuple[str, ...] = ()
+    # The parties' labels as the playbook names them (empty: the old plan format's PARTIES).
+    party_labels: tuple[str, ...] = ()
 
     @property
     def party_names(self) -> str:
-        return ", ".join(PARTIES[party] for party in self.parties)
+        if self.party_labels:
+            return ", ".join(self.party_labels)
+        return ", ".join(PARTIES.get(party, party) for party in self.parties)
 
     @property
     def by_hand(self) -> bool:
@@ -111,10 +132,12 @@ def parse_rule(text: str) -> DueRule:
             f"'{text.strip()}' is not a due rule. Write '30 days before effective', "
             "'72 hours before effective', 'day 4 after begin' or 'on effective'."
         )
-    anchor = match["anchor"]
-    if anchor not in ANCHORS:
+    if match["anchor"] not in ANCHORS:
         known = ", ".join(ANCHORS)
-        raise InvalidInput(f"'{anchor}' is not an anchor of a due rule. Use one of: {known}.")
+        raise InvalidInput(
+            f"'{match['anchor']}' is not an anchor of a due rule. Use one of: {known}."
+        )
+    anchor = Anchor(match["anchor"])
     if match["day"] is not None:
         day = int(match["day"])
         if day < 1:
@@ -201,21 +224,82 @@ def load_plan(path: str | Path) -> Plan:
 
 _plan_lock = threading.Lock()
 _plan: Plan | None = None
+# Whether the plan in use was named in the configuration (the old ``plan`` setting): it then
+# replaces the playbook's plan for every case.
+_named = False
 
 
 def use_plan(path: str | Path | None) -> Plan:
-    """Load and use the organisation's plan (``None``: the shipped one); a bad file is refused
-    whole and the plan in use stays as it was."""
-    global _plan
+    """Load and use the organisation's old-format plan (``None``: the shipped one, and the
+    playbook's plan drives the cases); a bad file is refused whole and the plan in use stays as
+    it was."""
+    global _plan, _named
     plan = load_plan(path if path is not None else DEFAULT_PLAN)
     with _plan_lock:
         _plan = plan
+        _named = path is not None
     return plan
 
 
 def current_plan() -> Plan:
+    """The old-format plan file in use (the shipped one unless the configuration names one)."""
     global _plan
     with _plan_lock:
         if _plan is None:
             _plan = load_plan(DEFAULT_PLAN)
         return _plan
+
+
+def _named_plan() -> Plan | None:
+    with _plan_lock:
+        return _plan if _named else None
+
+
+def playbook_of(cancellation: Cancellation | None) -> Playbook:
+    """The playbook a cancellation runs on (the version it was begun with); the one in force
+    without a cancellation."""
+    from data.playbook import current_playbook
+    from data.playbook.store import playbook_for
+
+    return playbook_for(cancellation) if cancellation is not None else current_playbook()
+
+
+def playbooks_of(cancellations: Sequence[Cancellation]) -> dict[int, Playbook]:
+    """The playbooks of many cancellations by id, read in one query whatever their number."""
+    from data.models import PlaybookVersion
+    from data.playbook import current_playbook
+    from data.playbook.store import _parse
+
+    wanted = sorted(
+        {int(c.playbook_version_id) for c in cancellations if c.playbook_version_id is not None}
+    )
+    versions = (
+        {
+            int(version.id): version
+            for version in PlaybookVersion.select().where(PlaybookVersion.id.in_(wanted))
+        }
+        if wanted
+        else {}
+    )
+    in_force = current_playbook()
+    found: dict[int, Playbook] = {}
+    for cancellation in cancellations:
+        version = versions.get(cancellation.playbook_version_id or 0)
+        parsed = _parse(version) if version is not None else None
+        found[int(cancellation.id)] = parsed if parsed is not None else in_force
+    return found
+
+
+def plan_of(playbook: Playbook) -> Plan:
+    """The plan of a playbook, unless an old-format plan named in the configuration replaces it."""
+    return _named_plan() or playbook.plan
+
+
+def case_plan(cancellation: Cancellation) -> Plan:
+    """The plan a case runs on: its playbook's (the version it was begun with)."""
+    return plan_of(playbook_of(cancellation))
+
+
+def plan_in_force() -> Plan:
+    """The plan new cases are begun with: the playbook's in force (``offboard plan``)."""
+    return plan_of(playbook_of(None))

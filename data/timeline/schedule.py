@@ -23,6 +23,13 @@ class DayUnit(StrEnum):
     HOUR = "hour"
 
 
+class Anchor(StrEnum):
+    """What a due rule counts from: the day the cancellation began, or its effective date."""
+
+    BEGIN = "begin"
+    EFFECTIVE = "effective"
+
+
 @dataclass(frozen=True)
 class Due:
     """When a task is due: ``at`` is the moment (local to the customer); a task due on a day is
@@ -45,11 +52,11 @@ class DueRule:
     after it (day 1 being the anchor's own day)."""
 
     text: str
-    anchor: str
+    anchor: Anchor
     offset: int
     unit: DayUnit
 
-    def due(self, anchors: Mapping[str, arrow.Arrow | None]) -> Due | None:
+    def due(self, anchors: Mapping[Anchor, arrow.Arrow | None]) -> Due | None:
         """The due moment from the anchors (local arrows); None while the anchor is unknown."""
         base = anchors.get(self.anchor)
         if base is None:
@@ -77,13 +84,13 @@ def local_now(time_zone: str) -> arrow.Arrow:
     return arrow.get(clock.now(), tzinfo="UTC").to(zone(time_zone))
 
 
-def anchors(cancellation: Cancellation, time_zone: str) -> dict[str, arrow.Arrow | None]:
+def anchors(cancellation: Cancellation, time_zone: str) -> dict[Anchor, arrow.Arrow | None]:
     where = zone(time_zone)
     begun = arrow.get(cancellation.begun_at, tzinfo="UTC").to(where)
     effective = cancellation.effective_date
     return {
-        "begin": begun,
-        "effective": start_of(effective, begun) if effective is not None else None,
+        Anchor.BEGIN: begun,
+        Anchor.EFFECTIVE: start_of(effective, begun) if effective is not None else None,
     }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import arrow
 
@@ -15,17 +16,28 @@ from data.models import (
     Customer,
     Decision,
     DoneBy,
-    Scenario,
 )
 from data.timeline.facts import Done, Facts, email_kind, read_facts
 from data.timeline.guids import guid_list
 from data.timeline.plan import (
     Plan,
     PlanTask,
-    current_plan,
+    plan_of,
+    playbook_of,
 )
-from data.timeline.schedule import DayUnit, Due, DueRule, anchors, local_now, relative, start_of
-from data.timeline.sign_offs import SIGN_OFFS
+from data.timeline.schedule import (
+    Anchor,
+    DayUnit,
+    Due,
+    DueRule,
+    anchors,
+    local_now,
+    relative,
+    start_of,
+)
+
+if TYPE_CHECKING:
+    from data.playbook.model import Playbook
 
 
 class TaskState(StrEnum):
@@ -99,7 +111,7 @@ def urgency(task: TaskView) -> tuple[int, float]:
 
 
 def _completion(
-    task: PlanTask, cancellation: Cancellation, facts: Facts
+    task: PlanTask, cancellation: Cancellation, facts: Facts, playbook: Playbook
 ) -> tuple[Done | None, str]:
     """Whether the task is done (who, when), and a word on where it stands."""
     users = facts.users
@@ -134,10 +146,11 @@ def _completion(
             return None, waiting
         return Done(by(cancellation.purged_by_id), cancellation.purged_at), "Data Purge Done"
     if task.completed_by == DoneBy.SIGN_OFFS:
-        missing = [key for key in SIGN_OFFS if key not in facts.sign_offs]
-        if missing:
-            return None, f"{len(SIGN_OFFS) - len(missing)} of {len(SIGN_OFFS)} signed"
-        last = max(facts.sign_offs.values(), key=lambda done: done.at)
+        keys = [team.key for team in playbook.sign_offs]
+        missing = [key for key in keys if key not in facts.sign_offs]
+        if missing or not keys:
+            return None, f"{len(keys) - len(missing)} of {len(keys)} signed"
+        last = max((facts.sign_offs[key] for key in keys), key=lambda done: done.at)
         return last, "all signed"
     if task.completed_by == DoneBy.EMAIL and task.template:
         mail = facts.emails.get(email_kind(task.template))
@@ -152,10 +165,15 @@ def _completion(
     return None, ""
 
 
-def _rule_for(task: PlanTask, cancellation: Cancellation) -> DueRule:
-    # Collections: the customer's access goes at once (seed 001), not on day 4.
-    if task.completed_by == DoneBy.DEACTIVATION and cancellation.scenario == Scenario.COLLECTIONS:
-        return DueRule("day 1 after begin (collections: at once)", "begin", 0, DayUnit.DAY)
+def _rule_for(task: PlanTask, cancellation: Cancellation, playbook: Playbook) -> DueRule:
+    # A scenario that deactivates at once (collections, seed 001): access goes on day 1, not 4.
+    scenario = playbook.scenarios.get(str(cancellation.scenario))
+    if (
+        task.completed_by == DoneBy.DEACTIVATION
+        and scenario is not None
+        and scenario.deactivate_at_once
+    ):
+        return DueRule(f"day 1 after begin ({scenario.key}: at once)", Anchor.BEGIN, 0, DayUnit.DAY)
     return task.rule
 
 
@@ -166,9 +184,13 @@ def timeline(
     *,
     plan: Plan | None = None,
     now: arrow.Arrow | None = None,
+    playbook: Playbook | None = None,
 ) -> Timeline:
-    """The cancellation's tasks with their due dates and states. Runs inside a connection."""
-    plan = plan or current_plan()
+    """The cancellation's tasks with their due dates and states, on the plan of the playbook
+    the case runs on (``plan`` and ``playbook`` when the caller has them). Runs inside a
+    connection."""
+    playbook = playbook or playbook_of(cancellation)
+    plan = plan or plan_of(playbook)
     time_zone = str(customer.time_zone)
     if facts is None:
         facts = read_facts([cancellation])[cancellation.id]
@@ -177,8 +199,8 @@ def timeline(
     marks = anchors(cancellation, time_zone)
     views = []
     for task in plan.tasks:
-        due = _rule_for(task, cancellation).due(marks)
-        done, detail = _completion(task, cancellation, facts)
+        due = _rule_for(task, cancellation, playbook).due(marks)
+        done, detail = _completion(task, cancellation, facts, playbook)
         if done is not None:
             state = TaskState.DONE
             local = arrow.get(done.at, tzinfo="UTC").to(now.tzinfo)
@@ -196,7 +218,7 @@ def timeline(
         str(customer.account),
         str(customer.name),
         time_zone,
-        marks["effective"].date() if marks["effective"] else None,
+        effective.date() if (effective := marks[Anchor.EFFECTIVE]) else None,
         cancellation.begun_at,
         now,
         tuple(views),

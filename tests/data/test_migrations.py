@@ -11,7 +11,7 @@ from peewee import Database
 from data import cancellations, customers
 from data.db import connection, database, migrate_schema, migration_runner, open_database
 from data.errors import InvalidInput
-from data.models import AuditEvent, Customer
+from data.models import AuditEvent, Cancellation, Customer, PlaybookVersion, User
 from tests.conftest import OpenedDatabase
 
 CREATED = dt.datetime(2025, 3, 1, 9, 30)
@@ -149,3 +149,49 @@ def test_a_fresh_database_gets_the_append_only_trail_too(bare_db: OpenedDatabase
 def test_an_unsupported_database_url_is_refused(location: str) -> None:
     with pytest.raises(InvalidInput, match=r"offboard cannot use a '(ftp|mysql)' database"):
         open_database(location)
+
+
+def test_upgrade_to_two_milestones_reads_a_processed_cancellation_as_closed(
+    bare_db: OpenedDatabase,
+) -> None:
+    """Migration 0011: a cancellation processed under the single milestone (which waited for the
+    purge) reads as closed, by whoever processed it and when; a pending one stays open; neither
+    has a playbook version (they run on the playbook in force)."""
+    old = bare_db.database
+    p = old.param
+    processed_at = dt.datetime(2025, 3, 20, 16, 0)
+    with old.connection_context():
+        migrate_schema(old, target="0001_initial")
+        insert_old_shape(old)
+        migrate_schema(old, target="0010_record_customer_id_order")
+        olive = old.execute_sql('SELECT id FROM "user" WHERE login = ' + p, ("olive",)).fetchone()
+        for account, state, at in (
+            ("700003", "processed", processed_at),
+            ("700002", "pending", None),
+        ):
+            customer = old.execute_sql(
+                'SELECT id FROM "customer" WHERE account = ' + p, (account,)
+            ).fetchone()
+            old.execute_sql(
+                'INSERT INTO "cancellation" (customer_id, state, previous_status, reason_text, '
+                "extra_information, begun_by_id, begun_at, processed_by_id, processed_at, "
+                "scenario, access_guids, decision_reason) "
+                f"VALUES ({p}, {p}, {p}, '', '', {p}, {p}, {p}, {p}, 'buyout', '', '')",
+                (customer[0], state, "Live", olive[0], CREATED, olive[0] if at else None, at),
+            )
+    old.close()
+
+    open_database(bare_db.location)
+
+    with connection():
+        assert all(m.applied for m in migration_runner(database.obj).status())
+        rows = {
+            str(c.customer.account): (c.state, c.closed_at, c.closed_by_id, c.playbook_version_id)
+            for c in Cancellation.select()
+        }
+        olive_id = User.get(User.login == "olive").id
+        assert PlaybookVersion.select().count() == 0
+    assert rows == {
+        "700003": ("processed", processed_at, olive_id, None),
+        "700002": ("pending", None, None, None),
+    }

@@ -341,25 +341,34 @@ def test_processing_a_collections_cancellation_still_tells_our_own_people(world:
     cancellations.choose_owner(LEAD, world.account, TESS)
     cancellations.add_expiry(LEAD, world.account, today_in("UTC") + dt.timedelta(days=30))
     finish_termination(LEAD, world.account)
+    # the CSM is told there will be no further reach-outs (seed 001): our own people, by e-mail
+    cancellations.confirm_step(LEAD, world.account, "csm-told")
 
     outcome = cancellations.process(LEAD, world.account)
 
     assert outcome.message == (
-        "Acme Widgets is Cancelled, a Former Customer, now owned by Tess Telesales. "
-        "Lena Lead, Vic Viewer will be notified."
+        "Acme Widgets is Cancelled, now owned by Tess Telesales. The termination case stays "
+        "open: every task is done: close it. Lena Lead, Vic Viewer will be notified."
     )
     with connection():
-        final, notification = list(
+        final, csm, notification = list(
             OutboxMessage.select()
             .where(OutboxMessage.customer == world.customer_id)
             .order_by(OutboxMessage.id)
         )
-    # the timeline's final termination e-mail went to the account team, not to the admin
+    # the timeline's final termination e-mail went to the account team (cc CS Ops, Sales Ops,
+    # Sec Ops and Legal, as the playbook says), not to the admin
     assert (final.kind, final.audience, final.status, final.recipients) == (
         "final-termination-notice",
         Audience.INTERNAL,
         OutboxStatus.QUEUED,
-        "lena@example.com, vic@example.com",
+        "account_team@example.com, customer_success@example.com, sales_ops@example.com, "
+        "security@example.com, legal@example.com",
+    )
+    assert (csm.kind, csm.audience, csm.recipients) == (
+        "no-further-reach-outs",
+        Audience.INTERNAL,
+        "customer_success@example.com",
     )
     assert (
         notification.kind,

@@ -37,8 +37,9 @@ from data.models import (
     SalesOrder,
     User,
 )
+from data.playbook import current_playbook
 from data.rules import SECTION_NAMES
-from data.timeline import SIGN_OFFS, TERMINATION_SECTION_NAMES, current_plan
+from data.timeline import SIGN_OFFS
 from tests.data.world import ADMIN, LEAD, OTHER, TESS, VIEWER, World, stage
 
 TOMORROW_AND_MORE = dt.date.today() + dt.timedelta(days=40)
@@ -51,8 +52,9 @@ def last_event(world: World) -> AuditEvent:
 
 def termination_steps(login: str, account: str) -> list[tuple[str, Callable[[], Outcome]]]:
     """Every operation of a whole termination timeline, one call each, with the audit action it
-    writes: the effective date, each task of the plan ticked by hand or its e-mail queued, the
-    deactivation, the approval, the purge and every sign-off (as demo.finish_termination does)."""
+    writes: the effective date (today: the purge waits for it), each task of the plan ticked by
+    hand or its e-mail queued, the deactivation, the approval, the purge and every sign-off (as
+    demo.finish_termination does)."""
 
     def queue_email(task: str) -> Outcome:
         draft = notices.compose_task_email(account, login, task)
@@ -61,9 +63,9 @@ def termination_steps(login: str, account: str) -> list[tuple[str, Callable[[], 
         )
 
     steps: list[tuple[str, Callable[[], Outcome]]] = [
-        ("set effective date", lambda: termination.set_effective_date(login, account, "+30d"))
+        ("set effective date", lambda: termination.set_effective_date(login, account, "today"))
     ]
-    for task in current_plan().tasks:
+    for task in current_playbook().plan.tasks:
         if task.by_hand:
             steps.append(
                 ("complete task", partial(termination.complete_task, login, account, task.key))
@@ -180,11 +182,6 @@ def test_remove_without_a_pending_cancellation_is_refused(world: World) -> None:
 # ----------------------------------------------------------------------------- process
 
 
-# The sections of the termination timeline whose tasks are also on the Timeline, due weeks after
-# Begin: left undone, they keep the Timeline waiting ("still to come"), not red.
-RED_AND_WAITING = {"sign_offs": ["Timeline"], "access_data": ["Timeline"]}
-
-
 @pytest.mark.parametrize(
     "red",
     [
@@ -196,9 +193,6 @@ RED_AND_WAITING = {"sign_offs": ["Timeline"], "access_data": ["Timeline"]}
         "opportunities",
         "quotations",
         "sales_orders",
-        "timeline",
-        "sign_offs",
-        "access_data",
     ],
 )
 def test_process_refuses_and_names_the_one_section_still_red(world: World, red: str) -> None:
@@ -208,15 +202,10 @@ def test_process_refuses_and_names_the_one_section_still_red(world: World, red: 
     with pytest.raises(NotReady) as refused:
         cancellations.process(LEAD, world.account)
 
-    name = {**SECTION_NAMES, **TERMINATION_SECTION_NAMES}[red]
-    waiting = RED_AND_WAITING.get(red, [])
-    assert refused.value.blocking_sections == [*waiting, name]
+    name = SECTION_NAMES[red]
+    assert refused.value.blocking_sections == [name]
     message = str(refused.value)
-    assert message.startswith(f"Acme Widgets cannot be processed yet: 1 section still red: {name}")
-    if waiting:
-        assert message.endswith(f"; still to come: {', '.join(waiting)} (tasks due later).")
-    else:
-        assert "still to come" not in message
+    assert message == f"Acme Widgets cannot be processed yet: 1 section still red: {name}."
     assert world.snapshot() == before
     assert (world.now().status, world.now().customer_type) == (
         CustomerStatus.PENDING_CANCELLATION,
@@ -232,6 +221,7 @@ def test_process_names_every_section_still_red(world: World) -> None:
     with pytest.raises(NotReady) as refused:
         cancellations.process(LEAD, world.account)
 
+    # The termination sections wait for Close: they do not hold Process back.
     assert refused.value.blocking_sections == [
         "Cancellation reasons",
         "Ownership",
@@ -240,15 +230,43 @@ def test_process_names_every_section_still_red(world: World) -> None:
         "Sales orders",
         "Final amount paid",
         "Admin notified",
-        "Timeline",
-        "Sign-offs",
-        "Access & data",
     ]
     assert str(refused.value) == (
-        "Acme Widgets cannot be processed yet: 10 sections still red: Cancellation reasons, "
-        "Ownership, Future expiry, Assets, Sales orders, Final amount paid, Admin notified, "
-        "Timeline, Sign-offs, Access & data."
+        "Acme Widgets cannot be processed yet: 7 sections still red: Cancellation reasons, "
+        "Ownership, Future expiry, Assets, Sales orders, Final amount paid, Admin notified."
     )
+
+
+@pytest.mark.parametrize("left", ["sign_offs", "access_data"])
+def test_the_termination_sections_left_for_close_do_not_hold_process_back(
+    world: World, left: str
+) -> None:
+    world.ready(leave_red=left)
+
+    cancellations.process(LEAD, world.account)
+
+    customer = world.now()
+    assert (customer.status, customer.customer_type) == (
+        CustomerStatus.CANCELLED,
+        CustomerType.CUSTOMER,
+    )
+    with pytest.raises(NotReady, match="cannot be closed yet"):
+        cancellations.close_case(LEAD, world.account)
+
+
+def test_the_tasks_that_gate_process_hold_it_back(world: World) -> None:
+    world.ready(leave_red="timeline")
+    before = world.snapshot()
+
+    with pytest.raises(NotReady) as refused:
+        cancellations.process(LEAD, world.account)
+
+    assert refused.value.blocking_sections == [
+        "Non-renewal or termination notice received; termination case opened with the contract",
+        "Account team informed (cc CS Ops, Sales Ops and Legal)",
+        '"Customer Attrition" checked on the customer\'s account',
+    ]
+    assert world.snapshot() == before
 
 
 def test_process_checks_again_rather_than_trusting_an_earlier_view(world: World) -> None:
@@ -273,9 +291,11 @@ def test_process_cancels_hands_over_and_queues_one_notification(world: World) ->
     assert (customer.status, customer.owner.login) == (CustomerStatus.CANCELLED, TESS)
     assert outcome.version == customer.version == version + 1
     assert outcome.message == (
-        "Acme Widgets is Cancelled, a Former Customer, now owned by Tess Telesales. "
-        "Lena Lead, Otto Other, Tess Telesales will be notified."
+        "Acme Widgets is Cancelled, now owned by Tess Telesales. The termination case stays "
+        "open: every task is done: close it. Lena Lead, Otto Other, Tess Telesales will be "
+        "notified."
     )
+    assert customer.customer_type == CustomerType.CUSTOMER  # a Former Customer once closed
     with connection():
         done = Cancellation.get(Cancellation.customer == world.customer_id)
         # (the timeline's final termination e-mail was queued before, by world.ready())
@@ -743,15 +763,18 @@ def test_each_change_bumps_the_version_once(world: World) -> None:
         lambda: cancellations.confirm_step(LEAD, world.account, "admin-notified"),
         *(step for _, step in termination_steps(LEAD, world.account)),
         lambda: cancellations.process(LEAD, world.account),
+        lambda: cancellations.close_case(LEAD, world.account),
     ):
         outcome = change()
         versions.append(world.version())
         assert outcome.version == versions[-1]
     # 10 changes before the timeline, 18 on it (the effective date, 7 tasks ticked by hand, the
     # final termination e-mail, deactivation, approval, purge and 6 sign-offs), then Process
-    assert versions == list(range(versions[0], versions[0] + 30))
+    # and Close
+    assert versions == list(range(versions[0], versions[0] + 31))
     with connection():
-        assert Customer.get_by_id(world.customer_id).status == CustomerStatus.CANCELLED
+        customer = Customer.get_by_id(world.customer_id)
+        assert (customer.status, customer.customer_type) == ("Cancelled", "Former Customer")
 
 
 def test_a_crm_admin_may_do_every_cancellation_operation(world: World) -> None:
@@ -787,6 +810,7 @@ def test_a_crm_admin_may_do_every_cancellation_operation(world: World) -> None:
         ("begin", lambda: cancellations.begin(ADMIN, "500002")),
         ("remove", lambda: cancellations.remove(ADMIN, "500002")),
         ("process", lambda: cancellations.process(ADMIN, acme)),
+        ("close", lambda: cancellations.close_case(ADMIN, acme)),
     ]
     for action, step in steps:
         step()

@@ -32,12 +32,12 @@ from data.rules import (
     SCENARIO_SECTIONS,
     SECTION_KEYS,
     Section,
+    SectionKey,
     SectionState,
     evaluate,
     scenario_sections,
     steps_done,
 )
-from data.timeline import ACCESS_DATA, SIGN_OFFS_SECTION, TIMELINE
 from tests.conftest import OpenedDatabase
 from tests.data.world import ADMIN, LEAD, OTHER, TESS, VIEWER, World
 
@@ -121,7 +121,7 @@ def set_message(pk: int, **fields: object) -> None:
             Scenario.NON_RENEWAL,
             ["Bill till Payout set", "Auto-renewal billing disabled", "Admin notified"],
         ),
-        (Scenario.COLLECTIONS, ["No contact (collections)"]),
+        (Scenario.COLLECTIONS, ["No contact (collections)", "CSM told"]),
     ],
 )
 def test_each_scenario_adds_its_sections_between_the_records_and_the_mood(
@@ -132,12 +132,16 @@ def test_each_scenario_adds_its_sections_between_the_records_and_the_mood(
     sections = customers.tool_view(world.account).sections
 
     keys = [section.key for section in sections]
-    termination = [TIMELINE, SIGN_OFFS_SECTION, ACCESS_DATA]
+    termination = [SectionKey.TIMELINE, SectionKey.SIGN_OFFS, SectionKey.ACCESS_DATA]
     assert keys == [*SECTION_KEYS[:-1], *SCENARIO_SECTIONS[scenario], *termination, "mood"]
     scenario_part = sections[len(SECTION_KEYS) - 1 : -1 - len(termination)]
     assert [section.name for section in scenario_part] == added
     if scenario == Scenario.COLLECTIONS:
-        assert [section.state for section in scenario_part] == [SectionState.NOTE]
+        # the rule to keep in mind, and the CSM to tell (seed 001)
+        assert [section.state for section in scenario_part] == [
+            SectionState.NOTE,
+            SectionState.BLOCKING,
+        ]
     else:
         # none of the scenario's steps is confirmed yet: every one of its sections is red
         assert all(section.is_red for section in scenario_part)
@@ -207,9 +211,10 @@ def test_the_payment_cannot_be_confirmed_before_the_email(world: World) -> None:
     with pytest.raises(Conflict) as refused:
         cancellations.confirm_step(LEAD, world.account, Step.PAYMENT_CONFIRMED)
 
+    # a step comes after the earlier steps of its section, whatever the playbook calls them
     assert str(refused.value) == (
-        "The payment cannot be confirmed before Finance has sent the final-amount e-mail. "
-        "Confirm that step first."
+        "'Final payment confirmed' cannot be confirmed before 'Finance sent the final-amount "
+        "e-mail'. Confirm that step first."
     )
     assert world.snapshot() == before
 
@@ -272,8 +277,8 @@ def test_non_renewal_needs_bill_till_payout_auto_renewal_and_the_admin_told(worl
     outcome = cancellations.process(LEAD, world.account)
 
     assert outcome.message == (
-        "Acme Widgets is Cancelled, a Former Customer, now owned by Tess Telesales. "
-        "Lena Lead, Vic Viewer will be notified."
+        "Acme Widgets is Cancelled, now owned by Tess Telesales. The termination case stays "
+        "open: every task is done: close it. Lena Lead, Vic Viewer will be notified."
     )
 
 
@@ -379,6 +384,7 @@ def test_collections_shows_a_note_and_no_admin_notified_and_processes_at_once(
     cancellations.begin(LEAD, world.account, scenario=Scenario.COLLECTIONS)
     clear_basics(world)
     finish_termination(LEAD, world.account)
+    cancellations.confirm_step(LEAD, world.account, "csm-told")
 
     sections = tool(world.account)
 
@@ -394,13 +400,11 @@ def test_collections_shows_a_note_and_no_admin_notified_and_processes_at_once(
     assert "no e-mail or call to the admin" in note.summary.casefold()
     assert "deactivate at once" in note.summary
     outcome = cancellations.process(LEAD, world.account)
-    assert outcome.message.startswith(
-        "Acme Widgets is Cancelled, a Former Customer, now owned by Tess Telesales."
-    )
+    assert outcome.message.startswith("Acme Widgets is Cancelled, now owned by Tess Telesales.")
     # the processed cancellation keeps its note
     with connection():
         cancellation = Cancellation.get(Cancellation.customer == world.customer_id)
-        assert [s.key for s in scenario_sections(cancellation)] == ["no_contact"]
+        assert [s.key for s in scenario_sections(cancellation)] == ["no_contact", "csm_told"]
 
 
 # ----------------------------------------------------------------------------- confirming
@@ -426,7 +430,7 @@ def test_collections_shows_a_note_and_no_admin_notified_and_processes_at_once(
             Scenario.COLLECTIONS,
             Step.ADMIN_NOTIFIED,
             "'Admin told in a call or meeting' is not a step of the Past due — sent to "
-            "collections scenario. Its steps are: none (nobody contacts the admin).",
+            "collections scenario. Its steps are: csm-told.",
         ),
     ],
 )
@@ -454,7 +458,7 @@ def test_a_step_is_named_by_its_key_or_its_title_and_an_unknown_one_lists_the_st
 
     assert str(refused.value) == (
         "'paid' is not a step. Use one of: final-amount-email, payment-confirmed, "
-        "bill-till-payout, auto-renewal-disabled, admin-notified."
+        "bill-till-payout, auto-renewal-disabled, admin-notified, csm-told."
     )
     assert world.snapshot() == before
     outcome = cancellations.confirm_step(
@@ -547,7 +551,7 @@ def test_the_email_cannot_be_taken_back_while_the_payment_rests_on_it(world: Wor
         cancellations.unconfirm_step(LEAD, world.account, Step.FINAL_AMOUNT_EMAIL)
 
     assert str(refused.value) == (
-        "Take back the payment confirmation first: it rests on this step."
+        "Take back 'Final payment confirmed' first: it rests on this step."
     )
     assert world.snapshot() == before
 

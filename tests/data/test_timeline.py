@@ -30,10 +30,10 @@ from data.models import (
 from data.sections import Section, SectionState
 from data.timeline import (
     DEFAULT_PLAN,
-    SIGN_OFF_FINAL,
     SIGN_OFFS,
     Due,
     PlanError,
+    SignOff,
     TaskState,
     parse_guids,
     parse_plan,
@@ -637,18 +637,18 @@ def test_an_organisations_plan_drives_the_timeline(
 def test_the_final_sign_off_comes_after_every_other(world: World, clock: Clock) -> None:
     clock(T0)
     cancellations.begin(LEAD, world.account)
-    others = [key for key in SIGN_OFFS if key != SIGN_OFF_FINAL]
+    others = [key for key in SIGN_OFFS if key != SignOff.FINAL]
     before = world.snapshot()
 
     with pytest.raises(NotReady, match="The final confirmation comes after every other") as early:
-        termination.sign_off(LEAD, world.account, SIGN_OFF_FINAL)
+        termination.sign_off(LEAD, world.account, SignOff.FINAL)
 
     assert early.value.blocking_sections == [SIGN_OFFS[key] for key in others]
     assert world.snapshot() == before
     for key in others[:-1]:
         termination.sign_off(LEAD, world.account, key)
     with pytest.raises(NotReady) as one_left:
-        termination.sign_off(LEAD, world.account, SIGN_OFF_FINAL)
+        termination.sign_off(LEAD, world.account, SignOff.FINAL)
     assert one_left.value.blocking_sections == [SIGN_OFFS[others[-1]]]
     assert tool(world.account)["sign_offs"].summary == "4 of 6 signed; waiting for Sales Ops"
 
@@ -665,7 +665,7 @@ def test_the_final_sign_off_comes_after_every_other(world: World, clock: Clock) 
     )
     assert task_of(view_of(world.account), "sign_offs").state is TaskState.DONE
     with pytest.raises(Conflict, match="already recorded by Otto Other"):
-        termination.sign_off(LEAD, world.account, SIGN_OFF_FINAL)
+        termination.sign_off(LEAD, world.account, SignOff.FINAL)
 
 
 def test_a_sign_off_cannot_be_withdrawn_while_the_final_one_stands(
@@ -681,7 +681,7 @@ def test_a_sign_off_cannot_be_withdrawn_while_the_final_one_stands(
         termination.withdraw_sign_off(LEAD, world.account, "finance")
 
     assert world.snapshot() == before
-    termination.withdraw_sign_off(LEAD, world.account, SIGN_OFF_FINAL)
+    termination.withdraw_sign_off(LEAD, world.account, SignOff.FINAL)
     termination.withdraw_sign_off(LEAD, world.account, "finance")
     section = tool(world.account)["sign_offs"]
     assert (section.state, section.summary, section.blocking) == (
@@ -779,6 +779,7 @@ def test_an_approval_resolves_a_hold_and_nothing_changes_after_the_purge(
 ) -> None:
     clock(T0)
     cancellations.begin(LEAD, world.account)
+    termination.set_effective_date(LEAD, world.account, "today")  # the purge waits for it
     termination.record_deactivation(LEAD, world.account, GUID)
     termination.decide_data(LEAD, world.account, "hold", reason="Audit", review_date="2026-04-01")
 
@@ -812,6 +813,7 @@ def test_access_and_data_is_red_until_deactivated_approved_and_purged(
 ) -> None:
     clock(T0)
     cancellations.begin(LEAD, world.account)
+    termination.set_effective_date(LEAD, world.account, "today")  # the purge waits for it
 
     def access() -> tuple[SectionState, str]:
         section = tool(world.account)["access_data"]
@@ -860,6 +862,7 @@ def test_access_and_data_counts_each_of_its_three_steps_still_to_do(
     to do goes down by one with each (a hold approves nothing)."""
     clock(T0)
     cancellations.begin(LEAD, world.account)
+    termination.set_effective_date(LEAD, world.account, "today")  # the purge waits for it
     counts = []
 
     def count() -> None:
@@ -924,8 +927,8 @@ def test_complete_task_takes_only_tasks_done_by_hand_and_only_once(
         InvalidInput, match="is not ticked by hand: it is done by recording the deactivation"
     ):
         termination.complete_task(LEAD, world.account, "access_deactivated")
-    with pytest.raises(InvalidInput, match="is not ticked by hand"):
-        termination.complete_task(LEAD, world.account, "case_closed")
+    with pytest.raises(InvalidInput, match="is not ticked by hand: it is done by"):
+        termination.complete_task(LEAD, world.account, "data_purged")
     with pytest.raises(InvalidInput, match="'coffee' is not a task of the plan"):
         termination.complete_task(LEAD, world.account, "coffee")
     assert world.snapshot() == before
@@ -966,7 +969,12 @@ def test_timeline_is_red_without_an_effective_date(world: World, clock: Clock) -
     assert timeline.blocking == 3  # the date, and the two tasks of day 1
     with pytest.raises(NotReady) as refused:
         cancellations.process(LEAD, world.account)
-    assert refused.value.blocking_sections == ["Timeline"]
+    # Process waits for the tasks that gate it (not for the effective date).
+    assert refused.value.blocking_sections == [
+        "Non-renewal or termination notice received; termination case opened with the contract",
+        "Account team informed (cc CS Ops, Sales Ops and Legal)",
+        '"Customer Attrition" checked on the customer\'s account',
+    ]
     assert world.now().customer_type == CustomerType.CUSTOMER
 
 
@@ -995,7 +1003,8 @@ def test_timeline_waits_when_only_later_tasks_remain_and_clears_when_all_are_don
     world: World, clock: Clock
 ) -> None:
     clock(T0)
-    world.ready(leave_red="timeline")  # sign-offs, deactivation, approval and purge done
+    # sign-offs, deactivation and approval done; the purge waits for the de-provisioning date
+    world.ready(leave_red="timeline")
     termination.set_effective_date(LEAD, world.account, "+60d")
     for key in ("account_team_informed", "attrition_box"):
         termination.complete_task(LEAD, world.account, key)
@@ -1006,14 +1015,21 @@ def test_timeline_waits_when_only_later_tasks_remain_and_clears_when_all_are_don
     assert (waiting.is_red, waiting.holds_back) == (False, True)
     assert waiting.summary == (
         "Nothing due today; next: Legal confirms the termination terms and dates; case updated, "
-        "Tue 2026-03-03 (due tomorrow). 6 of 12 tasks done"
+        "Tue 2026-03-03 (due tomorrow). 5 of 12 tasks done"  # the purge waits for its day
     )
-    others = [s for s in customers.tool_view(world.account).sections if s.key != "timeline"]
+    others = [
+        s
+        for s in customers.tool_view(world.account).sections
+        if s.key not in ("timeline", "access_data")  # Access & data waits for the purge
+    ]
     assert not any(section.holds_back for section in others)  # only the timeline holds back
     before = world.snapshot()
-    with pytest.raises(NotReady, match=r"still to come: Timeline \(tasks due later\)") as refused:
+    # The notice (due 30 days before the effective date) gates Process: not received yet.
+    with pytest.raises(NotReady, match="this task comes before Process: Non-renewal") as refused:
         cancellations.process(LEAD, world.account)
-    assert refused.value.blocking_sections == ["Timeline"]
+    assert refused.value.blocking_sections == [
+        "Non-renewal or termination notice received; termination case opened with the contract"
+    ]
     assert "still red" not in str(refused.value)
     assert world.snapshot() == before
     assert (world.now().customer_type, world.now().status) == (
@@ -1033,14 +1049,19 @@ def test_timeline_waits_when_only_later_tasks_remain_and_clears_when_all_are_don
     termination.queue_task_email(
         LEAD, world.account, "final_termination_mail", draft.recipients, draft.subject, draft.body
     )
+    assert tool(world.account)["timeline"].state is SectionState.WAITING  # the purge is left
+    cancellations.process(LEAD, world.account)  # Process does not wait for it
+    assert world.now().customer_type == CustomerType.CUSTOMER
 
+    clock(dt.datetime(2026, 5, 1, 9, 0))  # the de-provisioning date
+    termination.record_purge(LEAD, world.account)
     clear = tool(world.account)["timeline"]
     assert (clear.state, clear.summary, clear.blocking) == (
         SectionState.CLEAR,
         "All 12 tasks done",
         0,
     )
-    cancellations.process(LEAD, world.account)
+    cancellations.close_case(LEAD, world.account)
     assert world.now().customer_type == CustomerType.FORMER_CUSTOMER
 
 
@@ -1056,8 +1077,9 @@ def test_the_task_email_waits_for_the_effective_date(world: World, clock: Clock)
     assert (early.subject, early.body) == ("", "")
     assert draft.refusal == ""
     assert "Wednesday 15 April 2026" in draft.subject + draft.body
-    # the purge is planned on day 32 after Begin, by Infrastructure
-    assert "planned for Thu 2026-04-02 by Infrastructure Engineering Provisioning" in draft.body
+    # the purge falls on day 32 after Begin (2 April) in the plan, but never before the
+    # de-provisioning date
+    assert "planned for Wed 2026-04-15 by Infrastructure Engineering Provisioning" in draft.body
     with pytest.raises(InvalidInput, match="sends no e-mail"):
         notices.compose_task_email(world.account, LEAD, "attrition_box")
 
@@ -1065,38 +1087,44 @@ def test_the_task_email_waits_for_the_effective_date(world: World, clock: Clock)
 # ----------------------------------------------------------------------------- process / remove
 
 
-def test_process_waits_for_the_purge_and_then_makes_a_former_customer(
-    world: World, clock: Clock
-) -> None:
+def test_process_does_not_wait_for_the_purge_and_close_does(world: World, clock: Clock) -> None:
     clock(T0)
     world.ready(leave_red="access_data")
 
+    cancellations.process(LEAD, world.account)
+
+    customer = world.now()
+    assert (customer.customer_type, customer.status) == (CustomerType.CUSTOMER, "Cancelled")
+
     def refused() -> NotReady:
         with pytest.raises(NotReady) as refusal:
-            cancellations.process(LEAD, world.account)
+            cancellations.close_case(LEAD, world.account)
         assert world.now().customer_type == CustomerType.CUSTOMER
-        assert world.now().status == CustomerStatus.PENDING_CANCELLATION
         return refusal.value
 
-    assert "Access & data" in refused().blocking_sections
+    purge = 'Data purge completed ("Data Purge Done")'
+    assert refused().blocking_sections == [
+        "Customer access deactivated; GUIDs attached to the case",
+        "Account team holds the termination or approves the data for deletion",
+        purge,
+    ]
     termination.record_deactivation(LEAD, world.account, GUID)
     termination.decide_data(LEAD, world.account, "hold", reason="Audit", review_date="2026-04-01")
-    assert "Access & data" in refused().blocking_sections  # on hold
+    assert refused().blocking_sections == [purge]  # on hold: decided, and no purge
     termination.decide_data(LEAD, world.account, "approve")
-    assert "Access & data" in refused().blocking_sections  # approved, not purged
-    termination.record_purge(LEAD, world.account)
+    assert refused().blocking_sections == [purge]  # approved, not purged
+    termination.record_purge(LEAD, world.account)  # the effective date is today
 
-    cancellations.process(LEAD, world.account)
+    cancellations.close_case(LEAD, world.account)
 
     customer = world.now()
     assert (customer.customer_type, customer.status) == (CustomerType.FORMER_CUSTOMER, "Cancelled")
     with connection():
         done = Cancellation.get(Cancellation.customer == customer)
-    assert done.processed_at == T0
-    assert task_of(tl.timeline(customer, done), "case_closed").state is TaskState.DONE
+    assert (done.processed_at, done.closed_at) == (T0, T0)
 
 
-def test_a_fully_finished_termination_processes_to_a_former_customer(
+def test_a_fully_finished_termination_closes_to_a_former_customer(
     world: World, clock: Clock
 ) -> None:
     clock(T0)
@@ -1108,6 +1136,8 @@ def test_a_fully_finished_termination_processes_to_a_former_customer(
     ] * 3
 
     cancellations.process(LEAD, world.account)
+    assert world.now().customer_type == CustomerType.CUSTOMER
+    cancellations.close_case(LEAD, world.account)
 
     assert world.now().customer_type == CustomerType.FORMER_CUSTOMER
 
@@ -1119,7 +1149,7 @@ def test_remove_is_refused_once_the_data_is_purged(world: World, clock: Clock) -
     world.ready()
     before = world.snapshot()
 
-    with pytest.raises(Conflict, match="already purged: the cancellation cannot be taken back"):
+    with pytest.raises(Conflict, match=r"data was purged on .* by Lena Lead: the cancellation of"):
         cancellations.remove(LEAD, world.account)
 
     assert world.snapshot() == before
