@@ -123,8 +123,10 @@ def test_process_once_every_section_is_clear_and_not_twice(run: Run, demo_db: st
     cancellations.close_records(LEAD, "100011", "sales_orders", "Cancelled")
     done = run("process", "100011")
     assert done.code == 0, done.err
+    # Its whole timeline is done (the contract ended today): the case waits only for Close.
     assert done.out.startswith(
-        "Pinecrest Home Health is Cancelled, a Former Customer, now owned by Tess Okafor."
+        "Pinecrest Home Health is Cancelled, now owned by Tess Okafor. The termination case "
+        "stays open: every task is done: close it."
     )
     shown = json.loads(run("show", "100011", "--json").out)
     assert shown["status"] == "Cancelled"

@@ -7,7 +7,7 @@ assert how the dates relate (ordering, states, what is present) rather than the 
 In the demo, 100012 (Redwood Legal LLP) was begun four days ago by the user running it, with an
 effective date, three tasks done and Finance signed; 100015 (Coastal Urgent Care, collections)
 was begun yesterday by Riley with no effective date; 100011 has its whole timeline done and
-100027 is processed.
+100027 is processed with its termination case open (five tasks left for Close).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from data import timeline
+from data.playbook import DEFAULT_PLAYBOOK
 from data.timeline import DEFAULT_PLAN
 from tests.cli.conftest import Run
 
@@ -65,7 +66,6 @@ PLAN_KEYS = [
     "sign_offs",
     "purge_requested",
     "data_purged",
-    "case_closed",
 ]
 SETTING_VARIABLES = ("OFFBOARD_CONFIG", "OFFBOARD_PLAN", "OFFBOARD_TEMPLATES")
 
@@ -268,18 +268,23 @@ def test_timeline_json_has_the_plan_tasks_and_the_three_sections(run: Run, demo_
     assert "Finance" not in sections["sign_offs"]["summary"]
 
 
-def test_timeline_json_of_a_processed_cancellation_is_all_done_and_clear(
+def test_timeline_json_of_a_processed_cancellation_shows_what_is_left_for_close(
     run: Run, demo_db: str
 ) -> None:
     shown = timeline_of(run, PROCESSED)
 
-    assert {task["state"] for task in shown["tasks"]} == {"done"}
-    assert {task["done_by"] for task in shown["tasks"]} == {"Riley Chen"}
-    assert [(s["key"], s["state"]) for s in shown["sections"]] == [
-        ("timeline", "clear"),
-        ("sign_offs", "clear"),
-        ("access_data", "clear"),
+    left = [task["task"] for task in shown["tasks"] if task["state"] != "done"]
+    assert left == [
+        "final_termination_mail",
+        "data_decision",
+        "sign_offs",
+        "purge_requested",
+        "data_purged",
     ]
+    assert {task["state"] for task in shown["tasks"] if task["task"] in left} == {"upcoming"}
+    assert {task["done_by"] for task in shown["tasks"] if task["task"] not in left} == {
+        "Riley Chen"
+    }
 
 
 def test_timeline_without_an_effective_date_leaves_its_tasks_unscheduled(
@@ -306,13 +311,13 @@ def test_timeline_text_shows_the_date_the_tasks_and_the_sections(run: Run, demo_
     assert lines[0] == (
         f"Redwood Legal LLP ({MANY_RED}) · effective date {effective} · America/Los_Angeles"
     )
-    task_lines = lines[2:15]
+    task_lines = lines[2:14]  # the playbook's 12 tasks (Close is a milestone, not a task)
     assert [line.split()[0] for line in task_lines[:4]] == ["done", "done", "done", "overdue"]
     assert f"[{ME}: Non-renewal letter attached to the case]" in task_lines[0]  # who, and the note
     assert "done 20" in task_lines[0]  # when, in the customer's time
     assert "Legal confirms the termination terms and dates" in task_lines[3]
-    assert lines[15] == ""
-    assert [line.split()[:2] for line in lines[16:]] == [
+    assert lines[14] == ""
+    assert [line.split()[:2] for line in lines[15:]] == [
         ["BLOCKING", "Timeline"],
         ["BLOCKING", "Sign-offs"],
         ["BLOCKING", "Access"],
@@ -344,12 +349,14 @@ def test_timeline_of_a_customer_without_one_is_refused(
 
 
 def test_plan_lists_the_shipped_plan(run: Run, demo_db: str) -> None:
+    # The plan in force is the playbook's (the shipped playbook's, unless an old-format plan is
+    # named in the configuration).
     result = run("plan")
 
     assert result.code == 0, result.err
     header, *lines = result.out.splitlines()
-    assert header == f"{DEFAULT_PLAN}: 13 tasks"
-    assert len(lines) == 13
+    assert header == f"{DEFAULT_PLAYBOOK}: 12 tasks"
+    assert len(lines) == 12
     assert [line.split()[:2] for line in lines] == [
         [f"{number}.", key] for number, key in enumerate(PLAN_KEYS, start=1)
     ]
@@ -367,7 +374,7 @@ def test_plan_checks_a_good_file(run: Run, tmp_path: Path) -> None:
     assert header == f"{good}: 2 tasks"
     assert [line.split()[:2] for line in lines] == [["1.", "goodbye"], ["2.", "case_closed"]]
     # Checking a file does not put it in use.
-    assert run("plan").out.startswith(f"{DEFAULT_PLAN}: 13 tasks")
+    assert run("plan").out.startswith(f"{DEFAULT_PLAYBOOK}: 12 tasks")
 
 
 def test_plan_refuses_a_bad_file_naming_the_line(run: Run, tmp_path: Path) -> None:
@@ -748,6 +755,11 @@ def test_data_hold_approve_and_purge_in_their_order(run: Run, demo_db: str) -> N
     assert done(run, "data", MANY_RED, "approve") == "Deletion of the customer's data approved.\n"
     assert tasks_of(run, MANY_RED)["data_decision"]["detail"] == "deletion approved"
     assert tasks_of(run, MANY_RED)["data_purged"]["state"] != "done"
+    # The purge waits for the de-provisioning date: the contract ends today, say.
+    assert refused(run, "data", MANY_RED, "purged").startswith(
+        "offboard: Not ready: Data Purge Done cannot be recorded before the de-provisioning date, "
+    )
+    done(run, "effective", MANY_RED, "today")
 
     assert done(run, "data", MANY_RED, "purged") == "Data Purge Done recorded.\n"
 

@@ -195,7 +195,7 @@ def test_the_largest_id_is_looked_up_and_not_found(
 
 @pytest.mark.parametrize("typed", ["-7d", "-7", "-2w", "-1M", "-1y"])
 def test_a_date_counted_back_is_a_date_not_an_option(run: Run, demo_db: str, typed: str) -> None:
-    result = run("effective", "100012", typed, "--user", "lead")
+    result = run("effective", "100012", typed, "--past", "--user", "lead")
 
     assert result.code == 0, result.err
     assert result.out.startswith("The effective date is ")

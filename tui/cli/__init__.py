@@ -25,6 +25,8 @@ from data.database_errors import explain
 from data.dates import counts_back
 from data.db import database, open_database
 from data.errors import OffboardError
+from data.playbook import use_playbook
+from data.playbook.load import PlaybookError
 from tui.cli.commands import handler_named
 from tui.cli.output import PROG, fail, one_line
 from tui.cli.parser import build_parser
@@ -99,6 +101,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 fail(problem)
                 return 2
             fail(problem)
+        # The organisation's playbook ([playbook] file), checked whole at start like the plan;
+        # `playbook check FILE` still runs while the configured one is broken.
+        try:
+            use_playbook(settings.playbook or None)
+        except PlaybookError as error:
+            fail(f"Configuration error: the playbook cannot be used: {error}")
+            if not (args.command == "playbook" and getattr(args, "file", None)):
+                return 2
         if args.command is None:
             return open_app(settings)
         # "existing": an offboard database must be there; "create": demo may make one;

@@ -39,6 +39,92 @@ def check_users_set(args: argparse.Namespace) -> None:
         args.parser.error("say what to change: --role, --no-roles, --active, --inactive or --email")
 
 
+def check_records_chosen(args: argparse.Namespace) -> None:
+    """``cease`` and ``close-records`` act on the ids given or on --all: one, never both."""
+    if bool(args.ids) == bool(args.all):
+        args.parser.error("give the records' ids (as 'offboard records' lists them) or --all")
+
+
+def check_reasons_set(args: argparse.Namespace) -> None:
+    if not args.reasons and not args.clear:
+        args.parser.error("name at least one REASON (its id or name), or --clear")
+
+
+def add_tool_commands(commands: Any, command: Any) -> None:
+    """What the Cancellation Tool's forms, Manage and E-mail screens do: tui/cli/commands/
+    fields.py, records.py and mail.py."""
+
+    def tool(name: str, handler: str, help_text: str, *, changes: bool = True) -> Any:
+        sub = command(commands, name, handler, help_text)
+        sub.add_argument("account", metavar="ACCOUNT", help="the account number, such as 100011")
+        if changes:
+            sub.add_argument(
+                "--expected-version",
+                type=int,
+                metavar="N",
+                help="refuse if the customer's version is not N (it changed since you read it)",
+            )
+        return sub
+
+    json_help = "print the outcome and the customer (as show --json) as one JSON object"
+    sub = tool("owner", "fields:cmd_owner", "choose the new owner (or --now)")
+    sub.add_argument("login", metavar="LOGIN", help="the new owner's login (users list)")
+    sub.add_argument("--now", action="store_true", help="Perform Now: reassign it at once")
+    sub.add_argument("--json", action="store_true", help=json_help)
+    sub = tool("notify", "fields:cmd_notify", "choose who is notified on Process")
+    sub.add_argument("logins", metavar="LOGIN", nargs="*", help="the users notified (replaces)")
+    sub.add_argument("--nobody", action="store_true", help="notify nobody")
+    sub.add_argument("--json", action="store_true", help=json_help)
+    sub = tool("expiry", "fields:cmd_expiry", "add a future expiry, or list them (no DATE)")
+    sub.add_argument("date", metavar="DATE", nargs="?", help="2027-06-30, +1y, +6m…")
+    sub.add_argument("--note", default="", help="what the expiry is about")
+    sub.add_argument("--limit", type=record_id, default=20, help="list at most this many")
+    sub.add_argument("--json", action="store_true", help=json_help)
+    sub = tool("mood", "fields:cmd_mood", "record the customer's mood (optional)")
+    sub.add_argument(
+        "mood", metavar="MOOD", help="Happy, Satisfied, Neutral, Disappointed, Angry or none"
+    )
+    sub.add_argument("--json", action="store_true", help=json_help)
+    kinds = "assets, cases, opportunities, quotations or sales-orders"
+    sub = tool("records", "records:cmd_records", "list a customer's records", changes=False)
+    sub.add_argument("kind", metavar="KIND", help=kinds)
+    sub.add_argument("--open", action="store_true", help="only those still blocking")
+    sub.add_argument("--json", action="store_true", help="print one JSON array")
+    ids_help = "the records' ids, as 'offboard records' lists them"
+    sub = tool("cease", "records:cmd_cease", "cease assets (Live unticked, dated)")
+    sub.set_defaults(check=check_records_chosen)
+    sub.add_argument("ids", metavar="ID", nargs="*", type=record_id, help=ids_help)
+    sub.add_argument("--all", action="store_true", help="every asset still live")
+    sub.add_argument("--date", default="today", help="the cease date (default: today)")
+    sub.add_argument("--json", action="store_true", help=json_help)
+    sub = tool(
+        "close-records",
+        "records:cmd_close_records",
+        "close cases, or set opportunities, quotations or sales orders to a closed state",
+    )
+    sub.set_defaults(check=check_records_chosen)
+    sub.add_argument("kind", metavar="KIND", help=kinds.replace("assets, ", ""))
+    sub.add_argument("ids", metavar="ID", nargs="*", type=record_id, help=ids_help)
+    sub.add_argument("--all", action="store_true", help="every record still open")
+    sub.add_argument(
+        "--state", help="Won, Lost, Cancelled, Expired, Completed… (cases: Closed, the default)"
+    )
+    sub.add_argument("--json", action="store_true", help=json_help)
+    sub = tool(
+        "mail",
+        "mail:cmd_mail",
+        "write and queue an e-mail: offboarding (to the admin) or final-termination",
+    )
+    sub.add_argument(
+        "email", metavar="EMAIL", help="offboarding, final-termination, or a plan task's key"
+    )
+    sub.add_argument("--show", action="store_true", help="print the draft; queue nothing")
+    sub.add_argument("--to", help="the recipients instead of the draft's (comma-separated)")
+    sub.add_argument("--subject", help="the subject instead of the draft's")
+    sub.add_argument("--body", metavar="FILE", help="the body from FILE ('-': stdin)")
+    sub.add_argument("--json", action="store_true", help="print the draft or outcome as JSON")
+
+
 class Parser(argparse.ArgumentParser):
     """argparse, but a usage error quotes at most ~80 characters of what was typed."""
 
@@ -181,8 +267,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("account", metavar="ACCOUNT", help="the account number, such as 100011")
     sub.add_argument(
         "--scenario",
-        default="buyout",
-        help="how the customer leaves: buyout (default), non-renewal or collections",
+        default=None,
+        help="how the customer leaves: buyout, non-renewal or collections (default: the "
+        "playbook's default scenario)",
     )
     for name, handler, help_text in (
         (
@@ -194,6 +281,25 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         sub = command(commands, name, handler, help_text)
         sub.add_argument("account", metavar="ACCOUNT", help="the account number, such as 100011")
+    sub = command(
+        commands,
+        "close",
+        "operations:cmd_close",
+        "close the termination case of a processed cancellation once its tasks are done: the "
+        "customer becomes a Former Customer",
+    )
+    sub.add_argument("account", metavar="ACCOUNT", help="the account number, such as 100011")
+    sub.add_argument(
+        "--json",
+        action="store_true",
+        help="print the outcome and the customer (as show --json) as one JSON object",
+    )
+    sub.add_argument(
+        "--expected-version",
+        type=int,
+        metavar="N",
+        help="refuse if the customer's version is not N (it changed since you read it)",
+    )
     sub = command(
         commands,
         "scenario",
@@ -212,6 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("account", metavar="ACCOUNT", help="the account number")
     sub.add_argument("step", metavar="STEP", help="the step, such as payment-confirmed")
     sub.add_argument("--note", default="", help="who confirmed it, and how")
+    add_tool_commands(commands, command)
 
     sub = command(
         commands,
@@ -234,14 +341,48 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_argument("file", metavar="FILE", nargs="?", help="a plan file to check")
     sub.set_defaults(opens="handler")  # reads no database
+    playbook_parser = commands.add_parser(
+        "playbook",
+        parents=[shared],
+        help="the organisation's playbook: check a file, or show the one in force",
+        allow_abbrev=False,
+    )
+    playbook_commands = playbook_parser.add_subparsers(
+        dest="playbook_command",
+        metavar="PLAYBOOK_COMMAND",
+        title="playbook commands",
+        required=True,
+    )
+    sub = command(
+        playbook_commands,
+        "check",
+        "playbook:cmd_playbook_check",
+        "check a playbook FILE: exit 1 with the line of the first thing wrong",
+    )
+    sub.add_argument("file", metavar="FILE", help="the playbook file (TOML) to check")
+    sub.add_argument("--json", action="store_true", help="print one JSON object")
+    sub.set_defaults(opens="handler")  # reads no database
+    sub = command(
+        playbook_commands,
+        "show",
+        "playbook:cmd_playbook_show",
+        "show the playbook in force: sections, parties, sign-offs, scenarios and tasks",
+    )
+    sub.add_argument("--json", action="store_true", help="print one JSON object")
+    sub.set_defaults(opens="handler")  # reads no database
     sub = command(
         commands,
         "effective",
         "timeline:cmd_effective",
-        "set the effective date (contract end or de-provisioning) of a pending cancellation",
+        "set the effective date (contract end or de-provisioning) of an open termination case",
     )
     sub.add_argument("account", metavar="ACCOUNT", help="the account number")
     sub.add_argument("date", metavar="DATE", help="2026-12-31, +30d, tomorrow…")
+    sub.add_argument(
+        "--past",
+        action="store_true",
+        help="allow a date before today: the contract really ended then",
+    )
     sub = command(
         commands, "task", "timeline:cmd_task", "tick a timeline task done by hand (or --undo it)"
     )
@@ -316,7 +457,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--email", help="the new e-mail address ('' to clear it)")
 
     reasons_parser = commands.add_parser(
-        "reasons", parents=[shared], help="the list of cancellation reasons", allow_abbrev=False
+        "reasons",
+        parents=[shared],
+        help="the cancellation reasons: the list, and a cancellation's choice (set)",
+        allow_abbrev=False,
     )
     reasons_commands = reasons_parser.add_subparsers(
         dest="reasons_command", metavar="REASONS_COMMAND", title="reasons commands", required=True
@@ -328,6 +472,22 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--json", action="store_true", help="print one JSON array")
     sub = command(reasons_commands, "add", "users:cmd_reasons_add", "add a reason (CRM admin)")
     sub.add_argument("name", metavar="NAME")
+    sub = command(
+        reasons_commands, "set", "fields:cmd_reasons_set", "choose a cancellation's reasons"
+    )
+    sub.set_defaults(check=check_reasons_set)
+    sub.add_argument("account", metavar="ACCOUNT", help="the account number")
+    sub.add_argument("reasons", metavar="REASON", nargs="*", help="a reason's id or name")
+    sub.add_argument("--text", help="the reason in the customer's words (kept if not given)")
+    sub.add_argument("--info", help="extra information (kept if not given)")
+    sub.add_argument("--clear", action="store_true", help="choose no reason")
+    sub.add_argument(
+        "--expected-version",
+        type=int,
+        metavar="N",
+        help="refuse if the customer's version is not N (it changed since you read it)",
+    )
+    sub.add_argument("--json", action="store_true", help="print the outcome as JSON")
     for name, handler, help_text in (
         (
             "retire",

@@ -12,8 +12,11 @@ from tui.cli.output import Json, iso
 if TYPE_CHECKING:
     # The records' types only: each command imports the data module it reads (the outbox's
     # pulls in the mail machinery), so a shape for one must not load them all.
-    from data.customers import CancellationView, CustomerRow, ToolView
+    from data.cancellations import Outcome
+    from data.customers import CancellationView, CustomerRow, ExpiryRow, ToolView
+    from data.notices import Draft
     from data.outbox_review import OutboxRow
+    from data.records import RecordRow
     from data.rules import Section
     from data.timeline import TaskView
     from data.users import ReasonRow, UserRow
@@ -63,7 +66,9 @@ def cancellation_json(view: CancellationView | None) -> Json | None:
 
 def is_ready(view: ToolView) -> bool:
     pending = view.cancellation is not None and view.cancellation.state == CancellationState.PENDING
-    return pending and not view.red
+    # Exactly what Process checks: nothing left that holds Process back (red, or waiting for
+    # a task that gates Process), whatever is left for Close.
+    return pending and not view.unfinished
 
 
 def tool_json(view: ToolView) -> Json:
@@ -80,9 +85,23 @@ def tool_json(view: ToolView) -> Json:
         "admin_email": detail.admin_email,
         "version": detail.version,
         "cancellation": cancellation_json(view.cancellation),
+        "case": case_json(view.cancellation),
         "sections": [section_json(section) for section in view.sections],
         "red": [section.name for section in view.red],
         "ready": is_ready(view),
+    }
+
+
+def case_json(view: CancellationView | None) -> Json | None:
+    """The termination case: open or closed (when, by whom), and the playbook it runs on."""
+    if view is None:
+        return None
+    return {
+        "open": view.case_open,
+        "closed_at": iso(view.closed_at),
+        "closed_by": view.closed_by,
+        "playbook": {"name": view.playbook_name, "digest": view.playbook_digest},
+        "read_only": view.playbook_note or None,
     }
 
 
@@ -137,4 +156,46 @@ def task_json(account: str, name: str, task: TaskView) -> Json:
         "done_at": iso(task.done.at) if task.done else None,
         "note": task.done.note if task.done else None,
         "detail": task.detail,
+    }
+
+
+def outcome_json(outcome: Outcome, customer: Json) -> Json:
+    """What a change did (reasons set, owner, expiry, mood, cease, close-records, mail), and
+    the customer as ``show --json`` prints it afterwards."""
+    return {
+        "account": outcome.account,
+        "message": outcome.message,
+        "count": outcome.count,
+        "version": outcome.version,
+        "customer": customer,
+    }
+
+
+def expiry_json(row: ExpiryRow) -> Json:
+    return {"date": row.date.isoformat(), "note": row.note, "future": row.future}
+
+
+def record_json(account: str, row: RecordRow) -> Json:
+    return {
+        "account": account,
+        "kind": str(row.kind),
+        "id": row.id,
+        "label": row.label,
+        "status": row.status,
+        "detail": row.detail,
+        "blocking": row.blocking,
+    }
+
+
+def draft_json(which: str, task: str | None, draft: Draft) -> Json:
+    return {
+        "account": draft.account,
+        "customer": draft.customer_name,
+        "email": which,
+        "task": task,
+        "to": draft.recipients,
+        "subject": draft.subject,
+        "body": draft.body,
+        "date": draft.deactivation_date.isoformat() if draft.deactivation_date else None,
+        "warnings": list(draft.warnings),
     }

@@ -1,12 +1,14 @@
-"""The cancellation commands: begin, remove, process, scenario and confirm (a scenario step)."""
+"""The cancellation commands: begin, remove, process, close (the termination case), scenario and
+confirm (a scenario step)."""
 
 from __future__ import annotations
 
 import argparse
 
-from data import cancellations
+from data import cancellations, customers
 from tui.cli.commands import acting_login
-from tui.cli.output import out
+from tui.cli.output import emit_json, out
+from tui.cli.shapes import outcome_json, tool_json
 from tui.config import Settings
 
 
@@ -23,6 +25,17 @@ def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_process(args: argparse.Namespace, settings: Settings) -> int:
     out(cancellations.process(acting_login(settings), args.account).message)
+    return 0
+
+
+def cmd_close(args: argparse.Namespace, settings: Settings) -> int:
+    outcome = cancellations.close_case(
+        acting_login(settings), args.account, expected_version=args.expected_version
+    )
+    if args.json:
+        emit_json(outcome_json(outcome, tool_json(customers.tool_view(outcome.account))))
+    else:
+        out(outcome.message)
     return 0
 
 

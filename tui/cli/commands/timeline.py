@@ -67,7 +67,7 @@ def cmd_timeline(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
-    plan = timeline.load_plan(args.file) if args.file else timeline.current_plan()
+    plan = timeline.load_plan(args.file) if args.file else timeline.plan_in_force()
     out(f"{plan.source}: {len(plan.tasks)} tasks")
     for number, task in enumerate(plan.tasks, start=1):
         how = task.completed_by + (f" {task.template}" if task.template else "")
@@ -76,7 +76,10 @@ def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_effective(args: argparse.Namespace, settings: Settings) -> int:
-    out(termination.set_effective_date(acting_login(settings), args.account, args.date).message)
+    outcome = termination.set_effective_date(
+        acting_login(settings), args.account, args.date, allow_past=args.past
+    )
+    out(outcome.message)
     return 0
 
 
