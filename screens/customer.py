@@ -19,19 +19,20 @@ from data.cancellations import Outcome, begin
 from data.customers import RecordCount, ToolView
 from data.dates import when
 from data.models import (
-    SCENARIOS,
     BillingStatus,
     CancellationState,
     CustomerStatus,
-    Scenario,
 )
-from data.views import customer_screen
+from data.sections import SectionKey
+from data.views import begin_scenario, customer_screen, scenario_choices
 from screens.base import OffboardScreen, Session
 from screens.forms import ChoiceForm
 
 
 def banner_text(view: ToolView) -> str:
-    """The banner over a customer with a cancellation: pending since when, or processed."""
+    """The banner over a customer with a cancellation: pending since when; processed with its
+    termination case open, what is left ("Cancelled — termination case open: 5 tasks left,
+    next: …"); or processed and closed."""
     cancellation = view.cancellation
     if cancellation is None:
         return ""
@@ -39,12 +40,17 @@ def banner_text(view: ToolView) -> str:
         return (
             f"Pending cancellation — since {when(cancellation.begun_at)} by {cancellation.begun_by}"
         )
-    if view.customer.status == CustomerStatus.CANCELLED and cancellation.processed_at is not None:
-        return (
-            f"Cancelled — processed {when(cancellation.processed_at)} "
-            f"by {cancellation.processed_by or 'an unknown user'}"
-        )
-    return ""
+    if view.customer.status != CustomerStatus.CANCELLED or cancellation.processed_at is None:
+        return ""
+    if cancellation.case_open and cancellation.case_summary:
+        return cancellation.case_summary
+    processed = (
+        f"Cancelled — processed {when(cancellation.processed_at)} "
+        f"by {cancellation.processed_by or 'an unknown user'}"
+    )
+    if cancellation.closed_at is not None and cancellation.closed_at != cancellation.processed_at:
+        return f"{processed}; termination case closed {when(cancellation.closed_at)}"
+    return processed
 
 
 class CustomerScreen(OffboardScreen):
@@ -53,8 +59,11 @@ class CustomerScreen(OffboardScreen):
     HELP_TEXT = (
         "The customer's details and how many records of each kind it has (and how many are "
         "still open). b begins a cancellation: choose the scenario (buyout, non-renewal or sent "
-        "to collections) and the customer is Live (PC) and the Cancellation Tool opens. While a cancellation is pending the banner says since when "
-        "and by whom, and v opens it again."
+        "to collections) and the customer is Live (PC) and the Cancellation Tool opens. While "
+        "a cancellation is pending the banner says since when and by whom, and v opens it "
+        "again. Once processed, the customer is Cancelled and its termination case stays open "
+        "until its tasks are done: the banner says how many are left and which is next, and v "
+        "opens the tool (t there opens the Timeline, c closes the case)."
     )
     GUARDED_ACTIONS: ClassVar[frozenset[str]] = frozenset({"begin"})
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -131,7 +140,7 @@ class CustomerScreen(OffboardScreen):
         table = self.query_one("#totals", DataTable)
         table.clear()
         for count in event.totals:
-            still_open = str(count.blocking) if count.section != "expiry" else "—"
+            still_open = str(count.blocking) if count.section != SectionKey.EXPIRY else "—"
             table.add_row(count.title, str(count.total), still_open, key=count.section)
         self.query_one("#reason-line", Static).update(self.unavailable_reason("begin"))
 
@@ -186,10 +195,10 @@ class CustomerScreen(OffboardScreen):
             ChoiceForm(
                 "Begin Cancellation",
                 explanation,
-                choices=[(label, key) for key, label in SCENARIOS.items()],
-                current=Scenario.COLLECTIONS
-                if customer.billing_status == BillingStatus.COLLECTIONS
-                else Scenario.BUYOUT,
+                choices=scenario_choices(),
+                current=begin_scenario(
+                    collections=customer.billing_status == BillingStatus.COLLECTIONS
+                ),
                 save=save,
                 save_label="Begin",
             ),

@@ -23,8 +23,8 @@ from data import cancellations
 from data.cancellations import Outcome, allowed_states
 from data.customers import ToolView
 from data.models import CancellationState
-from data.records import RECORD_KINDS, RecordRow
-from data.rules import Section
+from data.records import RecordRow, record_kind
+from data.rules import Section, SectionKey
 from data.views import Cursor, section_records
 from screens.base import OffboardScreen, Session
 from screens.forms import ChoiceForm, DateForm
@@ -66,7 +66,7 @@ class ManageScreen(OffboardScreen):
         super().__init__(session)
         self.account = account
         self.section = section
-        self.kind = RECORD_KINDS[section]
+        self.kind = record_kind(section)
         self.cursor = Cursor()
         self.fetching = False
         self.rows: dict[int, RecordRow] = {}
@@ -252,7 +252,7 @@ class ManageScreen(OffboardScreen):
             which = f"'{chosen[0].label}'"
         else:
             which = f"the {len(chosen)} marked {self.kind.nouns}"
-        if section == "assets":
+        if section == SectionKey.ASSETS:
 
             def cease(date: dt.date, _note: str) -> Outcome:
                 return cancellations.cease_assets(
@@ -300,6 +300,6 @@ class ManageAssetsScreen(ManageScreen):
 
 def manage_screen(session: Session, account: str, section: str) -> ManageScreen:
     """The Manage screen for a section with records."""
-    if section == "assets":
+    if section == SectionKey.ASSETS:
         return ManageAssetsScreen(session, account, section)
     return ManageScreen(session, account, section)

@@ -1,6 +1,8 @@
 """The Timeline of one cancellation: the termination plan's tasks with their due dates (absolute
-and relative, in the customer's time zone), responsible party, state and who did them; overdue
-tasks stand out. Enter does the highlighted task the way the plan says it is done."""
+and relative, in the customer's time zone), the milestone each gates (Process or Close),
+responsible party, state and who did them; overdue tasks stand out. Enter does the highlighted
+task the way the plan says it is done. The Timeline stays workable after Process, until the
+termination case is closed (c, once every task is done)."""
 
 from __future__ import annotations
 
@@ -22,16 +24,23 @@ from data import termination
 from data.cancellations import Outcome
 from data.customers import read_termination
 from data.models import DoneBy
+from data.playbook import Milestone
 from data.rules import StepDone
 from data.timeline import (
-    SIGN_OFFS,
     TaskState,
     TaskView,
     TerminationView,
 )
+from data.views import sign_off_choices
 from screens.base import OffboardScreen, Session
-from screens.forms import ActionForm, DateForm, DecisionForm, FormScreen, GuidForm, StepForm
+from screens.form_confirmations import ActionForm, DecisionForm, StepForm
+from screens.form_screen import FormScreen
+from screens.forms import EffectiveDateForm, GuidForm
+from screens.milestones import CLOSE_BINDING, CaseClosed, close_case, close_dialog, tasks_left
 from screens.widgets import GLYPH_GREEN, GLYPH_RED, SectionLine
+
+# The milestone a task gates, as its column says it.
+GATES = {Milestone.PROCESS: ("Process", "bold"), Milestone.CLOSE: ("Close", "")}
 
 # A task's mark and the style of its emphasis, in the theme's colours (so they follow it).
 MARKS = {
@@ -47,7 +56,7 @@ MARKS = {
 def sign_off_steps(view: TerminationView) -> list[tuple[str, str, StepDone | None]]:
     """The sign-offs as the step form lists them."""
     steps: list[tuple[str, str, StepDone | None]] = []
-    for key, title in SIGN_OFFS.items():
+    for key, title, _team in sign_off_choices(view):
         done = view.sign_offs.get(key)
         steps.append(
             (key, title, StepDone(key, title, done.by, done.at, done.note) if done else None)
@@ -65,13 +74,21 @@ class TimelineScreen(OffboardScreen):
         "ticks it (with a note), or opens what completes it — the GUIDs of the deactivated "
         "access, the account team's hold or approval, Data Purge Done (only after approval), "
         "the sign-offs, the final termination e-mail. u reopens a task ticked by mistake; f "
-        "sets the effective date."
+        "sets the effective date (a past one only once you confirm the contract really ended "
+        "then). The For column says which milestone a task holds back: Process (cancel the "
+        "customer record) or Close (the termination case; the customer becomes a Former "
+        "Customer). After Process the Timeline stays workable; c closes the case once every "
+        "task is done."
     )
-    GUARDED_ACTIONS: ClassVar[frozenset[str]] = frozenset({"do", "reopen", "effective"})
+    GUARDED_ACTIONS: ClassVar[frozenset[str]] = frozenset(
+        {"do", "reopen", "effective", "close_case"}
+    )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "do", "Do task", priority=True),
         Binding("u", "reopen", "Reopen"),
         Binding("f", "effective", "Effective date"),
+        # Shown once the cancellation is processed: the case is then closed from here too.
+        CLOSE_BINDING,
         Binding("r", "refresh", "Refresh"),
     ]
 
@@ -102,8 +119,9 @@ class TimelineScreen(OffboardScreen):
         table.add_column("State", key="state", width=10)
         table.add_column("Due", key="due", width=24)
         table.add_column("When", key="when", width=21)
-        table.add_column("Task", key="task", width=40)
-        table.add_column("Done by", key="done", width=16)
+        table.add_column("For", key="gates", width=7)
+        table.add_column("Task", key="task", width=36)
+        table.add_column("Done by", key="done", width=12)
         table.add_column("Party", key="party")
         table.focus()
 
@@ -123,13 +141,19 @@ class TimelineScreen(OffboardScreen):
             if line.effective_date
             else "No effective date yet (press f)"
         )
+        case = ""
+        if not view.pending:
+            case = " · Cancelled, case open" if view.case_open else " · Cancelled, case closed"
         self.query_one("#timeline-head", Static).update(
             Text.assemble(
                 (view.customer_name, "bold"),
-                f" · {effective} · {line.time_zone} · today {line.today:%a %Y-%m-%d}",
+                f"{case} · {effective} · {line.time_zone} · today {line.today:%a %Y-%m-%d}",
             )
         )
-        self.query_one("#timeline-section", SectionLine).show(view.sections[0])
+        section = self.query_one("#timeline-section", SectionLine)
+        if view.sections:
+            section.show(view.sections[0], processed=not view.pending)
+        section.display = bool(view.sections)
         table = self.query_one("#tasks", DataTable)
         keep = table.cursor_row
         table.clear()
@@ -139,10 +163,12 @@ class TimelineScreen(OffboardScreen):
             # When it was done is in the When column, in the customer's time.
             done = task.done.by if task.done is not None else ""
             detail = f" — {task.detail}" if task.detail and task.state is not TaskState.DONE else ""
+            gates, gates_style = GATES.get(task.task.gates, (str(task.task.gates), ""))
             table.add_row(
                 Content.styled(mark, style),
                 Content.styled(task.due.absolute() if task.due else "—", row_style),
                 Content.styled(task.relative, style if task.is_late else ""),
+                Content.styled(gates, gates_style if task.state is not TaskState.DONE else ""),
                 Content.styled(task.task.title + detail, row_style),
                 Text(done),
                 Text(task.task.party_names),
@@ -160,7 +186,16 @@ class TimelineScreen(OffboardScreen):
     def _show_line(self) -> None:
         reason = self.unavailable_reason("do")
         line = self.query_one("#timeline-line", Static)
-        line.update(Text(reason or "Enter does the highlighted task; f sets the effective date."))
+        words = "Enter does the highlighted task; f sets the effective date."
+        if self.view is not None and not self.view.pending and not reason:
+            left = len(tasks_left(self.view.timeline))
+            words = (
+                f"Processed; the termination case is open: {left} task"
+                f"{'s' if left != 1 else ''} left. Enter does the highlighted task."
+                if left
+                else "Every task is done: press c to close the termination case."
+            )
+        line.update(Text(reason or words))
         line.set_class(bool(reason), "-blocked")
 
     # ------------------------------------------------------------------ availability
@@ -173,13 +208,22 @@ class TimelineScreen(OffboardScreen):
         row = table.cursor_row
         return tasks[row] if row is not None and 0 <= row < len(tasks) else None
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Close is shown once the cancellation is processed (Process is the tool's).
+        if action == "close_case" and (self.view is None or self.view.pending):
+            return False
+        return super().check_action(action, parameters)
+
     def unavailable_reason(self, action: str) -> str:
         if self.view is None:
             return "The timeline is still loading."
         if action == "refresh":
             return ""
-        if not self.view.pending:
-            return f"This cancellation is finished: {self.view.customer_name} is cancelled."
+        if not self.view.case_open:
+            return (
+                f"The termination case of {self.view.customer_name} is closed: its Timeline "
+                "is read-only."
+            )
         if not self.session.can_cancel:
             return self.session.refusal
         if action == "reopen":
@@ -199,17 +243,21 @@ class TimelineScreen(OffboardScreen):
             return
         login, account, version = self.session.login, self.account, self.view.version
 
-        def save(date: dt.date, _note: str) -> Outcome:
-            return termination.set_effective_date(login, account, date, expected_version=version)
+        def save(date: dt.date, allow_past: bool) -> Outcome:
+            return termination.set_effective_date(
+                login, account, date, allow_past=allow_past, expected_version=version
+            )
 
         current = self.view.timeline.effective_date
         self.app.push_screen(
-            DateForm(
+            EffectiveDateForm(
                 "Effective date",
                 "The contract end or de-provisioning date, in "
                 f"{self.view.timeline.time_zone}. Tasks such as the final termination e-mail "
-                "(72 hours before) are counted from it.",
+                "(72 hours before) are counted from it, and Data Purge Done waits for it. A "
+                "date in the past needs you to confirm the contract really ended then.",
                 time_zone=self.view.timeline.time_zone,
+                today=self.view.timeline.today,
                 save=save,
                 initial=str(current) if current else "",
             ),
@@ -328,6 +376,33 @@ class TimelineScreen(OffboardScreen):
     def _form_closed(self, outcome: Outcome | None) -> None:
         if outcome is not None:
             self.notify(outcome.message, title="Saved")
+
+    # ------------------------------------------------------------------ closing the case
+
+    def action_close_case(self) -> None:
+        if self.view is None or self.unavailable_reason("close_case"):
+            return
+        version = self.view.version
+        if tasks_left(self.view.timeline):
+            # Nothing to confirm: the data layer refuses, naming the tasks left.
+            self._close(version)
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._close(version)
+
+        self.app.push_screen(
+            close_dialog(self.view.customer_name, self.view.account, None), confirmed
+        )
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="close")
+    def _close(self, version: int) -> None:
+        self.post_message(close_case(self.session.login, self.account, version))
+
+    def on_case_closed(self, event: CaseClosed) -> None:
+        self.notify(event.outcome.message, title="Termination case closed")
+        self.load()
 
 
 def sign_off_form(view: TerminationView, login: str) -> StepForm:

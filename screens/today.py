@@ -1,5 +1,6 @@
-"""Today: across every pending cancellation, the timeline tasks due today or overdue, most urgent
-first. Enter opens the task on its cancellation's Timeline."""
+"""Today: across every open termination case — pending cancellations, and processed ones whose
+case is not closed yet — the timeline tasks due today or overdue, most urgent first. Enter opens
+the task on its cancellation's Timeline."""
 
 from __future__ import annotations
 
@@ -14,20 +15,22 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
-from data.timeline import TaskState, TodayTask, due_today
+from data.timeline import TaskState, TodayTask
+from data.views import today_screen
 from screens.base import OffboardScreen, Session
 from screens.timeline import MARKS
 from screens.widgets import SizedCell
 
 
 class TodayScreen(OffboardScreen):
-    """The day's work across pending cancellations."""
+    """The day's work across open termination cases."""
 
     HELP_TEXT = (
-        "Every task of every pending cancellation that is due today or overdue (and those "
-        "waiting for an effective date), the longest overdue first. Dates are the customer's "
-        "own. Enter opens the task on the cancellation's Timeline; m shows only the "
-        "cancellations you began."
+        "Every task of every open termination case that is due today or overdue (and those "
+        "waiting for an effective date), the longest overdue first: pending cancellations, and "
+        'processed ones ("Cancelled, case open") whose tasks for Close are not all done yet. '
+        "Dates are the customer's own. Enter opens the task on the cancellation's Timeline; m "
+        "shows only the cancellations you began."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open timeline", priority=True),
@@ -38,6 +41,8 @@ class TodayScreen(OffboardScreen):
     @dataclass
     class Loaded(Message):
         rows: list[TodayTask]
+        # The accounts already Cancelled: processed, their termination case still open.
+        cancelled: frozenset[str]
 
     def __init__(self, session: Session) -> None:
         super().__init__(session)
@@ -46,7 +51,7 @@ class TodayScreen(OffboardScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("Reading the pending cancellations…", id="today-count")
+        yield Static("Reading the open cancellations…", id="today-count")
         yield DataTable(id="today", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
@@ -67,7 +72,7 @@ class TodayScreen(OffboardScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="today")
     def load(self) -> None:
-        self.post_read(self.Loaded(due_today(self.session.login if self.mine else None)))
+        self.post_read(self.Loaded(*today_screen(self.session.login if self.mine else None)))
 
     def on_today_screen_loaded(self, event: Loaded) -> None:
         self.rows = event.rows
@@ -82,7 +87,10 @@ class TodayScreen(OffboardScreen):
                 Content.styled(mark, style),
                 Content.styled(task.relative, style),
                 SizedCell(Content.styled(task.due.absolute() if task.due else "—", late)),
-                Text(f"{row.customer_name} ({row.account})"),
+                Text.assemble(
+                    f"{row.customer_name} ({row.account})",
+                    (" · Cancelled, case open", "italic") if row.account in event.cancelled else "",
+                ),
                 Content.styled(task.task.title, late),
                 Text(task.task.party_names),
                 key=f"{row.account}:{task.key}",
@@ -92,10 +100,12 @@ class TodayScreen(OffboardScreen):
         overdue = sum(1 for row in event.rows if row.task.state is TaskState.OVERDUE)
         count = self.query_one("#today-count", Static)
         if event.rows:
-            accounts = len({row.account for row in event.rows})
+            accounts = {row.account for row in event.rows}
+            processed = len(accounts & event.cancelled)
+            after = f" ({processed} processed, case open)" if processed else ""
             count.update(
-                f"{len(event.rows)} tasks on {accounts} cancellations, {overdue} overdue. "
-                "Enter opens one."
+                f"{len(event.rows)} tasks on {len(accounts)} cancellations{after}, "
+                f"{overdue} overdue. Enter opens one."
             )
         else:
             count.update("Nothing is due today or overdue. Well done.")

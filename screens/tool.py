@@ -1,21 +1,22 @@
 """The Cancellation Tool: the banner, one line per section (a red or green dot, ✗ or ✓, the name
-and its summary), and Refresh, Remove Cancellation and Process.
+and its summary), and Refresh, Remove Cancellation, Process and Close termination case.
 
 Enter on a section with records opens its Manage table; on reasons, ownership, expiry or mood it
-opens the form that clears it. Process stays disabled, with the reason on screen, until every
-section is clear."""
+opens the form that clears it (screens/tool_forms.py). Process stays disabled, with the reason
+on screen, until every section that holds it back is clear; sections that hold back only Close
+say "for Close". After Process the tool stays open on the termination case: the banner says
+what is left, the Timeline works its tasks and c closes the case once they are done."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
-from functools import partial
 from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.reactive import var
@@ -23,62 +24,50 @@ from textual.widgets import Footer, Header, ListItem, ListView, Static
 
 from data import cancellations
 from data.cancellations import Outcome
-from data.customers import ToolView, expiries
-from data.models import (
-    MOODS,
-    SCENARIOS,
-    STEPS,
-    CancellationState,
-    CustomerStatus,
-    CustomerType,
-    DoneBy,
-)
+from data.customers import ToolView
+from data.models import CancellationState, DoneBy
 from data.records import RECORD_KINDS
-from data.rules import SECTION_STEPS, Section, describe_red, section_name
-from data.timeline import (
-    ACCESS_DATA,
-    SIGN_OFFS_SECTION,
-    TIMELINE,
-)
+from data.rules import Section, SectionKey, describe_red
 from data.users import ReasonRow, UserRow
-from data.views import tool_screen
+from data.views import sends_notice, tool_screen
 from screens.base import OffboardScreen, Session
 from screens.customer import banner_text
 from screens.dialogs import ConfirmDialog
-from screens.forms import ChoiceForm, DateForm, ReasonsForm, StepForm
-from screens.timeline import sign_off_form
-from screens.widgets import SectionLine
+from screens.milestones import (
+    CLOSE_BINDING,
+    CaseClosed,
+    after_process_words,
+    close_case,
+    close_dialog,
+    close_reason,
+    process_lines,
+    removal_refused,
+    view_tasks_left,
+)
+from screens.tool_forms import scenario_form, section_form
+from screens.widgets import PlaybookLine, SectionLine
 
-NOT_RECORDED = "(not recorded)"
-
-
-def expiry_lines(account: str) -> list[str]:
-    """The expiries already on record, as the expiry form lists them (runs in a worker)."""
-    rows = expiries(account, limit=5)
-    if not rows:
-        return ["No expiry on record yet."]
-    lines = ["On record:"]
-    for row in rows:
-        when = "future" if row.future else "past"
-        note = f": {row.note}" if row.note else ""
-        lines.append(f"  {row.date} ({when}){note}")
-    return lines
+# What the tool lets anyone do whatever state the cancellation is in: read, and move to its other
+# screens (the data layer checks what they change).
+READING = frozenset({"refresh", "manage", "billing", "outbox", "timeline"})
 
 
 class SectionItem(ListItem):
     """One section of the tool, selectable."""
 
-    def __init__(self, section: Section) -> None:
+    def __init__(self, section: Section, *, processed: bool = False) -> None:
         super().__init__(id=f"section-{section.key}")
         self.section = section
+        self.processed = processed
 
     def compose(self) -> ComposeResult:
-        yield SectionLine(self.section)
+        yield SectionLine(self.section, processed=self.processed)
 
-    def show(self, section: Section) -> None:
+    def show(self, section: Section, *, processed: bool = False) -> None:
         self.section = section
+        self.processed = processed
         for line in self.query(SectionLine):
-            line.show(section)
+            line.show(section, processed=processed)
 
 
 class SectionList(ListView):
@@ -95,21 +84,23 @@ class ToolScreen(OffboardScreen):
     HELP_TEXT = (
         "A cancellation takes a customer from Live to Cancelled with nothing left loose. Each "
         "line is a section: a red dot and ✗ means it still needs work, green and ✓ means it is "
-        "clear (Customer mood is optional and never blocks). Enter on a section opens Manage "
-        "for it. r re-reads everything, so another team lead's changes show. x removes the "
-        "cancellation (the customer returns to its earlier status). p processes it once every "
-        "section is clear: the new owner takes the customer, its status becomes Cancelled and "
-        "the chosen people are notified. s changes the scenario (buyout, non-renewal, sent to "
-        "collections), e writes the offboarding notice to the customer's admin (never for "
-        "collections), b shows the billing (invoices and Billing's notes), o the e-mails "
-        "queued and sent for this customer, t the termination Timeline (dated tasks, sign-offs, "
-        "access and data)."
+        'clear (Customer mood is optional); a section marked "for Close" (amber) holds back '
+        "only the closing of the termination case, not Process. Enter on a section opens "
+        "Manage for it; r re-reads everything. x removes the cancellation (the customer returns "
+        "to its earlier status). p processes it once every section Process waits for is clear: "
+        "the new owner takes the customer, its status becomes Cancelled and the chosen people "
+        "are notified. The termination case stays open after Process: its tasks are worked on "
+        "the Timeline (t), and c closes it once they are done (Former Customer). s changes the "
+        "scenario, e writes the offboarding notice to the admin, b shows the billing, o the "
+        "e-mails queued and sent for this customer."
     )
     GUARDED_ACTIONS: ClassVar[frozenset[str]] = frozenset(
-        {"remove", "process", "scenario", "email"}
+        {"remove", "process", "scenario", "email", "close_case"}
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "refresh", "Refresh"),
+        # Shown only once processed (before Process it stands where Process does).
+        CLOSE_BINDING,
         Binding("x", "remove", "Remove Cancellation"),
         Binding("p", "process", "Process"),
         Binding("s", "scenario", "Scenario"),
@@ -148,7 +139,9 @@ class ToolScreen(OffboardScreen):
         yield Static("", id="banner", classes="banner")
         yield Static(f"Loading the cancellation of {self.account}…", id="tool-customer")
         yield Static("", id="tool-scenario")
-        yield SectionList(id="sections")
+        yield PlaybookLine(id="tool-playbook")
+        with Vertical(id="sections-box"):
+            yield SectionList(id="sections")
         yield Static("", id="process-line", classes="reason-line")
         yield Footer()
 
@@ -169,10 +162,12 @@ class ToolScreen(OffboardScreen):
 
     async def on_tool_screen_loaded(self, event: Loaded) -> None:
         self.view, self.reasons, self.users = event.view, event.reasons, event.users
-        customer = event.view.customer
+        customer, cancellation = event.view.customer, event.view.cancellation
         self.sub_title = f"{customer.name} ({customer.account})"
         banner = self.query_one("#banner", Static)
         text = banner_text(event.view)
+        if cancellation is not None and cancellation.playbook_note:
+            text = f"{text}\n{cancellation.playbook_note}" if text else cancellation.playbook_note
         banner.update(Text(text))
         banner.display = bool(text)
         banner.set_class(self.pending is False and text != "", "-cancelled")
@@ -183,17 +178,29 @@ class ToolScreen(OffboardScreen):
             )
         )
         self.query_one("#tool-scenario", Static).update(self._scenario_line(event.view))
+        playbook = self.query_one("#tool-playbook", PlaybookLine)
+        if cancellation is not None:
+            playbook.show(cancellation.playbook_name, cancellation.playbook_digest)
+        playbook.display = cancellation is not None
         sections = self.query_one("#sections", SectionList)
         items = {item.section.key: item for item in sections.query(SectionItem)}
+        processed = not self.pending
         if set(items) == {section.key for section in event.view.sections}:
             for section in event.view.sections:
-                items[section.key].show(section)
+                items[section.key].show(section, processed=processed)
         else:
             # A scenario change brings other sections: the old items must be gone before the
             # new ones (same ids) are mounted.
             await sections.clear()
-            await sections.extend(SectionItem(section) for section in event.view.sections)
-            sections.index = 0
+            await sections.extend(
+                SectionItem(section, processed=processed) for section in event.view.sections
+            )
+            # Processed: what is left is the termination case, so the list opens on it.
+            left = [n for n, section in enumerate(event.view.sections) if section.holds_back]
+            sections.index = left[0] if processed and left else 0
+            if sections.index:
+                first = sections.children[sections.index]
+                self.call_after_refresh(sections.scroll_to_widget, first, top=True, animate=False)
         self._show_process_line()
 
     @staticmethod
@@ -221,24 +228,49 @@ class ToolScreen(OffboardScreen):
         reason = self.unavailable_reason("process")
         if self.last_outcome and not self.pending:
             line.update(Text(self.last_outcome))
+        elif not self.pending and self.view is not None and self.view.cancellation is not None:
+            line.update(Text(after_process_words(self.view)))
         elif reason:
             line.update(Text(reason))
         else:
-            line.update("Every section is clear: press p to Process.")
+            line.update("Every section Process waits for is clear: press p to Process.")
         line.set_class(bool(reason) and self.pending, "-blocked")
-        line.set_class(not reason, "-ready")
+        line.set_class(not reason and self.pending, "-ready")
 
     # ------------------------------------------------------------------ availability
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Process is hidden once done; Close until there is a processed case to close.
+        begun = self.view is not None and self.view.cancellation is not None
+        if (action == "process" and begun and not self.pending) or (
+            action == "close_case" and (not begun or self.pending)
+        ):
+            return False
+        return super().check_action(action, parameters)
 
     def unavailable_reason(self, action: str) -> str:
         if self.view is None:
             return "The cancellation is still loading."
-        if action in {"refresh", "manage", "billing", "outbox"}:
+        if action in READING:
             return ""
+        customer, cancellation = self.view.customer, self.view.cancellation
+        if cancellation is None:
+            return f"{customer.name} has no cancellation in progress."
+        if cancellation.playbook_note:
+            return cancellation.playbook_note
+        if action == "close_case":
+            reason = close_reason(cancellation.case_open, not self.pending, customer.name)
+            return reason or self.session.refusal
+        if action == "remove":
+            reason = removal_refused(self.view)
+            if reason:
+                return reason
         if not self.pending:
-            customer = self.view.customer
-            if self.view.cancellation is None:
-                return f"{customer.name} has no cancellation in progress."
+            if cancellation.case_open:
+                return (
+                    f"{customer.name} is processed: the tool's sections are done and what is "
+                    "left is the termination case (t opens its Timeline; c closes it)."
+                )
             return f"This cancellation is finished: {customer.name} is {customer.status}."
         if not self.session.can_cancel:
             return self.session.refusal
@@ -247,7 +279,7 @@ class ToolScreen(OffboardScreen):
         if action == "email":
             if self.view.no_contact:
                 return self.view.no_contact
-            if not any(section.key == "admin_notified" for section in self.view.sections):
+            if not sends_notice(self.view):
                 return "This scenario sends no offboarding notice."
         return ""
 
@@ -271,27 +303,33 @@ class ToolScreen(OffboardScreen):
         if key in RECORD_KINDS:
             self.post_message(self.OpenManage(self.account, key))
             return
-        if key == "no_contact":
+        if key == SectionKey.NO_CONTACT:
             self.notify(item.section.summary, title="No contact (collections)", severity="warning")
             return
-        if key in (TIMELINE, ACCESS_DATA):
+        if key in (SectionKey.TIMELINE, SectionKey.ACCESS_DATA) or (
+            key == SectionKey.SIGN_OFFS and not self.pending
+        ):
+            # After Process the termination sections are worked on the Timeline.
             self.post_message(self.OpenTimeline(self.account, self._first_open_task(key)))
             return
         reason = self.unavailable_reason("change")
         if reason:
             self.notify(reason, title="Unavailable", severity="warning")
             return
-        self.app.push_screen(self._form(key), self._form_closed)
+        form = section_form(self.view, key, self.session.login, self.reasons, self.users)
+        self.app.push_screen(form, self._form_closed)
 
     def _first_open_task(self, key: str) -> str | None:
-        """The task the Timeline opens on: the first late one, or for Access & data the first
-        of its steps not done."""
+        """The task the Timeline opens on: the first late one, or for Access & data (and
+        Sign-offs) the first of its steps not done."""
         if self.view is None or self.view.termination is None:
             return None
         tasks = self.view.termination.timeline.tasks
-        if key == ACCESS_DATA:
+        if key == SectionKey.ACCESS_DATA:
             kinds = (DoneBy.DEACTIVATION, DoneBy.DECISION, DoneBy.PURGE)
             wanted = [t for t in tasks if t.task.completed_by in kinds and t.done is None]
+        elif key == SectionKey.SIGN_OFFS:
+            wanted = [t for t in tasks if t.task.completed_by == DoneBy.SIGN_OFFS]
         else:
             wanted = self.view.termination.timeline.late()
         return wanted[0].key if wanted else None
@@ -299,128 +337,10 @@ class ToolScreen(OffboardScreen):
     def action_timeline(self) -> None:
         self.post_message(self.OpenTimeline(self.account, None))
 
-    def _form(self, key: str) -> ChoiceForm | DateForm | ReasonsForm | StepForm:
-        assert self.view is not None and self.view.cancellation is not None
-        login, account = self.session.login, self.account
-        version = self.view.customer.version
-        cancellation = self.view.cancellation
-        if key in SECTION_STEPS:
-            return self._step_form(key)
-        if key == SIGN_OFFS_SECTION and self.view.termination is not None:
-            return sign_off_form(self.view.termination, login)
-        if key == "reasons":
-
-            def save_reasons(ids: list[int], text: str, extra: str) -> Outcome:
-                return cancellations.set_reasons(
-                    login, account, ids, text, extra, expected_version=version
-                )
-
-            return ReasonsForm(
-                reasons=self.reasons,
-                chosen=cancellation.reason_ids,
-                reason_text=cancellation.reason_text,
-                extra_information=cancellation.extra_information,
-                save=save_reasons,
-            )
-        if key == "ownership":
-
-            def save_owner(owner: str, now: bool) -> Outcome:
-                return cancellations.choose_owner(
-                    login, account, owner, apply_now=now, expected_version=version
-                )
-
-            return ChoiceForm(
-                "Manage Ownership",
-                "Who owns the customer once it is cancelled (often a telesales user who will "
-                "call back). Enter chooses; tick Perform Now to reassign at once.",
-                choices=[
-                    (f"{user.display_name} ({user.login})", user.login) for user in self.users
-                ],
-                current=cancellation.new_owner_login,
-                save=save_owner,
-                toggle="Perform Now: reassign the customer at once (otherwise at Process)",
-            )
-        if key == "expiry":
-
-            def save_expiry(date: dt.date, note: str) -> Outcome:
-                return cancellations.add_expiry(
-                    login, account, date, note, expected_version=version
-                )
-
-            return DateForm(
-                "Manage Future expiry: add an expiry",
-                "A future expiry is a reminder for future sales. The section is clear once one "
-                f"is dated after today in {self.view.customer.time_zone}.",
-                time_zone=self.view.customer.time_zone,
-                save=save_expiry,
-                with_note=True,
-                existing=partial(expiry_lines, account),
-            )
-
-        def save_mood(mood: str, _ticked: bool) -> Outcome:
-            return cancellations.set_mood(
-                login, account, None if mood == NOT_RECORDED else mood, expected_version=version
-            )
-
-        return ChoiceForm(
-            "Manage Customer mood",
-            "The customer's general mood, for future conversations (optional).",
-            choices=[(mood, mood) for mood in MOODS] + [("Not recorded", NOT_RECORDED)],
-            current=cancellation.mood or NOT_RECORDED,
-            save=save_mood,
-        )
-
-    def _step_form(self, key: str) -> StepForm:
-        assert self.view is not None and self.view.cancellation is not None
-        login, account = self.session.login, self.account
-        version = self.view.customer.version
-        cancellation = self.view.cancellation
-
-        def confirm(step: str, note: str) -> Outcome:
-            return cancellations.confirm_step(login, account, step, note, expected_version=version)
-
-        def take_back(step: str) -> Outcome:
-            return cancellations.unconfirm_step(login, account, step, expected_version=version)
-
-        explanations = {
-            "final_amount": "Finance sends the customer the final-amount e-mail; once the customer "
-            "has paid, confirm the payment. Note who told you (e.g. Finance, Kim).",
-            "bill_till_payout": "In the customer's case, set the account to Bill till Payout, "
-            "then confirm it here.",
-            "auto_renewal": "Ask Billing to disable the account's auto-renewal billing; confirm "
-            "once Billing says it is done.",
-            "admin_notified": "Green once the offboarding notice is sent (press e on the tool to "
-            "write it), or once you record here that you told the admin in a call or meeting.",
-        }
-        return StepForm(
-            f"Manage {section_name(key)}",
-            explanations[key],
-            steps=[(step, STEPS[step], cancellation.step(step)) for step in SECTION_STEPS[key]],
-            confirm=confirm,
-            take_back=take_back,
-        )
-
     def action_scenario(self) -> None:
         if self.view is None or self.view.cancellation is None:
             return
-        login, account = self.session.login, self.account
-        version = self.view.customer.version
-
-        def save(scenario: str, _ticked: bool) -> Outcome:
-            return cancellations.set_scenario(login, account, scenario, expected_version=version)
-
-        self.app.push_screen(
-            ChoiceForm(
-                "Change the scenario",
-                "How the customer is leaving. The tool's sections follow the scenario; steps "
-                "already confirmed stay on record. Sent to collections withdraws every unsent "
-                "e-mail to the customer.",
-                choices=[(label, key) for key, label in SCENARIOS.items()],
-                current=self.view.cancellation.scenario,
-                save=save,
-            ),
-            self._form_closed,
-        )
+        self.app.push_screen(scenario_form(self.view, self.session.login), self._form_closed)
 
     def action_email(self) -> None:
         if self.view is not None and not self.unavailable_reason("email"):
@@ -455,32 +375,11 @@ class ToolScreen(OffboardScreen):
         if confirmed and self.view is not None:
             self._change("remove", self.view.customer.version)
 
-    def process_lines(self) -> list[str]:
-        """What Process will do, in the words of the confirmation."""
-        assert self.view is not None and self.view.cancellation is not None
-        customer, cancellation = self.view.customer, self.view.cancellation
-        if cancellation.owner_applied_at is not None:
-            owner = f"Owner: {cancellation.new_owner} (already applied)"
-        else:
-            owner = f"Owner: {customer.owner or 'nobody'} → {cancellation.new_owner}"
-        notified = ", ".join(cancellation.notify) or "nobody"
-        return [
-            f"Process the cancellation of {customer.name} ({customer.account})?",
-            "",
-            f"• Status: {CustomerStatus.PENDING_CANCELLATION} → Cancelled",
-            f"• Customer type: {customer.customer_type} → {CustomerType.FORMER_CUSTOMER}",
-            f"• {owner}",
-            f"• Notified by e-mail: {notified}",
-            f"• Reasons: {', '.join(cancellation.reasons)}",
-            "",
-            "This cannot be undone.",
-        ]
-
     def action_process(self) -> None:
         if self.unavailable_reason("process") or self.view is None:
             return
         self.app.push_screen(
-            ConfirmDialog("Process cancellation", self.process_lines(), "Process"),
+            ConfirmDialog("Process cancellation", process_lines(self.view), "Process"),
             self._process_confirmed,
         )
 
@@ -500,5 +399,34 @@ class ToolScreen(OffboardScreen):
         if event.action == "remove":
             self.dismiss()
             return
+        self.last_outcome = event.outcome.message
+        self.load()
+
+    # ------------------------------------------------------------------ closing the case
+
+    def action_close_case(self) -> None:
+        if self.view is None or self.unavailable_reason("close_case"):
+            return
+        customer, version = self.view.customer, self.view.customer.version
+        if view_tasks_left(self.view):
+            # Nothing to confirm: the data layer refuses, naming the tasks (or, if someone
+            # finished them since this read, the stale version).
+            self._close(version)
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._close(version)
+
+        self.app.push_screen(
+            close_dialog(customer.name, customer.account, customer.customer_type), confirmed
+        )
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="change")
+    def _close(self, version: int) -> None:
+        self.post_message(close_case(self.session.login, self.account, version))
+
+    def on_case_closed(self, event: CaseClosed) -> None:
+        self.notify(event.outcome.message, title="Termination case closed")
         self.last_outcome = event.outcome.message
         self.load()

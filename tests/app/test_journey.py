@@ -17,15 +17,8 @@ from screens.customer import CustomerScreen
 from screens.customer_list import CustomerListScreen
 from screens.dialogs import ConfirmDialog
 from screens.email import EmailScreen
-from screens.forms import (
-    ActionForm,
-    ChoiceForm,
-    DateForm,
-    DecisionForm,
-    GuidForm,
-    ReasonsForm,
-    StepForm,
-)
+from screens.form_confirmations import ActionForm, DecisionForm, StepForm
+from screens.forms import ChoiceForm, DateForm, GuidForm, ReasonsForm
 from screens.manage import ManageScreen
 from screens.timeline import TimelineScreen
 from screens.tool import SectionItem, SectionList, ToolScreen
@@ -117,16 +110,16 @@ async def walk_the_timeline(pilot: Pilot[None]) -> None:
             await pilot.press("enter")
         elif isinstance(form, EmailScreen):  # the final termination e-mail, to the team
             assert form.draft is not None and not form.draft.refusal
-            assert "sam.lee@example.com" in form.draft.recipients
+            # to the account team, cc CS Ops, Sales Ops, Sec Ops and Legal (the playbook)
+            assert form.draft.recipients.startswith("account_team@example.com, ")
             await pilot.press("ctrl+s")
         else:
             raise AssertionError(f"{key} opened {form!r}")
         await settle(pilot)
         assert app.screen is timeline, key
         assert timeline.view.timeline.tasks[row].state is TaskState.DONE, key
-    assert [t.key for t in timeline.view.timeline.tasks if t.state is not TaskState.DONE] == [
-        "case_closed"
-    ]
+    # every task of the case's plan (its playbook's) is done: Close is a milestone, not a task
+    assert [t.key for t in timeline.view.timeline.tasks if t.state is not TaskState.DONE] == []
     assert timeline.view.purged and timeline.view.guids == ("3f2504e0-4f89-11d3-9a0c-0305e82c3301",)
     await pilot.press("escape")
     await settle(pilot)
@@ -178,11 +171,12 @@ async def test_whole_journey_from_live_to_cancelled(make_app: Callable[..., Offb
             "sign_offs",
             "access_data",
         }
-        # Process is shown, disabled, with the reason.
+        # Process is shown, disabled, with the reason: Sign-offs and Access & data are red, but
+        # they hold back Close (their tasks gate it), not Process.
         assert tool.check_action("process", ()) is None
         line = str(tool.query_one("#process-line", Static).render())
         assert line.startswith(
-            "Process is unavailable: 13 sections still red: Cancellation reasons"
+            "Process is unavailable: 11 sections still red: Cancellation reasons"
         )
 
         # Reasons: tick two from the list, write a sentence.

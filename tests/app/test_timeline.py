@@ -12,7 +12,8 @@ from data.customers import read_termination, tool_view
 from data.models import CustomerType
 from data.timeline import TaskState
 from screens.customer_list import CustomerListScreen
-from screens.forms import ActionForm, DecisionForm, GuidForm, StepForm
+from screens.form_confirmations import ActionForm, DecisionForm, StepForm
+from screens.forms import GuidForm
 from screens.timeline import TimelineScreen
 from screens.today import TodayScreen
 from screens.tool import ToolScreen
@@ -51,7 +52,10 @@ async def test_the_timeline_section_is_red_with_the_late_task_and_opens_on_it(
         tool_section = tool_view(FOUR_DAYS_IN).sections
         timeline = next(section for section in tool_section if section.key == "timeline")
         assert timeline.is_red
-        assert timeline.summary.startswith("Legal confirms the termination terms")
+        # the late tasks gate Close: red for Close, while Process does not wait for them
+        assert timeline.summary.startswith(
+            "Ready for Process; Legal confirms the termination terms"
+        )
         assert "(3 days overdue) and 3 more" in timeline.summary
         # The screen opens on that task, and overdue ones say so in their state column.
         table = screen.query_one("#tasks", DataTable)

@@ -1,0 +1,166 @@
+"""The forms the Cancellation Tool opens on its sections: the reasons, the new owner, a future
+expiry, the customer's mood, a scenario section's steps, the sign-offs, and the scenario itself.
+
+Each form saves through one data operation with the customer version the tool last read."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from functools import partial
+
+from data import cancellations
+from data.cancellations import Outcome
+from data.customers import ToolView, expiries
+from data.models import MOODS
+from data.sections import SectionKey
+from data.users import ReasonRow, UserRow
+from data.views import scenario_choices, section_steps, section_title
+from screens.form_confirmations import StepForm
+from screens.forms import ChoiceForm, DateForm, ReasonsForm
+from screens.timeline import sign_off_form
+
+NOT_RECORDED = "(not recorded)"
+
+# What a scenario section's step form says, for the default playbook's sections; a playbook's
+# own sections get the general sentence.
+STEP_EXPLANATIONS: dict[str, str] = {
+    SectionKey.FINAL_AMOUNT: "Finance sends the customer the final-amount e-mail; once the "
+    "customer has paid, confirm the payment. Note who told you (e.g. Finance, Kim).",
+    SectionKey.BILL_TILL_PAYOUT: "In the customer's case, set the account to Bill till Payout, "
+    "then confirm it here.",
+    SectionKey.AUTO_RENEWAL: "Ask Billing to disable the account's auto-renewal billing; "
+    "confirm once Billing says it is done.",
+    SectionKey.ADMIN_NOTIFIED: "Green once the offboarding notice is sent (press e on the tool "
+    "to write it), or once you record here that you told the admin in a call or meeting.",
+}
+STEPS_IN_GENERAL = "Confirm each step once it is done, in order; a step may send an e-mail."
+
+SectionForm = ChoiceForm | DateForm | ReasonsForm | StepForm
+
+
+def expiry_lines(account: str) -> list[str]:
+    """The expiries already on record, as the expiry form lists them (runs in a worker)."""
+    rows = expiries(account, limit=5)
+    if not rows:
+        return ["No expiry on record yet."]
+    lines = ["On record:"]
+    for row in rows:
+        when = "future" if row.future else "past"
+        note = f": {row.note}" if row.note else ""
+        lines.append(f"  {row.date} ({when}){note}")
+    return lines
+
+
+def section_form(
+    view: ToolView,
+    key: str,
+    login: str,
+    reasons: Sequence[ReasonRow],
+    users: Sequence[UserRow],
+) -> SectionForm:
+    """The form that clears the section ``key`` of a pending cancellation."""
+    assert view.cancellation is not None
+    account, version = view.customer.account, view.customer.version
+    cancellation = view.cancellation
+    if section_steps(view, key):
+        return step_form(view, key, login)
+    if key == SectionKey.SIGN_OFFS and view.termination is not None:
+        return sign_off_form(view.termination, login)
+    if key == SectionKey.REASONS:
+
+        def save_reasons(ids: list[int], text: str, extra: str) -> Outcome:
+            return cancellations.set_reasons(
+                login, account, ids, text, extra, expected_version=version
+            )
+
+        return ReasonsForm(
+            reasons=list(reasons),
+            chosen=cancellation.reason_ids,
+            reason_text=cancellation.reason_text,
+            extra_information=cancellation.extra_information,
+            save=save_reasons,
+        )
+    if key == SectionKey.OWNERSHIP:
+
+        def save_owner(owner: str, now: bool) -> Outcome:
+            return cancellations.choose_owner(
+                login, account, owner, apply_now=now, expected_version=version
+            )
+
+        return ChoiceForm(
+            "Manage Ownership",
+            "Who owns the customer once it is cancelled (often a telesales user who will "
+            "call back). Enter chooses; tick Perform Now to reassign at once.",
+            choices=[(f"{user.display_name} ({user.login})", user.login) for user in users],
+            current=cancellation.new_owner_login,
+            save=save_owner,
+            toggle="Perform Now: reassign the customer at once (otherwise at Process)",
+        )
+    if key == SectionKey.EXPIRY:
+
+        def save_expiry(date: dt.date, note: str) -> Outcome:
+            return cancellations.add_expiry(login, account, date, note, expected_version=version)
+
+        return DateForm(
+            "Manage Future expiry: add an expiry",
+            "A future expiry is a reminder for future sales. The section is clear once one "
+            f"is dated after today in {view.customer.time_zone}.",
+            time_zone=view.customer.time_zone,
+            save=save_expiry,
+            with_note=True,
+            existing=partial(expiry_lines, account),
+        )
+
+    def save_mood(mood: str, _ticked: bool) -> Outcome:
+        return cancellations.set_mood(
+            login, account, None if mood == NOT_RECORDED else mood, expected_version=version
+        )
+
+    return ChoiceForm(
+        "Manage Customer mood",
+        "The customer's general mood, for future conversations (optional).",
+        choices=[(mood, mood) for mood in MOODS] + [("Not recorded", NOT_RECORDED)],
+        current=cancellation.mood or NOT_RECORDED,
+        save=save_mood,
+    )
+
+
+def step_form(view: ToolView, key: str, login: str) -> StepForm:
+    """The steps of a scenario's section, each confirmed (with a note) or taken back."""
+    assert view.cancellation is not None
+    account, version = view.customer.account, view.customer.version
+    cancellation = view.cancellation
+
+    def confirm(step: str, note: str) -> Outcome:
+        return cancellations.confirm_step(login, account, step, note, expected_version=version)
+
+    def take_back(step: str) -> Outcome:
+        return cancellations.unconfirm_step(login, account, step, expected_version=version)
+
+    return StepForm(
+        f"Manage {section_title(view, key)}",
+        STEP_EXPLANATIONS.get(key, STEPS_IN_GENERAL),
+        steps=[(step, label, cancellation.step(step)) for step, label in section_steps(view, key)],
+        confirm=confirm,
+        take_back=take_back,
+    )
+
+
+def scenario_form(view: ToolView, login: str) -> ChoiceForm:
+    """Change how the customer is leaving (the scenarios of the case's playbook)."""
+    assert view.cancellation is not None
+    account, version = view.customer.account, view.customer.version
+
+    def save(scenario: str, _ticked: bool) -> Outcome:
+        return cancellations.set_scenario(login, account, scenario, expected_version=version)
+
+    return ChoiceForm(
+        "Change the scenario",
+        "How the customer is leaving. The tool's sections follow the scenario; steps "
+        "already confirmed stay on record. Sent to collections withdraws every unsent "
+        "e-mail to the customer.",
+        choices=scenario_choices(view),
+        current=view.cancellation.scenario,
+        save=save,
+    )
