@@ -177,6 +177,31 @@ def _rule_for(task: PlanTask, cancellation: Cancellation, playbook: Playbook) ->
     return task.rule
 
 
+# The purge is refused before the effective date: the day its task is due, at the earliest.
+ON_EFFECTIVE = DueRule("on effective", Anchor.EFFECTIVE, 0, DayUnit.DAY)
+NOT_BEFORE_EFFECTIVE = "due on the effective date: no purge before it"
+
+
+def _due_for(
+    task: PlanTask,
+    cancellation: Cancellation,
+    playbook: Playbook,
+    marks: dict[Anchor, arrow.Arrow | None],
+) -> tuple[Due | None, bool]:
+    """When the task is due, and whether that is the effective date rather than its rule's
+    day: a task done by the purge is due no earlier than the effective date (from the start
+    of that day in the customer's zone) and is unscheduled while there is none."""
+    due = _rule_for(task, cancellation, playbook).due(marks)
+    if task.completed_by != DoneBy.PURGE:
+        return due, False
+    earliest = ON_EFFECTIVE.due(marks)
+    if earliest is None:
+        return None, False
+    if due is None or due.date < earliest.date:
+        return earliest, True
+    return due, False
+
+
 def timeline(
     customer: Customer,
     cancellation: Cancellation,
@@ -199,8 +224,10 @@ def timeline(
     marks = anchors(cancellation, time_zone)
     views = []
     for task in plan.tasks:
-        due = _rule_for(task, cancellation, playbook).due(marks)
+        due, moved = _due_for(task, cancellation, playbook, marks)
         done, detail = _completion(task, cancellation, facts, playbook)
+        if moved and done is None:
+            detail = f"{detail}; {NOT_BEFORE_EFFECTIVE}" if detail else NOT_BEFORE_EFFECTIVE
         if done is not None:
             state = TaskState.DONE
             local = arrow.get(done.at, tzinfo="UTC").to(now.tzinfo)

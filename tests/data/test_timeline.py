@@ -432,7 +432,8 @@ def test_without_an_effective_date_its_tasks_are_unscheduled(world: World, clock
 
     assert view.effective_date is None
     unscheduled = [task.key for task in view.tasks if task.state is TaskState.UNSCHEDULED]
-    assert unscheduled == ["notice_received", "final_termination_mail"]
+    # the purge too: it is never due before the effective date (issue 12)
+    assert unscheduled == ["notice_received", "final_termination_mail", "data_purged"]
     assert all(task.due is None for task in view.tasks if task.key in unscheduled)
     assert task_of(view, "legal_terms").due is not None
 
@@ -1188,6 +1189,7 @@ def test_due_today_lists_tasks_across_cancellations_most_urgent_first(
         # no effective date: these need one first
         ("500003", "notice_received"),
         ("500003", "final_termination_mail"),
+        ("500003", "data_purged"),  # never before the effective date (issue 12)
         # then the longest overdue
         ("500001", "account_team_informed"),
         ("500001", "legal_terms"),
@@ -1235,3 +1237,102 @@ def test_pending_cancellations_are_ordered_by_their_next_due_task(
     )
     assert rows[0].urgency < rows[1].urgency < rows[2].urgency
     assert [row.account for row in customers.pending_cancellations(LEAD)] == ["500002", "500001"]
+
+
+# ----------------------------------------------------------------------------- the purge's date
+
+
+def test_the_purge_is_due_on_the_effective_date_when_its_rule_falls_before_it(
+    world: World, clock: Clock
+) -> None:
+    # Begun Monday 2 March in Berlin: day 32 after Begin is Thursday 2 April, but the contract
+    # ends on Wednesday 15 April, and the purge is refused before that day.
+    clock(T0)
+    world.details(time_zone="Europe/Berlin")
+    cancellations.begin(LEAD, world.account)
+    termination.set_effective_date(LEAD, world.account, "2026-04-15")
+
+    purge = task_of(view_of(world.account), "data_purged")
+
+    assert purge.due == day_due(dt.date(2026, 4, 15), "Europe/Berlin")
+    assert purge.due is not None and purge.due.absolute() == "Wed 2026-04-15"
+    assert purge.due.at == local("2026-04-16T00:00:00+02:00")  # by the end of that local day
+    assert (purge.state, purge.relative) == (TaskState.UPCOMING, "due in 44 days")
+    assert purge.detail == (
+        "needs the account team's approval first; due on the effective date: no purge before it"
+    )
+    # the task before it keeps its own rule's day
+    requested = task_of(view_of(world.account), "purge_requested")
+    assert requested.due is not None and requested.due.date == dt.date(2026, 4, 1)
+
+
+def test_the_purge_on_its_effective_date_is_due_that_day_and_late_only_after_it(
+    world: World, clock: Clock
+) -> None:
+    clock(T0)
+    world.details(time_zone="America/New_York")
+    cancellations.begin(LEAD, world.account)
+    termination.set_effective_date(LEAD, world.account, "2026-04-15")
+
+    # 00:30 on the effective date in New York (04:30 UTC): the purge may be recorded, and it
+    # is due today, not overdue
+    def purge_at(moment: str) -> tl.TaskView:
+        return task_of(view_of(world.account, arrow.get(moment)), "data_purged")
+
+    on_the_day = purge_at("2026-04-15T04:30:00+00:00")
+    # the evening before in New York is already the 15th in UTC: not due yet
+    the_eve = purge_at("2026-04-15T03:30:00+00:00")
+    the_day_after = purge_at("2026-04-16T04:30:00+00:00")
+
+    assert (on_the_day.state, on_the_day.relative) == (TaskState.DUE, "due today")
+    assert (the_eve.state, the_eve.relative) == (TaskState.UPCOMING, "due tomorrow")
+    assert (the_day_after.state, the_day_after.relative) == (TaskState.OVERDUE, "1 day overdue")
+
+
+def test_the_purge_keeps_its_rule_when_the_effective_date_comes_first(
+    world: World, clock: Clock
+) -> None:
+    clock(T0)
+    cancellations.begin(LEAD, world.account)
+    termination.set_effective_date(LEAD, world.account, "2026-03-20")
+
+    purge = task_of(view_of(world.account), "data_purged")
+
+    assert purge.due is not None and purge.due.date == dt.date(2026, 4, 2)  # day 32 after Begin
+    assert "effective date" not in purge.detail
+    assert purge.detail == "needs the account team's approval first"
+
+
+def test_the_purge_without_an_effective_date_is_unscheduled(world: World, clock: Clock) -> None:
+    clock(T0)
+    cancellations.begin(LEAD, world.account)
+
+    purge = task_of(view_of(world.account), "data_purged")
+
+    assert (purge.due, purge.state, purge.relative) == (
+        None,
+        TaskState.UNSCHEDULED,
+        "no effective date",
+    )
+    # with the date set, it is scheduled at once
+    termination.set_effective_date(LEAD, world.account, "2026-04-15")
+    assert task_of(view_of(world.account), "data_purged").state is TaskState.UPCOMING
+
+
+def test_a_recorded_purge_reads_done_without_the_note(world: World, clock: Clock) -> None:
+    clock(T0)
+    cancellations.begin(LEAD, world.account)
+    termination.set_effective_date(LEAD, world.account, "2026-04-15")
+    termination.record_deactivation(LEAD, world.account, GUID)
+    termination.decide_data(LEAD, world.account, "approve")
+    approved = task_of(view_of(world.account), "data_purged")
+
+    clock(dt.datetime(2026, 4, 15, 9, 0))
+    termination.record_purge(LEAD, world.account)
+    done = task_of(view_of(world.account), "data_purged")
+
+    assert approved.detail == (
+        "deletion approved, purge not done; due on the effective date: no purge before it"
+    )
+    assert (done.state, done.detail) == (TaskState.DONE, "Data Purge Done")
+    assert done.due is not None and done.due.date == dt.date(2026, 4, 15)
