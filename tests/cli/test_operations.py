@@ -320,3 +320,93 @@ def test_scenario_chosen_at_begin_changed_and_its_steps_confirmed(run: Run, demo
     bad = run("begin", "100002", "--scenario", "holiday")
     assert bad.code == 1
     assert "'holiday' is not a scenario" in bad.err
+
+
+def section_state(shown: dict[str, object], key: str) -> str:
+    sections = shown["sections"]
+    assert isinstance(sections, list)
+    return str(next(section["state"] for section in sections if section["key"] == key))
+
+
+def test_confirm_undo_takes_a_step_back_as_the_tool_does(run: Run, demo_db: str) -> None:
+    assert run("begin", "100001").code == 0  # a buyout: the final amount, then the payment
+    assert run("confirm", "100001", "final-amount-email").code == 0
+    assert run("confirm", "100001", "payment-confirmed", "--note", "paid").code == 0
+    confirmed = json.loads(run("show", "100001", "--json").out)
+
+    taken_back = run("confirm", "100001", "payment-confirmed", "--undo")
+
+    assert taken_back.code == 0, taken_back.err
+    assert taken_back.out == "Taken back: Final payment confirmed.\n"
+    shown = json.loads(run("show", "100001", "--json").out)
+    assert shown["version"] == confirmed["version"] + 1
+    assert section_state(confirmed, "final_amount") != section_state(shown, "final_amount")
+    # and it can be confirmed again
+    again = run("confirm", "100001", "payment-confirmed", "--note", "paid after all")
+    assert again.code == 0, again.err
+    assert section_state(json.loads(run("show", "100001", "--json").out), "final_amount") == (
+        section_state(confirmed, "final_amount")
+    )
+
+
+def test_confirm_undo_refusals_are_one_line_and_change_nothing(run: Run, demo_db: str) -> None:
+    assert run("begin", "100001").code == 0
+    assert run("confirm", "100001", "final-amount-email").code == 0
+    assert run("confirm", "100001", "payment-confirmed").code == 0
+    before = json.loads(run("show", "100001", "--json").out)
+
+    refusals = [
+        # a later step of its section rests on it
+        ("final-amount-email", "Take back 'Final payment confirmed' first: it rests on this step"),
+        ("admin-notified", "is not confirmed, so there is nothing to take back"),
+        ("holiday", "'holiday' is not a step"),
+    ]
+    for step, words in refusals:
+        refused = run("confirm", "100001", step, "--undo")
+        assert refused.code == 1, step
+        assert refused.out == ""
+        assert refused.err.startswith("offboard: ")
+        assert refused.err.count("\n") == 1, refused.err  # one line
+        assert words in refused.err
+    stale = run("confirm", "100001", "payment-confirmed", "--undo", "--expected-version", "1")
+    assert stale.code == 1
+    assert "after you loaded it" in stale.err
+    none_pending = run("confirm", "100002", "final-amount-email", "--undo")
+    assert none_pending.code == 1
+    assert none_pending.err.count("\n") == 1
+    assert json.loads(run("show", "100001", "--json").out) == before
+
+
+def test_confirm_undo_with_a_note_is_a_usage_error(run: Run, demo_db: str) -> None:
+    assert run("begin", "100001").code == 0
+    assert run("confirm", "100001", "final-amount-email").code == 0
+
+    result = run("confirm", "100001", "final-amount-email", "--undo", "--note", "oops")
+
+    assert result.code == 2
+    assert "--note goes with a confirmation; --undo takes none" in result.err
+    assert run("confirm", "100001", "final-amount-email", "--undo").code == 0  # still confirmed
+
+
+def test_confirm_and_its_undo_print_json(run: Run, demo_db: str) -> None:
+    assert run("begin", "100001").code == 0
+    version = json.loads(run("show", "100001", "--json").out)["version"]
+
+    confirmed = run(
+        "confirm", "100001", "final-amount-email", "--json", "--expected-version", str(version)
+    )
+    undone = run("confirm", "100001", "final-amount-email", "--undo", "--json")
+
+    assert confirmed.code == 0, confirmed.err
+    assert undone.code == 0, undone.err
+    first, second = json.loads(confirmed.out), json.loads(undone.out)
+    assert set(first) == set(second) == {"account", "message", "count", "version", "customer"}
+    assert (first["account"], first["version"]) == ("100001", version + 1)
+    assert first["message"] == "Confirmed: Finance sent the final-amount e-mail."
+    assert first["customer"]["version"] == version + 1  # the customer as it was then
+    assert (second["message"], second["count"], second["version"]) == (
+        "Taken back: Finance sent the final-amount e-mail.",
+        0,
+        version + 2,
+    )
+    assert second["customer"] == json.loads(run("show", "100001", "--json").out)

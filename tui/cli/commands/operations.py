@@ -1,5 +1,5 @@
 """The cancellation commands: begin, remove, process, close (the termination case), scenario and
-confirm (a scenario step)."""
+confirm (a scenario step, or --undo: take it back)."""
 
 from __future__ import annotations
 
@@ -45,6 +45,19 @@ def cmd_scenario(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_confirm(args: argparse.Namespace, settings: Settings) -> int:
-    outcome = cancellations.confirm_step(acting_login(settings), args.account, args.step, args.note)
-    out(outcome.message)
+    """Confirm a scenario step, or (--undo) take a confirmation back, as the tool's step form
+    does (ctrl+u there)."""
+    login = acting_login(settings)
+    if args.undo:
+        outcome = cancellations.unconfirm_step(
+            login, args.account, args.step, expected_version=args.expected_version
+        )
+    else:
+        outcome = cancellations.confirm_step(
+            login, args.account, args.step, args.note, expected_version=args.expected_version
+        )
+    if args.json:
+        emit_json(outcome_json(outcome, tool_json(customers.tool_view(outcome.account))))
+    else:
+        out(outcome.message)
     return 0
