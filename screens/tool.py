@@ -20,6 +20,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.reactive import var
+from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, ListItem, ListView, Static
 
 from data import cancellations
@@ -133,6 +134,7 @@ class ToolScreen(OffboardScreen):
         self.reasons: list[ReasonRow] = []
         self.users: list[UserRow] = []
         self.last_outcome = ""
+        self._left_for_screen = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -150,7 +152,15 @@ class ToolScreen(OffboardScreen):
         self.sub_title = self.account
         self.query_one("#sections", SectionList).focus()
 
+    def on_screen_suspend(self) -> None:
+        # Left for another screen (the Timeline, Billing…), not a form or dialog of this one:
+        # what the last change said is stale when the team lead comes back.
+        self._left_for_screen = not isinstance(self.app.screen, ModalScreen)
+
     def on_screen_resume(self) -> None:
+        if self._left_for_screen:
+            self.last_outcome = ""
+            self._left_for_screen = False
         self.load()
 
     # ------------------------------------------------------------------ reading

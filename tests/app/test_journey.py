@@ -1,5 +1,6 @@
 """The journeys of the issue, driven by keys through the Pilot: a whole cancellation from a Live
-customer to Cancelled, resuming after a restart, and removing a cancellation."""
+customer, Processed the day it is begun and, with the clock moved past its effective date, its
+termination case Closed; resuming after a restart; and removing a cancellation."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from collections.abc import Callable
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, DataTable, Input, OptionList, Static
 
+from data import clock
 from data.customers import customer_detail, pending_cancellations, tool_view
-from data.models import CustomerStatus, CustomerType
+from data.models import CustomerStatus, CustomerType, DoneBy
+from data.playbook.model import Milestone
 from data.rules import SECTION_KEYS
 from data.timeline import SIGN_OFFS, TaskState
 from screens.customer import CustomerScreen
@@ -22,10 +25,14 @@ from screens.forms import ChoiceForm, DateForm, GuidForm, ReasonsForm
 from screens.manage import ManageScreen
 from screens.timeline import TimelineScreen
 from screens.tool import SectionItem, SectionList, ToolScreen
-from tests.app.conftest import FROZEN_TODAY, settle, settle_until
+from tests.app.conftest import FROZEN_NOW, FROZEN_TODAY, settle, settle_until
 from tui.app import OffboardApp
 
 SMALL_LIVE = "100020"  # Lighthouse Counseling: assets, cases, opportunities, sales orders open
+EFFECTIVE = FROZEN_TODAY + dt.timedelta(days=40)  # the contract ends Tue 2026-02-24
+# Two days past the effective date, in every customer's zone: the purge may be recorded.
+LATER = FROZEN_NOW + dt.timedelta(days=42)
+GUID = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
 
 
 def sections_of(app: OffboardApp) -> dict[str, SectionItem]:
@@ -63,22 +70,34 @@ async def choose(pilot: Pilot[None], value: str) -> None:
     await settle(pilot)
 
 
-async def walk_the_timeline(pilot: Pilot[None]) -> None:
-    """From the tool, do the whole termination plan on the Timeline screen, each task the way
-    its plan says, as a person would: keys only."""
-    app = pilot.app
+async def open_timeline(pilot: Pilot[None]) -> TimelineScreen:
+    """From the tool, open the Timeline section, as a person would."""
     await open_section(pilot, "timeline")
-    timeline = app.screen
+    timeline = pilot.app.screen
     assert isinstance(timeline, TimelineScreen)
     assert timeline.view is not None
-    assert timeline.view.sections[0].summary.startswith("Set the effective date")
+    return timeline
+
+
+async def set_the_effective_date(pilot: Pilot[None], effective: dt.date) -> None:
+    """On the Timeline, set the effective date (f), a date to come: no confirmation asked."""
+    app = pilot.app
+    timeline = app.screen
+    assert isinstance(timeline, TimelineScreen) and timeline.view is not None
     await pilot.press("f")
     assert isinstance(app.screen, DateForm)
-    effective = FROZEN_TODAY + dt.timedelta(days=40)
     await pilot.press(*effective.isoformat(), "enter")
     await settle(pilot)
     assert app.screen is timeline
     assert timeline.view.timeline.effective_date == effective
+
+
+async def do_the_tasks_gating(pilot: Pilot[None], milestone: Milestone) -> None:
+    """On the Timeline, do every task that gates ``milestone``, each the way its plan says, as
+    a person would: keys only."""
+    app = pilot.app
+    timeline = app.screen
+    assert isinstance(timeline, TimelineScreen) and timeline.view is not None
     table = timeline.query_one("#tasks", DataTable)
     keys = [task.key for task in timeline.view.timeline.tasks]
     for row, key in enumerate(keys):
@@ -86,14 +105,16 @@ async def walk_the_timeline(pilot: Pilot[None]) -> None:
         await pilot.pause()
         task = timeline.view.timeline.tasks[row]
         assert task.key == key
-        if task.task.completed_by == "process":
+        if task.task.gates is not milestone:
             continue
-        if task.task.completed_by == "sign-offs":
+        assert task.state is not TaskState.DONE, key
+        if task.task.completed_by == DoneBy.SIGN_OFFS:
             for _ in SIGN_OFFS:
                 await pilot.press("enter")
                 assert isinstance(app.screen, StepForm)
                 await pilot.press("enter")  # the first one not yet signed
                 await settle(pilot)
+            assert timeline.view.timeline.tasks[row].state is TaskState.DONE, key
             continue
         await pilot.press("enter")
         await settle(pilot)
@@ -102,7 +123,7 @@ async def walk_the_timeline(pilot: Pilot[None]) -> None:
             form.query_one("#note", Input).value = "done in the journey"
             await pilot.press("ctrl+s")
         elif isinstance(form, GuidForm):
-            await pilot.press(*"3F2504E0-4F89-11D3-9A0C-0305E82C3301")
+            await pilot.press(*GUID.upper())
             await pilot.press("ctrl+s")
         elif isinstance(form, DecisionForm):
             await pilot.press("enter")  # Approve deletion is offered first
@@ -110,19 +131,18 @@ async def walk_the_timeline(pilot: Pilot[None]) -> None:
             await pilot.press("enter")
         elif isinstance(form, EmailScreen):  # the final termination e-mail, to the team
             assert form.draft is not None and not form.draft.refusal
-            # to the account team, cc CS Ops, Sales Ops, Sec Ops and Legal (the playbook)
-            assert form.draft.recipients.startswith("account_team@example.com, ")
+            # to the account team (the playbook's "to"; its cc parties are copied in)
+            assert form.draft.recipients.startswith("account_team@example.com")
             await pilot.press("ctrl+s")
         else:
             raise AssertionError(f"{key} opened {form!r}")
         await settle(pilot)
         assert app.screen is timeline, key
         assert timeline.view.timeline.tasks[row].state is TaskState.DONE, key
-    # every task of the case's plan (its playbook's) is done: Close is a milestone, not a task
-    assert [t.key for t in timeline.view.timeline.tasks if t.state is not TaskState.DONE] == []
-    assert timeline.view.purged and timeline.view.guids == ("3f2504e0-4f89-11d3-9a0c-0305e82c3301",)
-    await pilot.press("escape")
-    await settle(pilot)
+    tasks = timeline.view.timeline.tasks
+    assert [
+        t.key for t in tasks if t.task.gates is milestone and t.state is not TaskState.DONE
+    ] == []
 
 
 async def open_customer_by_search(pilot: Pilot[None], text: str) -> None:
@@ -132,30 +152,137 @@ async def open_customer_by_search(pilot: Pilot[None], text: str) -> None:
     await settle(pilot)
 
 
-async def test_whole_journey_from_live_to_cancelled(make_app: Callable[..., OffboardApp]) -> None:
-    app = make_app()
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        assert isinstance(app.screen, CustomerListScreen)
-        await open_customer_by_search(pilot, "ligh")
-        assert isinstance(app.screen, CustomerScreen)
-        assert app.screen.account == SMALL_LIVE
+async def clear_the_tool(pilot: Pilot[None]) -> None:
+    """In the tool of a non-renewal of Lighthouse Counseling just begun: every section of the
+    tool itself cleared through its form or Manage screen, keys only."""
+    app = pilot.app
+    tool = app.screen
+    assert isinstance(tool, ToolScreen)
 
-        # Begin asks for the scenario first; Escape leaves the customer Live.
-        await pilot.press("b")
-        assert isinstance(app.screen, ChoiceForm)
+    # Reasons: tick two from the list, write a sentence.
+    await open_section(pilot, "reasons")
+    assert isinstance(app.screen, ReasonsForm)
+    await pilot.press("space", "down", "space", "tab")
+    await pilot.press(*"Budget moved to the new EHR")
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+    assert app.screen is tool
+    assert "reasons" not in red_keys(app)
+    assert sections_of(app)["reasons"].section.summary == "Price, Moved to a competitor"
+
+    # Ownership: Tess, applied now ("Perform Now").
+    await open_section(pilot, "ownership")
+    assert isinstance(app.screen, ChoiceForm)
+    app.screen.query_one("#toggle", Checkbox).value = True
+    app.screen.query_one("#choices", OptionList).focus()
+    await choose(pilot, "tess")
+    assert app.screen is tool
+    assert sections_of(app)["ownership"].section.summary == "New owner: Tess Okafor (applied now)"
+    assert customer_detail(SMALL_LIVE).owner == "Tess Okafor"
+
+    # Future expiry, typed the short way.
+    await open_section(pilot, "expiry")
+    assert isinstance(app.screen, DateForm)
+    await pilot.press(*"+400d", "enter")
+    await settle(pilot)
+    assert "expiry" not in red_keys(app)
+
+    # Assets: Manage, cease all live as of today.
+    await open_section(pilot, "assets")
+    manage = app.screen
+    assert isinstance(manage, ManageScreen)
+    table = manage.query_one("#records", DataTable)
+    assert table.row_count == 2
+    assert [row.blocking for row in manage.rows.values()] == [True, True]
+    await pilot.press("a")
+    assert isinstance(app.screen, DateForm)
+    await pilot.press("enter")  # the form starts at "today"
+    await settle(pilot)
+    assert app.screen is manage
+    assert [row.blocking for row in manage.rows.values()] == [False, False]
+    assert not manage._section().is_red
+    await pilot.press("escape")
+    await settle(pilot)
+
+    # Cases: close the one open case (it is listed first, marked).
+    await open_section(pilot, "cases")
+    manage = app.screen
+    assert isinstance(manage, ManageScreen)
+    first = next(iter(manage.rows.values()))
+    assert first.blocking
+    await pilot.press("c")
+    assert isinstance(app.screen, ChoiceForm)
+    await choose(pilot, "Closed")
+    assert app.screen is manage
+    assert not manage._section().is_red
+    await pilot.press("escape")
+    await settle(pilot)
+
+    # Opportunities and sales orders: every open one to a closed state.
+    for key, state in (("opportunities", "Lost"), ("sales_orders", "Cancelled")):
+        await open_section(pilot, key)
+        assert isinstance(app.screen, ManageScreen)
+        await pilot.press("a")
+        await choose(pilot, state)
+        assert isinstance(app.screen, ManageScreen)
+        assert not app.screen._section().is_red
         await pilot.press("escape")
         await settle(pilot)
-        assert customer_detail(SMALL_LIVE).status == CustomerStatus.LIVE
 
-        await pilot.press("b")
-        await choose(pilot, "non-renewal")
-        assert isinstance(app.screen, ToolScreen)
-        assert customer_detail(SMALL_LIVE).status == CustomerStatus.PENDING_CANCELLATION
-        banner = str(app.screen.query_one("#banner", Static).render())
-        assert banner.startswith("Pending cancellation — since ")
-        assert "by Lead (you)" in banner
-        tool = app.screen
+    # The scenario's steps: each confirmed with a note, who and when recorded.
+    for key, note in (
+        ("bill_till_payout", "Set in the escalation case"),
+        ("auto_renewal", "Billing (Kim) disabled it"),
+        ("admin_notified", "Told the admin in today's call"),
+    ):
+        await open_section(pilot, key)
+        assert isinstance(app.screen, StepForm)
+        app.screen.query_one("#note", Input).value = note
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is tool
+        assert key not in red_keys(app)
+        assert "(Lead (you), " in sections_of(app)[key].section.summary
+    assert app.screen is tool
+
+
+async def begin_a_non_renewal(pilot: Pilot[None]) -> ToolScreen:
+    """From the start screen, find Lighthouse Counseling and Begin a non-renewal (b asks for
+    the scenario first; Escape leaves the customer Live)."""
+    app = pilot.app
+    await settle(pilot)
+    assert isinstance(app.screen, CustomerListScreen)
+    await open_customer_by_search(pilot, "ligh")
+    assert isinstance(app.screen, CustomerScreen)
+    assert app.screen.account == SMALL_LIVE
+
+    await pilot.press("b")
+    assert isinstance(app.screen, ChoiceForm)
+    await pilot.press("escape")
+    await settle(pilot)
+    assert customer_detail(SMALL_LIVE).status == CustomerStatus.LIVE
+
+    await pilot.press("b")
+    await choose(pilot, "non-renewal")
+    tool = app.screen
+    assert isinstance(tool, ToolScreen)
+    assert customer_detail(SMALL_LIVE).status == CustomerStatus.PENDING_CANCELLATION
+    banner = str(tool.query_one("#banner", Static).render())
+    assert banner.startswith("Pending cancellation — since ")
+    assert "by Lead (you)" in banner
+    return tool
+
+
+def text_of(screen: ToolScreen, selector: str) -> str:
+    return str(screen.query_one(selector, Static).render())
+
+
+async def test_whole_journey_from_live_to_cancelled(make_app: Callable[..., OffboardApp]) -> None:
+    """Begun today, Processed today with only what is true today recorded; then, with the clock
+    moved past the effective date, the rest of the termination case done and the case Closed."""
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        tool = await begin_a_non_renewal(pilot)
         assert red_keys(app) == {
             "reasons",
             "ownership",
@@ -174,138 +301,106 @@ async def test_whole_journey_from_live_to_cancelled(make_app: Callable[..., Offb
         # Process is shown, disabled, with the reason: Sign-offs and Access & data are red, but
         # they hold back Close (their tasks gate it), not Process.
         assert tool.check_action("process", ()) is None
-        line = str(tool.query_one("#process-line", Static).render())
-        assert line.startswith(
+        assert text_of(tool, "#process-line").startswith(
             "Process is unavailable: 11 sections still red: Cancellation reasons"
         )
 
-        # Reasons: tick two from the list, write a sentence.
-        await open_section(pilot, "reasons")
-        assert isinstance(app.screen, ReasonsForm)
-        await pilot.press("space", "down", "space", "tab")
-        await pilot.press(*"Budget moved to the new EHR")
-        await pilot.press("ctrl+s")
-        await settle(pilot)
-        assert app.screen is tool
-        assert "reasons" not in red_keys(app)
-        assert sections_of(app)["reasons"].section.summary == "Price, Moved to a competitor"
-
-        # Ownership: Tess, applied now ("Perform Now").
-        await open_section(pilot, "ownership")
-        assert isinstance(app.screen, ChoiceForm)
-        app.screen.query_one("#toggle", Checkbox).value = True
-        app.screen.query_one("#choices", OptionList).focus()
-        await choose(pilot, "tess")
-        assert app.screen is tool
-        assert sections_of(app)["ownership"].section.summary == (
-            "New owner: Tess Okafor (applied now)"
-        )
-        assert customer_detail(SMALL_LIVE).owner == "Tess Okafor"
-
-        # Future expiry, typed the short way.
-        await open_section(pilot, "expiry")
-        assert isinstance(app.screen, DateForm)
-        await pilot.press(*"+400d", "enter")
-        await settle(pilot)
-        assert "expiry" not in red_keys(app)
-
-        # Assets: Manage, cease all live as of today.
-        await open_section(pilot, "assets")
-        manage = app.screen
-        assert isinstance(manage, ManageScreen)
-        table = manage.query_one("#records", DataTable)
-        assert table.row_count == 2
-        assert [row.blocking for row in manage.rows.values()] == [True, True]
-        await pilot.press("a")
-        assert isinstance(app.screen, DateForm)
-        await pilot.press("enter")  # the form starts at "today"
-        await settle(pilot)
-        assert app.screen is manage
-        assert [row.blocking for row in manage.rows.values()] == [False, False]
-        assert not manage._section().is_red
-        await pilot.press("escape")
-        await settle(pilot)
-
-        # Cases: close the one open case (it is listed first, marked).
-        await open_section(pilot, "cases")
-        manage = app.screen
-        assert isinstance(manage, ManageScreen)
-        first = next(iter(manage.rows.values()))
-        assert first.blocking
-        await pilot.press("c")
-        assert isinstance(app.screen, ChoiceForm)
-        await choose(pilot, "Closed")
-        assert app.screen is manage
-        assert not manage._section().is_red
-        await pilot.press("escape")
-        await settle(pilot)
-
-        # Opportunities and sales orders: every open one to a closed state.
-        for key, state in (("opportunities", "Lost"), ("sales_orders", "Cancelled")):
-            await open_section(pilot, key)
-            assert isinstance(app.screen, ManageScreen)
-            await pilot.press("a")
-            await choose(pilot, state)
-            assert isinstance(app.screen, ManageScreen)
-            assert not app.screen._section().is_red
-            await pilot.press("escape")
-            await settle(pilot)
-
-        # The scenario's steps: each confirmed with a note, who and when recorded.
-        for key, note in (
-            ("bill_till_payout", "Set in the escalation case"),
-            ("auto_renewal", "Billing (Kim) disabled it"),
-            ("admin_notified", "Told the admin in today's call"),
-        ):
-            await open_section(pilot, key)
-            assert isinstance(app.screen, StepForm)
-            app.screen.query_one("#note", Input).value = note
-            await pilot.press("ctrl+s")
-            await settle(pilot)
-            assert app.screen is tool
-            assert key not in red_keys(app)
-            assert "(Lead (you), " in sections_of(app)[key].section.summary
-
-        assert app.screen is tool
+        await clear_the_tool(pilot)
         assert red_keys(app) == {"timeline", "sign_offs", "access_data"}
-        await walk_the_timeline(pilot)
-        assert app.screen is tool
-        assert red_keys(app) == set()
-        assert tool.check_action("process", ()) is True
-        assert "press p to Process" in str(tool.query_one("#process-line", Static).render())
+        assert tool.check_action("process", ()) is None  # the Timeline's Process tasks wait
 
-        # Process: the confirmation says what will happen.
+        # The Timeline: the effective date (a date to come), then the three tasks that gate
+        # Process, ticked today because they are done today. Nothing else is recorded.
+        timeline = await open_timeline(pilot)
+        assert timeline.view is not None
+        assert timeline.view.sections[0].summary.startswith("Set the effective date")
+        await set_the_effective_date(pilot, EFFECTIVE)
+        await do_the_tasks_gating(pilot, Milestone.PROCESS)
+        left = [t for t in timeline.view.timeline.tasks if t.state is not TaskState.DONE]
+        assert [t.task.gates for t in left] == [Milestone.CLOSE] * 9
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is tool
+        assert "timeline" not in red_keys(app)
+        assert tool.check_action("process", ()) is True
+        assert "press p to Process" in text_of(tool, "#process-line")
+
+        # Process: the confirmation says what will happen, and that the case stays open.
         await pilot.press("p")
         dialog = app.screen
         assert isinstance(dialog, ConfirmDialog)
         body = "\n".join(dialog.lines)
         assert "Status: Live (PC) → Cancelled" in body
-        assert "Customer type: Customer → Former Customer" in body
         assert "Owner: Tess Okafor (already applied)" in body
         assert "Notified by e-mail: Lead (you), Sam Lee" in body
+        assert "The termination case stays open: 9 tasks left on the Timeline" in body
+        assert "Former Customer" not in body
         await pilot.press("y")
-
-        def banner_now() -> str:
-            return str(tool.query_one("#banner", Static).render())
-
         await settle_until(
-            pilot, lambda: banner_now().startswith("Cancelled — processed "), "the Cancelled banner"
+            pilot,
+            lambda: text_of(tool, "#banner").startswith("Cancelled — termination case open: 9"),
+            "the open case's banner",
         )
         assert app.screen is tool
-        assert customer_detail(SMALL_LIVE).status == CustomerStatus.CANCELLED
-        assert customer_detail(SMALL_LIVE).customer_type == CustomerType.FORMER_CUSTOMER
-        assert "is Cancelled, a Former Customer, now owned by Tess Okafor" in str(
-            tool.query_one("#process-line", Static).render()
+        assert text_of(tool, "#banner") == (
+            "Cancelled — termination case open: 9 tasks left, next: Legal confirms the "
+            "termination terms and dates; case updated due Fri 2026-01-16"
         )
-        assert tool.check_action("process", ()) is None
-        assert tool.check_action("remove", ()) is None
+        customer = customer_detail(SMALL_LIVE)
+        assert customer.status == CustomerStatus.CANCELLED
+        assert customer.customer_type == CustomerType.CUSTOMER
+        assert customer.owner == "Tess Okafor"
+        assert tool_view(SMALL_LIVE).cancellation.case_open  # type: ignore[union-attr]
+        assert tool.check_action("process", ()) is False  # hidden once done
+        assert tool.check_action("remove", ()) is None  # shown, disabled with its reason
+        assert "a processed cancellation cannot be removed" in tool.unavailable_reason("remove")
 
-        # Back on the customer view the status reads Cancelled and Begin is unavailable.
-        await pilot.press("escape")
-        await settle(pilot)
-        assert isinstance(app.screen, CustomerScreen)
-        assert app.screen.check_action("begin", ()) is None
-        assert "Cancelled" in str(app.screen.query_one("#reason-line", Static).render())
+        # Past the effective date: the rest of the termination case, on the Timeline.
+        with clock.frozen(LATER):
+            await open_timeline(pilot)
+            await do_the_tasks_gating(pilot, Milestone.CLOSE)
+            timeline = app.screen
+            assert isinstance(timeline, TimelineScreen) and timeline.view is not None
+            assert [t for t in timeline.view.timeline.tasks if t.state is not TaskState.DONE] == []
+            assert timeline.view.purged and timeline.view.guids == (GUID,)
+            await pilot.press("escape")
+            await settle_until(
+                pilot,
+                lambda: (
+                    text_of(tool, "#banner")
+                    == "Cancelled — termination case open: every task is done, close it"
+                ),
+                "the banner of a case with every task done",
+            )
+            assert app.screen is tool
+            assert tool.check_action("close_case", ()) is True
+            # Back from the Timeline, the line says what is true now, not what Process said.
+            assert "tasks left" not in text_of(tool, "#process-line")
+
+            # Close, on c in the tool: the customer becomes a Former Customer.
+            await pilot.press("c")
+            dialog = app.screen
+            assert isinstance(dialog, ConfirmDialog)
+            assert "• Customer type: Customer → Former Customer" in dialog.lines
+            await pilot.press("y")
+            await settle_until(
+                pilot,
+                lambda: "termination case closed" in text_of(tool, "#banner"),
+                "the closed case's banner",
+            )
+            customer = customer_detail(SMALL_LIVE)
+            assert customer.status == CustomerStatus.CANCELLED
+            assert customer.customer_type == CustomerType.FORMER_CUSTOMER
+            assert "is a Former Customer" in text_of(tool, "#process-line")
+            assert tool.check_action("close_case", ()) is None
+            assert tool.check_action("remove", ()) is None
+
+            # Back on the customer view the status reads Cancelled and Begin is unavailable.
+            await pilot.press("escape")
+            await settle(pilot)
+            assert isinstance(app.screen, CustomerScreen)
+            assert app.screen.check_action("begin", ()) is None
+            assert "Cancelled" in str(app.screen.query_one("#reason-line", Static).render())
 
 
 async def test_resume_after_quitting_is_one_key(make_app: Callable[..., OffboardApp]) -> None:

@@ -2,7 +2,8 @@
 gate it done leaves the tool open on the termination case; Close is refused while tasks are
 open and, with the clock moved on and every task done, closes the case (Former Customer); Remove
 is disabled once processed; the Timeline's For column and its past effective date; the open
-case on the customer view, the start screen and Today.
+case on the customer view, the start screen and Today; and the tool-only playbook, named in a
+configuration file, taking a cancellation from Begin to Former Customer in one sitting.
 
 The world is built with the data layer's own operations (``processed_world``, ``close_world``);
 the snapshot tests of the same screens (test_milestone_snapshots.py) build theirs with them too.
@@ -11,7 +12,9 @@ the snapshot tests of the same screens (test_milestone_snapshots.py) build their
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
@@ -21,7 +24,7 @@ from data import cancellations, clock, notices, termination
 from data.customers import customer_detail, read_termination, tool_view
 from data.db import connection
 from data.models import CustomerStatus, CustomerType, DoneBy, PlaybookVersion
-from data.playbook import store
+from data.playbook import DEFAULT_PLAYBOOK, current_playbook, store, use_playbook
 from data.timeline import SIGN_OFFS, TaskState, current_plan
 from data.users import list_reasons
 from screens.customer import CustomerScreen
@@ -33,6 +36,8 @@ from screens.today import TodayScreen
 from screens.tool import ToolScreen
 from screens.widgets import PlaybookLine, SectionLine
 from tests.app.conftest import FROZEN_NOW, FROZEN_TODAY, settle, settle_until
+from tests.app.test_journey import begin_a_non_renewal, red_keys, sections_of
+from tests.app.test_journey import clear_the_tool as clear_the_journeys_tool
 from tui.app import OffboardApp
 
 SMALL = "100020"  # Lighthouse Counseling: Live in the demo, a small customer
@@ -42,6 +47,7 @@ EFFECTIVE = FROZEN_TODAY + dt.timedelta(days=30)  # Sat 2026-02-14
 LATER = FROZEN_NOW + dt.timedelta(days=32)
 PROCESS_TASKS = ("notice_received", "account_team_informed", "attrition_box")
 GUID = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
+TOOL_ONLY = DEFAULT_PLAYBOOK.parent / "tool-only.toml"
 
 
 def clear_the_tool(account: str = SMALL) -> None:
@@ -360,3 +366,89 @@ async def test_a_case_whose_playbook_version_is_gone_opens_read_only(
             assert tool.check_action("timeline", ()) is True
     finally:
         store.forget()
+
+
+# ----------------------------------------------------------------------------- tool-only playbook
+
+
+@pytest.fixture
+def tool_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """offboard configured as a team that uses only the Cancellation Tool would: the shipped
+    tool-only playbook copied beside its configuration file, which names it under [playbook]."""
+    folder = tmp_path / "settings"
+    folder.mkdir()
+    shutil.copy(TOOL_ONLY, folder / "tool-only.toml")
+    (folder / "config.toml").write_text('[playbook]\nfile = "tool-only.toml"\n', encoding="utf-8")
+    for variable in ("OFFBOARD_PLAYBOOK", "OFFBOARD_PLAN", "OFFBOARD_TEMPLATES"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("OFFBOARD_CONFIG", str(folder / "config.toml"))
+    yield
+    use_playbook(None)  # every other test runs on the shipped default
+
+
+async def test_the_tool_only_playbook_begins_and_processes_in_one_sitting(
+    make_app: Callable[..., OffboardApp], tool_only: None
+) -> None:
+    app = make_app()
+    assert current_playbook().name == "Cancellation Tool only"
+    async with app.run_test(size=(100, 30)) as pilot:
+        tool = await begin_a_non_renewal(pilot)
+        playbook = str(tool.query_one("#tool-playbook", PlaybookLine).render())
+        assert playbook.startswith("Playbook: Cancellation Tool only")
+        # No Timeline, Sign-offs or Access & data: the tool's own sections are all there is.
+        shown = set(sections_of(app))
+        assert not shown & {"timeline", "sign_offs", "access_data"}
+        assert red_keys(app) == {
+            "reasons",
+            "ownership",
+            "expiry",
+            "assets",
+            "cases",
+            "opportunities",
+            "sales_orders",
+            "bill_till_payout",
+            "auto_renewal",
+            "admin_notified",
+        }
+        assert tool.check_action("close_case", ()) is False  # nothing to close before Process
+
+        await clear_the_journeys_tool(pilot)
+        assert red_keys(app) == set()
+        assert tool.check_action("process", ()) is True
+        assert "press p to Process" in text_of(tool, "#process-line")
+
+        # Process says the case closes at once: nothing is left for Close.
+        await pilot.press("p")
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmDialog)
+        body = "\n".join(dialog.lines)
+        assert "Status: Live (PC) → Cancelled" in body
+        assert (
+            "• Customer type: Customer → Former Customer (nothing is left for Close: the "
+            "termination case closes at once)"
+        ) in body
+        assert "stays open" not in body
+        await pilot.press("y")
+        await settle_until(
+            pilot,
+            lambda: text_of(tool, "#banner").startswith("Cancelled — "),
+            "the Cancelled banner",
+        )
+        assert app.screen is tool
+        # Processed and closed in the same moment: the banner says processed, nothing more.
+        assert text_of(tool, "#banner") == "Cancelled — processed 2026-01-15 09:30 by Lead (you)"
+        assert text_of(tool, "#process-line").startswith(
+            "Lighthouse Counseling is Cancelled, a Former Customer, now owned by Tess Okafor."
+        )
+        customer = customer_detail(SMALL)
+        assert customer.status == CustomerStatus.CANCELLED
+        assert customer.customer_type == CustomerType.FORMER_CUSTOMER
+        assert customer.owner == "Tess Okafor"
+        cancellation = tool_view(SMALL).cancellation
+        assert cancellation is not None and not cancellation.case_open
+        # Finished: Process hidden, Close and Remove disabled with their reasons.
+        assert tool.check_action("process", ()) is False
+        assert tool.check_action("close_case", ()) is None
+        assert "is closed" in tool.unavailable_reason("close_case")
+        assert tool.check_action("remove", ()) is None
+        assert "cannot be removed" in tool.unavailable_reason("remove")
