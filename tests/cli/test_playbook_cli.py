@@ -295,7 +295,7 @@ def test_a_corrected_file_can_be_checked_while_the_configured_one_is_broken(
     result = run("playbook", "check", str(fixed))
 
     assert result.code == 0
-    assert result.out.startswith(f"{fixed}: the playbook is valid: 1 parties, 0 sign-offs")
+    assert result.out.startswith(f"{fixed}: the playbook is valid: 1 party, 0 sign-offs")
     assert "Configuration error: the playbook cannot be used: " in result.err
     missing = write(tmp_path, "config.toml", '[playbook]\nfile = "nowhere.toml"\n')
     monkeypatch.setenv("OFFBOARD_CONFIG", str(missing))

@@ -19,10 +19,17 @@ def _counts(playbook: Playbook) -> str:
     process = len(playbook.gating(Milestone.PROCESS))
     close = len(playbook.gating(Milestone.CLOSE))
     return (
-        f"{len(playbook.parties)} parties, {len(playbook.sign_offs)} sign-offs, "
-        f"{len(playbook.scenarios)} scenarios, {len(tasks)} tasks "
-        f"({process} gate Process, {close} gate Close)"
+        f"{_many(len(playbook.parties), 'party', 'parties')}, "
+        f"{_many(len(playbook.sign_offs), 'sign-off', 'sign-offs')}, "
+        f"{_many(len(playbook.scenarios), 'scenario', 'scenarios')}, "
+        f"{_many(len(tasks), 'task', 'tasks')} "
+        f"({process} {'gates' if process == 1 else 'gate'} Process, "
+        f"{close} {'gates' if close == 1 else 'gate'} Close)"
     )
+
+
+def _many(count: int, one: str, more: str) -> str:
+    return f"{count} {one if count == 1 else more}"
 
 
 def cmd_playbook_check(args: argparse.Namespace, settings: Settings) -> int:
