@@ -77,7 +77,17 @@ PAGE_LIMIT = 500
 
 def recipient_list(recipients: str) -> list[str]:
     """The stored comma-separated recipients, one address each."""
-    return [part.strip() for part in str(recipients).split(",") if part.strip()]
+    return [part.strip() for part in str(recipients or "").split(",") if part.strip()]
+
+
+def copy_list(message: OutboxMessage) -> list[str]:
+    """The addresses a message copies in (its Cc), one address each."""
+    return recipient_list(message.cc)
+
+
+def envelope_recipients(message: OutboxMessage) -> list[str]:
+    """Everyone the message goes to (RCPT TO): its recipients, then the addresses it copies."""
+    return list(dict.fromkeys([*recipient_list(message.recipients), *copy_list(message)]))
 
 
 def _domain(sender: str) -> str:
@@ -112,12 +122,16 @@ def fix_message_id(message: OutboxMessage, sender: str) -> None:
 
 
 def build_email(message: OutboxMessage, *, sender: str = DEFAULT_SENDER) -> EmailMessage:
-    """The message as multipart/alternative: the Markdown as text/plain, rendered as text/html.
-    Its Message-ID is the stored one (see ``fix_message_id``)."""
+    """The message as multipart/alternative: the Markdown as text/plain, rendered as text/html,
+    with a Cc header when it copies anyone in. Its Message-ID is the stored one (see
+    ``fix_message_id``)."""
     created = message.created_at or clock.now()
     email = EmailMessage()
     email["From"] = sender
     email["To"] = ", ".join(recipient_list(message.recipients))
+    copied = copy_list(message)
+    if copied:
+        email["Cc"] = ", ".join(copied)
     email["Subject"] = str(message.subject)
     email["Date"] = format_datetime(created.replace(tzinfo=dt.UTC))
     email["Message-ID"] = str(message.message_id or new_message_id(message, sender))
@@ -194,8 +208,7 @@ def backoff(attempts: int) -> dt.timedelta:
 def no_contact(message: OutboxMessage, customer: Customer) -> str:
     """Why this message may not go to the customer's people now (empty when it may)."""
     to_customer = message.audience == Audience.CUSTOMER or any(
-        outbox.is_customer_address(customer, address)
-        for address in recipient_list(message.recipients)
+        outbox.is_customer_address(customer, address) for address in envelope_recipients(message)
     )
     return outbox.no_contact_reason(customer) if to_customer else ""
 
@@ -222,7 +235,7 @@ class _Ready:
     pk: int
     attempts: int
     subject: str
-    recipients: tuple[str, ...]
+    recipients: tuple[str, ...]  # the envelope's: the To addresses and the Cc ones
     email: EmailMessage
 
 
@@ -258,7 +271,7 @@ def _prepare(pk: int, sender_id: str, settings: SmtpSettings) -> _Ready | Delive
             pk,
             int(message.attempts),
             str(message.subject),
-            tuple(recipient_list(message.recipients)),
+            tuple(envelope_recipients(message)),
             email,
         )
 

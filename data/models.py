@@ -506,6 +506,8 @@ class OutboxMessage(BaseModel):
     kind = CharField(max_length=48)
     audience = CharField(max_length=16, default=Audience.INTERNAL)
     recipients = TextField()
+    # The addresses copied in (the Cc header; the envelope reaches them too), comma-separated.
+    cc = TextField(default="")
     subject = CharField(max_length=300)
     # Markdown: rendered to HTML (with a plain-text part) when it is sent.
     body = TextField()

@@ -23,10 +23,11 @@ from data.models import (
     NotifyUser,
     User,
 )
+from data.playbook.model import Playbook
 from data.playbook.store import playbook_for
 from data.rules import sends_notice
 from data.text import NUL
-from data.timeline import TaskView, case_plan, timeline
+from data.timeline import PlanTask, TaskView, case_plan, timeline
 
 DEFAULT_NOTICE_DAYS = 3
 MODULE_GUIDE = "module_guide"
@@ -46,6 +47,7 @@ class Draft:
     deactivation_date: dt.date | None
     refusal: str = ""
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    cc: str = ""  # the addresses copied in (comma-separated), apart from the recipients
 
 
 def _guide_sections() -> list[tuple[str, str]]:
@@ -189,6 +191,13 @@ def purge_information(
     return f"planned for {planned} by {purge.task.party_names}"
 
 
+def task_copies(playbook: Playbook, task: PlanTask) -> list[str]:
+    """The addresses a task's e-mail copies in: its cc parties', when its own parties have
+    addresses (else it goes to the users notified on the cancellation, copying nobody)."""
+    addressed = playbook.addresses(task.to or task.parties)
+    return outbox.copies(addressed, playbook.addresses(task.cc)) if addressed else []
+
+
 def compose_task_email(account: str, login: str, task: str) -> Draft:
     """The e-mail a timeline task sends (the final termination e-mail to the account team),
     filled from its template: to the users notified on the cancellation, with the effective
@@ -221,9 +230,9 @@ def compose_task_email(account: str, login: str, task: str) -> Draft:
         # To the task's parties (its "to", else its own parties), copying its cc parties, at the
         # addresses the playbook gives; else to the users notified on the cancellation.
         addressed = playbook.addresses(planned.to or planned.parties)
-        copied = [a for a in playbook.addresses(planned.cc) if a not in addressed]
+        copied = ", ".join(task_copies(playbook, planned))
         if addressed:
-            recipients = ", ".join([*addressed, *copied])
+            recipients = ", ".join(addressed)
         else:
             users = (
                 User.select(User.email)
@@ -274,4 +283,5 @@ def compose_task_email(account: str, login: str, task: str) -> Draft:
             0,
             view.effective_date,
             warnings=warnings,
+            cc=copied,
         )

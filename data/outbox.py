@@ -287,6 +287,19 @@ def is_customer_address(customer: Customer, address: str) -> bool:
     return _address_key(address or "") in customer_addresses(customer)
 
 
+def copies(recipients: Sequence[str], cc: Sequence[str]) -> list[str]:
+    """The ``cc`` addresses, each checked, once, without those already among ``recipients``."""
+    addressed = {_address_key(address) for address in recipients}
+    copied: dict[str, str] = {}
+    for text in cc:
+        if text and text.strip():
+            address = check_address(text)
+            key = _address_key(address)
+            if key not in addressed:
+                copied.setdefault(key, address)
+    return list(copied.values())
+
+
 def queue(
     customer: Customer,
     cancellation: Cancellation | None,
@@ -297,11 +310,13 @@ def queue(
     *,
     audience: str = Audience.INTERNAL,
     created_by: User | None = None,
+    cc: Sequence[str] = (),
 ) -> OutboxMessage:
-    """Queue one message; call inside the transaction of the change that causes it.
+    """Queue one message to ``recipients``, copying ``cc`` in (an address already among the
+    recipients is not copied again); call inside the transaction of the change that causes it.
 
-    A message to the customer's people (by audience, or because it is addressed to the admin)
-    is refused while the no-contact rule holds, whoever asks."""
+    A message to the customer's people (by audience, or because one of its recipients or
+    copies is the admin) is refused while the no-contact rule holds, whoever asks."""
     if audience not in (Audience.CUSTOMER, Audience.INTERNAL):
         raise InvalidInput(f"'{clip(audience)}' is not an audience: use customer or internal.")
     addresses = list(dict.fromkeys(check_address(a) for a in recipients if a and a.strip()))
@@ -309,7 +324,8 @@ def queue(
         raise InvalidInput(
             f"The message '{clip(subject)}' has no recipient with an e-mail address."
         )
-    if any(is_customer_address(customer, address) for address in addresses):
+    copied = copies(addresses, cc)
+    if any(is_customer_address(customer, address) for address in [*addresses, *copied]):
         audience = Audience.CUSTOMER
     if audience == Audience.CUSTOMER:
         reason = no_contact_reason(customer)
@@ -332,6 +348,7 @@ def queue(
         kind=kind,
         audience=audience,
         recipients=", ".join(addresses),
+        cc=", ".join(copied),
         subject=subject,
         body=body,
         status=OutboxStatus.QUEUED,

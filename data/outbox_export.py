@@ -31,7 +31,8 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 
 def export_queued(directory: str | Path, *, sender: str | None = None) -> list[Path]:
-    """Write each queued message as ``<id>-<kind>.eml`` in ``directory``; they stay queued.
+    """Write each queued message as ``<id>-<kind>.eml`` in ``directory`` (its To and Cc headers
+    as it will be sent); they stay queued.
 
     For a site without SMTP: the files open in any mail client, to be sent from there. A
     message to a customer under the no-contact rule is not written (``send`` withdraws it)."""

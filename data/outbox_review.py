@@ -47,6 +47,7 @@ class OutboxRow:
     claimed_at: dt.datetime | None = None
     handed_over_at: dt.datetime | None = None
     message_id: str = ""
+    cc: tuple[str, ...] = ()  # the addresses copied in
 
 
 def check_status(status: str | None) -> str | None:
@@ -81,6 +82,7 @@ def _row(message: OutboxMessage, account: str, name: str) -> OutboxRow:
         claimed_at=message.claimed_at,
         handed_over_at=message.handed_over_at,
         message_id=str(message.message_id or ""),
+        cc=tuple(recipient_list(message.cc)),
     )
 
 

@@ -27,6 +27,7 @@ from data.models import (
     DoneBy,
     key_named,
 )
+from data.notices import task_copies
 from data.playbook.store import playbook_for
 from data.timeline import (
     COMPLETIONS,
@@ -353,14 +354,21 @@ def queue_task_email(
     subject: str,
     body: str,
     *,
+    cc: str | None = None,
     expected_version: int | None = None,
 ) -> Outcome:
-    """Queue the e-mail a timeline task sends (the final termination e-mail), as written."""
+    """Queue the e-mail a timeline task sends (the final termination e-mail), as written,
+    copying in ``cc`` (comma-separated; ``None``: the addresses its playbook copies in, as the
+    draft shows them)."""
     addresses = outbox.parse_addresses(recipients)
     with case_change(login, account, expected_version, doing="queue an e-mail") as c:
         planned = _planned(c, task)
         if planned.completed_by != DoneBy.EMAIL or not planned.template:
             raise InvalidInput(f"'{planned.title}' sends no e-mail.")
+        if cc is None:
+            copied = task_copies(playbook_for(c.cancellation), planned)
+        else:
+            copied = outbox.parse_addresses(cc) if cc.strip() else []
         message = outbox.queue(
             c.customer,
             c.cancellation,
@@ -369,14 +377,22 @@ def queue_task_email(
             subject,
             body,
             created_by=c.who,
+            cc=copied,
         )
+        copies = [address for address in str(message.cc).split(", ") if address]
         c.audit(
             "queue e-mail",
             record_kind="outbox",
             record_id=message.id,
-            after={"task": planned.key, "to": addresses, "subject": message.subject},
+            after={
+                "task": planned.key,
+                "to": addresses,
+                **({"cc": copies} if copies else {}),
+                "subject": message.subject,
+            },
         )
-        return c.outcome(f"Queued: {planned.title}, to {', '.join(addresses)}.", 1)
+        also = f", cc {', '.join(copies)}" if copies else ""
+        return c.outcome(f"Queued: {planned.title}, to {', '.join(addresses)}{also}.", 1)
 
 
 def _purge_date_come(c: Change) -> None:

@@ -124,8 +124,9 @@ class EmailScreen(OffboardScreen):
             status.set_class(True, "-blocked")
             return
         if self.plan_task is not None:
+            copied = f", copying {draft.cc}" if draft.cc else ""
             status.update(
-                f"De-provisioning on {draft.deactivation_date}. To the account team; "
+                f"De-provisioning on {draft.deactivation_date}. To the account team{copied}; "
                 "ctrl+s queues it; F2 edits the text."
             )
         else:

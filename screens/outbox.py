@@ -196,6 +196,8 @@ class OutboxScreen(OffboardScreen):
             ", ".join(row.recipients),
             f"  ({row.audience})",
         ]
+        if row.cc:
+            lines += ["\n", ("Cc: ", "bold"), ", ".join(row.cc)]
         if row.last_error:
             label = (
                 "Error: "

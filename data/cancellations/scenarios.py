@@ -75,7 +75,6 @@ def _queue_step_email(c: Change, rule: StepRule, playbook: Playbook) -> str:
     The no-contact rule guards it like every message (``outbox.queue``)."""
     assert rule.template is not None
     addresses = playbook.addresses(rule.to)
-    copied = tuple(a for a in playbook.addresses(rule.cc) if a not in addresses)
     rendered = outbox.render(
         rule.template,
         {
@@ -91,19 +90,22 @@ def _queue_step_email(c: Change, rule: StepRule, playbook: Playbook) -> str:
         c.customer,
         c.cancellation,
         outbox_kind(rule.template),
-        [*addresses, *copied],
+        addresses,
         rendered.subject,
         rendered.body,
         audience=Audience.INTERNAL,
         created_by=c.who,
+        cc=playbook.addresses(rule.cc),
     )
+    copied = {"cc": message.cc} if message.cc else {}
     c.audit(
         "queue e-mail",
         record_kind="outbox",
         record_id=message.id,
-        after={"step": rule.key, "to": message.recipients, "subject": message.subject},
+        after={"step": rule.key, "to": message.recipients, **copied, "subject": message.subject},
     )
-    return f" E-mail to {playbook.party_labels(rule.to)} queued ({message.recipients})."
+    also = f"; cc {message.cc}" if message.cc else ""
+    return f" E-mail to {playbook.party_labels(rule.to)} queued ({message.recipients}{also})."
 
 
 def outbox_kind(template: str) -> str:

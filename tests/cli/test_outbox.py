@@ -370,3 +370,66 @@ def test_the_configured_templates_folder_is_used_and_a_missing_one_refused(
     missing = run("list")
     assert missing.code == 1
     assert f"The templates folder '{tmp_path / 'nowhere'}' does not exist" in missing.err
+
+
+# ----------------------------------------------------------------------------- a real Cc
+
+FRESH = "100024"  # Prairie Wind Energy: Live in the demo, no cancellation begun
+ACCOUNT_TEAM = "account_team@example.com"
+FINAL_CC = [
+    "customer_success@example.com",
+    "sales_ops@example.com",
+    "security@example.com",
+    "legal@example.com",
+]
+
+
+def test_the_final_termination_email_shows_and_keeps_its_cc_apart(
+    run: Run, demo_db: str, mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for argv in (("begin", FRESH), ("effective", FRESH, "+30d")):
+        assert run(*argv).code == 0, argv
+    shown = run("mail", FRESH, "final-termination", "--show", "--json")
+    assert shown.code == 0, shown.err
+    draft = json.loads(shown.out)
+    # to the account team, copying CS Ops, Sales Ops, Sec Ops and Legal (the playbook)
+    assert (draft["to"], draft["cc"]) == (ACCOUNT_TEAM, ", ".join(FINAL_CC))
+    queued = run("mail", FRESH, "final-termination")
+    assert queued.code == 0, queued.err
+    plain = queue("Not copied")
+
+    rows = {row["id"]: row for row in listed(run)}
+    [final] = [row for row in rows.values() if row["account"] == FRESH]
+    assert (final["recipients"], final["cc"]) == ([ACCOUNT_TEAM], FINAL_CC)
+    assert rows[plain]["cc"] == []
+
+    use_mailbox(monkeypatch, mailbox)
+    sent = run("outbox", "send")
+    assert sent.code == 0, sent.err
+    assert f"#{final['id']} sent to {', '.join([ACCOUNT_TEAM, *FINAL_CC])}: " in sent.out
+    [(envelope, arrived)] = [
+        (envelope, arrived)
+        for envelope, arrived in zip(mailbox.received, mailbox.messages(), strict=True)
+        if arrived["X-Offboard-Message"] == str(final["id"])
+    ]
+    assert (arrived["To"], arrived["Cc"]) == (ACCOUNT_TEAM, ", ".join(FINAL_CC))
+    assert envelope.rcpt_tos == [ACCOUNT_TEAM, *FINAL_CC]
+
+
+def test_mail_cc_replaces_the_playbooks_copies(run: Run, demo_db: str) -> None:
+    for argv in (("begin", FRESH), ("effective", FRESH, "+30d")):
+        assert run(*argv).code == 0, argv
+    shown = run("mail", FRESH, "final-termination", "--show", "--cc", "legal@example.com")
+    assert shown.code == 0, shown.err
+    assert "\nCc:       legal@example.com\n" in shown.out
+    nobody = run("mail", FRESH, "final-termination", "--show", "--cc", "")
+    assert "\nCc:" not in nobody.out
+
+    queued = run("mail", FRESH, "final-termination", "--cc", "legal@example.com")
+    assert queued.code == 0, queued.err
+    [final] = [row for row in listed(run) if row["account"] == FRESH]
+    assert (final["recipients"], final["cc"]) == ([ACCOUNT_TEAM], ["legal@example.com"])
+
+    refused = run("mail", FRESH, "offboarding", "--cc", "legal@example.com")
+    assert refused.code == 1
+    assert refused.err.startswith("offboard: --cc is for a timeline task's e-mail")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import json
 import os
 import shutil
 import socket
@@ -25,9 +26,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from data import outbox, outbox_claims
-from data.dates import when
-from data.db import connection, database
+from data import cancellations, notices, outbox, outbox_claims, termination
+from data.dates import today_in, when
+from data.db import connection, database, migrate_schema, open_database
 from data.delivery import (
     BACKOFF_MINUTES,
     MAX_ATTEMPTS,
@@ -40,6 +41,7 @@ from data.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from data.mail_transport import ClaimLost
 from data.models import (
     Audience,
+    AuditEvent,
     BillingStatus,
     Customer,
     OutboxMessage,
@@ -959,3 +961,231 @@ def test_the_outbox_is_read_newest_first_a_page_at_a_time(world: World, mailbox:
         outbox_page(status="lost")
     with pytest.raises(NotFound, match="no customer with account number '999999'"):
         outbox_page(account="999999")
+
+
+# ----------------------------------------------------------------------------- a real Cc
+
+
+def queue_copied(
+    world: World,
+    recipients: Sequence[str],
+    cc: Sequence[str],
+    subject: str = "Copied",
+    *,
+    audience: str = Audience.INTERNAL,
+) -> int:
+    with connection(), database.atomic():
+        customer = Customer.get_by_id(world.customer_id)
+        message = outbox.queue(
+            customer, None, "note", list(recipients), subject, "Hello.\n", audience=audience, cc=cc
+        )
+        return int(message.id)
+
+
+def test_the_copied_addresses_get_a_cc_header_and_every_one_an_rcpt(
+    world: World, mailbox: Mailbox
+) -> None:
+    # An address already addressed, or copied twice (in any case, with a name), is copied once.
+    pk = queue_copied(
+        world,
+        ["lena@example.com"],
+        ["Legal <legal@example.com>", "LENA@example.com", "sec@example.com", "legal@example.com"],
+    )
+    plain = queue(world, "Not copied")
+    assert (message(pk).recipients, message(pk).cc) == (
+        "lena@example.com",
+        "legal@example.com, sec@example.com",
+    )
+
+    report = send_queued(mailbox.settings(), now=T0)
+
+    assert report.sent == 2
+    assert report.lines[0] == (
+        f"#{pk} sent to lena@example.com, legal@example.com, sec@example.com: Copied"
+    )
+    copied, alone = mailbox.received
+    assert copied.rcpt_tos == ["lena@example.com", "legal@example.com", "sec@example.com"]
+    assert alone.rcpt_tos == ["lena@example.com"]
+    first, second = mailbox.messages()
+    assert (first["To"], first["Cc"]) == ("lena@example.com", "legal@example.com, sec@example.com")
+    assert (second["X-Offboard-Message"], second["To"], second["Cc"]) == (
+        str(plain),
+        "lena@example.com",
+        None,
+    )
+    assert "sec@example.com" not in (first.get("Bcc") or "")
+
+
+def test_a_copied_address_the_server_refuses_makes_the_message_partial(
+    world: World, mailbox: Mailbox
+) -> None:
+    mailbox.refuse_recipients["sec@example.com"] = "550 5.1.1 No such user"
+    pk = queue_copied(world, ["lena@example.com"], ["legal@example.com", "sec@example.com"])
+
+    report = send_queued(mailbox.settings(), now=T0)
+
+    note = (
+        "Delivered to lena@example.com, legal@example.com; refused: sec@example.com "
+        "(550 5.1.1 No such user)"
+    )
+    assert report.lines == (f"#{pk} partly sent: {note}",)
+    [envelope] = mailbox.received
+    assert envelope.rcpt_tos == ["lena@example.com", "legal@example.com"]
+    assert (message(pk).status, message(pk).last_error) == (OutboxStatus.PARTIAL, note)
+
+
+def test_a_cc_that_is_not_an_address_is_refused(world: World) -> None:
+    with pytest.raises(InvalidInput, match="'legal at example' is not an e-mail address"):
+        queue_copied(world, ["lena@example.com"], ["legal at example"])
+    with connection():
+        assert OutboxMessage.select().count() == 0
+
+
+def test_the_customers_admin_in_cc_is_refused_under_no_contact_like_in_to(world: World) -> None:
+    give_admin_email(world)
+    send_to_collections(world)
+    with pytest.raises(NotAllowed, match="has been sent to collections: nobody may contact"):
+        queue_copied(world, ["lena@example.com"], [f"Pat <{ADMIN_EMAIL.upper()}>"])
+    with connection():
+        assert OutboxMessage.select().count() == 0
+
+
+def test_a_message_copying_the_admin_is_to_the_customer_and_withdrawn_at_send_time(
+    world: World, mailbox: Mailbox, tmp_path: Path
+) -> None:
+    give_admin_email(world)
+    to_admin = queue_copied(world, ["lena@example.com"], [ADMIN_EMAIL])
+    # the admin's address became a copied one's after queueing
+    later = queue_copied(world, ["lena@example.com"], ["otto@example.com"], "Later")
+    assert (message(to_admin).audience, message(later).audience) == (
+        Audience.CUSTOMER,
+        Audience.INTERNAL,
+    )
+    with connection():
+        Customer.update(admin_email=f"{ADMIN_EMAIL}, otto@example.com").where(
+            Customer.id == world.customer_id
+        ).execute()
+    send_to_collections(world)
+
+    assert export_queued(tmp_path) == []
+    report = send_queued(mailbox.settings(), now=T0)
+
+    assert (report.withdrawn, report.sent) == (2, 0)
+    assert {message(pk).status for pk in (to_admin, later)} == {OutboxStatus.WITHDRAWN}
+    assert mailbox.received == []
+
+
+def test_the_eml_export_and_the_outbox_rows_carry_the_cc(world: World, tmp_path: Path) -> None:
+    pk = queue_copied(world, ["lena@example.com"], ["legal@example.com", "sec@example.com"])
+    plain = queue(world, "Not copied")
+
+    copied, alone = (parse(path.read_bytes()) for path in export_queued(tmp_path, sender=SENDER))
+
+    assert (copied["To"], copied["Cc"]) == (
+        "lena@example.com",
+        "legal@example.com, sec@example.com",
+    )
+    assert alone["Cc"] is None
+    rows = {row.id: row for row in outbox_page()}
+    assert (rows[pk].recipients, rows[pk].cc) == (
+        ("lena@example.com",),
+        ("legal@example.com", "sec@example.com"),
+    )
+    assert rows[plain].cc == ()
+
+
+FINAL = "final_termination_mail"
+ACCOUNT_TEAM = "account_team@example.com"
+FINAL_CC = (
+    "customer_success@example.com",
+    "sales_ops@example.com",
+    "security@example.com",
+    "legal@example.com",
+)
+
+
+def test_the_final_termination_email_copies_the_playbooks_cc_parties(
+    world: World, mailbox: Mailbox
+) -> None:
+    cancellations.begin(LEAD, world.account)
+    termination.set_effective_date(LEAD, world.account, today_in("UTC") + dt.timedelta(days=60))
+    draft = notices.compose_task_email(world.account, LEAD, FINAL)
+    # to the account team, cc CS Ops, Sales Ops, Sec Ops and Legal (the playbook), apart
+    assert (draft.refusal, draft.recipients, draft.cc) == ("", ACCOUNT_TEAM, ", ".join(FINAL_CC))
+
+    outcome = termination.queue_task_email(
+        LEAD, world.account, FINAL, draft.recipients, draft.subject, draft.body
+    )
+    # the cc given: none, or other addresses (one already addressed is not copied)
+    termination.queue_task_email(
+        LEAD, world.account, FINAL, draft.recipients, "No copies", draft.body, cc=""
+    )
+    termination.queue_task_email(
+        LEAD,
+        world.account,
+        FINAL,
+        "ops@example.com",
+        "Other copies",
+        draft.body,
+        cc=f"legal@example.com; ops@example.com, {ACCOUNT_TEAM}",
+    )
+
+    assert outcome.message.endswith(f", to {ACCOUNT_TEAM}, cc {', '.join(FINAL_CC)}.")
+    with connection():
+        mails = list(OutboxMessage.select().order_by(OutboxMessage.id))
+        queued = [
+            json.loads(event.after)
+            for event in AuditEvent.select()
+            .where(AuditEvent.action == "queue e-mail")
+            .order_by(AuditEvent.id)
+        ]
+    assert [(m.recipients, m.cc) for m in mails] == [
+        (ACCOUNT_TEAM, ", ".join(FINAL_CC)),
+        (ACCOUNT_TEAM, ""),
+        ("ops@example.com", f"legal@example.com, {ACCOUNT_TEAM}"),
+    ]
+    assert [(after["to"], after.get("cc")) for after in queued] == [
+        ([ACCOUNT_TEAM], list(FINAL_CC)),
+        ([ACCOUNT_TEAM], None),
+        (["ops@example.com"], ["legal@example.com", ACCOUNT_TEAM]),
+    ]
+
+    report = send_queued(mailbox.settings(), now=T0)
+
+    assert report.sent == 3
+    first = mailbox.received[0]
+    assert first.rcpt_tos == [ACCOUNT_TEAM, *FINAL_CC]
+    arrived = mailbox.messages()[0]
+    assert (arrived["To"], arrived["Cc"]) == (ACCOUNT_TEAM, ", ".join(FINAL_CC))
+
+
+def test_a_message_queued_before_the_cc_column_reads_with_no_cc(
+    bare_db: OpenedDatabase, mailbox: Mailbox
+) -> None:
+    """Migration 0012 adds the column on both backends; older messages copy nobody in."""
+    from tests.data.test_migrations import CREATED, insert_old_shape
+
+    old = bare_db.database
+    p = old.param
+    with old.connection_context():
+        migrate_schema(old, target="0001_initial")
+        insert_old_shape(old)
+        migrate_schema(old, target="0011_playbook_versions_two_milestones")
+        customer = old.execute_sql('SELECT id FROM "customer" WHERE account = ' + p, ("700001",))
+        old.execute_sql(
+            'INSERT INTO "outbox_message" (customer_id, kind, audience, recipients, subject, '
+            "body, status, created_at, claimed_by, message_id, attempts, last_error) "
+            f"VALUES ({p}, 'note', 'internal', {p}, 'Old', 'Hello.', 'queued', {p}, '', '', 0, '')",
+            (customer.fetchone()[0], "olive@example.com", CREATED),
+        )
+        assert "cc" not in {column.name for column in old.get_columns("outbox_message")}
+    old.close()
+
+    open_database(bare_db.location)
+
+    [row] = outbox_page()
+    assert (row.subject, row.recipients, row.cc) == ("Old", ("olive@example.com",), ())
+    assert send_queued(mailbox.settings(), now=T0).sent == 1
+    [envelope] = mailbox.received
+    assert envelope.rcpt_tos == ["olive@example.com"]
+    assert mailbox.messages()[0]["Cc"] is None

@@ -358,12 +358,13 @@ def test_processing_a_collections_cancellation_still_tells_our_own_people(world:
         )
     # the timeline's final termination e-mail went to the account team (cc CS Ops, Sales Ops,
     # Sec Ops and Legal, as the playbook says), not to the admin
-    assert (final.kind, final.audience, final.status, final.recipients) == (
+    assert (final.kind, final.audience, final.status, final.recipients, final.cc) == (
         "final-termination-notice",
         Audience.INTERNAL,
         OutboxStatus.QUEUED,
-        "account_team@example.com, customer_success@example.com, sales_ops@example.com, "
-        "security@example.com, legal@example.com",
+        "account_team@example.com",
+        "customer_success@example.com, sales_ops@example.com, security@example.com, "
+        "legal@example.com",
     )
     assert (csm.kind, csm.audience, csm.recipients) == (
         "no-further-reach-outs",

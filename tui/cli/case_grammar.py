@@ -208,6 +208,9 @@ def add_tool_commands(commands: Any, command: Command) -> None:
     )
     sub.add_argument("--show", action="store_true", help="print the draft; queue nothing")
     sub.add_argument("--to", help="the recipients instead of the draft's (comma-separated)")
+    sub.add_argument(
+        "--cc", help="who is copied in instead of the playbook's (comma-separated; '' for nobody)"
+    )
     sub.add_argument("--subject", help="the subject instead of the draft's")
     sub.add_argument("--body", metavar="FILE", help="the body from FILE ('-': stdin)")
     sub.add_argument("--json", action="store_true", help="print the draft or outcome as JSON")

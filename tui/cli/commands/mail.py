@@ -57,6 +57,8 @@ def body_from(source: str) -> str:
 
 def show_draft(which: str, draft: Draft) -> None:
     out(f"To:       {draft.recipients}")
+    if draft.cc:
+        out(f"Cc:       {draft.cc}")
     out(f"Subject:  {draft.subject}")
     if draft.deactivation_date is not None:
         label = "Deactivation" if which == OFFBOARDING else "De-provisioning"
@@ -78,9 +80,16 @@ def cmd_mail(args: argparse.Namespace, settings: Settings) -> int:
     if draft.refusal:
         return fail(draft.refusal)
     recipients = draft.recipients if args.to is None else args.to
+    if args.cc is not None and task is None:
+        return fail(
+            "--cc is for a timeline task's e-mail; the offboarding notice goes to the admin."
+        )
+    copies = draft.cc if args.cc is None else args.cc
     subject = draft.subject if args.subject is None else args.subject
     body = draft.body if args.body is None else body_from(args.body)
-    edited = dataclasses.replace(draft, recipients=recipients, subject=subject, body=body)
+    edited = dataclasses.replace(
+        draft, recipients=recipients, cc=copies, subject=subject, body=body
+    )
     if args.show:
         if args.json:
             emit_json(draft_json(which, task, edited))
@@ -93,6 +102,13 @@ def cmd_mail(args: argparse.Namespace, settings: Settings) -> int:
         )
     else:
         outcome = queue_task_email(
-            login, args.account, task, recipients, subject, body, expected_version=version(args)
+            login,
+            args.account,
+            task,
+            recipients,
+            subject,
+            body,
+            cc=copies,
+            expected_version=version(args),
         )
     return report(args, outcome)
