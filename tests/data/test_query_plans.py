@@ -25,7 +25,7 @@ import pytest
 
 from bench import generate
 from bench.generate import LEAD, Shape, make_ready
-from data import cancellations, customers, records
+from data import cancellations, customer_search, customers, records
 from data.db import close_idle, connection, open_database
 from data.models import ALL_MODELS, Customer
 
@@ -212,7 +212,7 @@ def test_the_customer_list_searches_and_pages_through_indexes(
 ) -> None:
     # Lowered so that both ways of reading account matches run on this small database: "1" and
     # "10" match more than 200 accounts (read in name order), "1005" and "10050" fewer (sorted).
-    monkeypatch.setattr(customers, "ACCOUNT_SORT_LIMIT", 200)
+    monkeypatch.setattr(customer_search, "ACCOUNT_SORT_LIMIT", 200)
     with caught() as statements:
         first = customers.customer_page(search, status, limit=100)
         customers.customer_count(search, status)
@@ -225,7 +225,7 @@ def test_the_customer_list_searches_and_pages_through_indexes(
 def test_the_search_checks_cover_both_ways_of_reading_account_matches(
     plans_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(customers, "ACCOUNT_SORT_LIMIT", 200)
+    monkeypatch.setattr(customer_search, "ACCOUNT_SORT_LIMIT", 200)
     plans: dict[str, set[str]] = {}
     for search in ("1", "10050"):
         with caught() as statements:
