@@ -196,6 +196,8 @@ class User(BaseModel):
     roles = TextField(default="")
     active = BooleanField(default=True)
     created_at = DateTimeField(default=clock.now)
+    # The Salesforce Id it was imported with (data.crm); none when made in offboard.
+    external_id = CharField(max_length=18, null=True, unique=True)
 
     @property
     def role_set(self) -> frozenset[str]:
@@ -228,6 +230,7 @@ class Customer(BaseModel):
     updated_at = DateTimeField(default=clock.now)
     # Optimistic concurrency: every change to the customer or its cancellation bumps it.
     version = IntegerField(default=1)
+    external_id = CharField(max_length=18, null=True, unique=True)
 
     class Meta:
         # The list filters by status, then follows the name (or searches an account number).
@@ -267,6 +270,7 @@ class Asset(BaseModel):
     start_date = DateField()
     live = BooleanField(default=True)
     cease_date = DateField(null=True)
+    external_id = CharField(max_length=18, null=True, unique=True)
 
     class Meta:
         indexes = ((("customer", "live", "cease_date"), False),)
@@ -280,6 +284,7 @@ class Case(BaseModel):
     opened_at = DateTimeField(default=clock.now)
     # What Billing wrote on the case: the team lead reads it for collections, "paid in full"…
     billing_note = TextField(default="")
+    external_id = CharField(max_length=18, null=True, unique=True)
 
     class Meta:
         indexes = ((("customer", "closed"), False),)
@@ -290,6 +295,7 @@ class Opportunity(BaseModel):
     name = CharField(max_length=200)
     stage = CharField(max_length=32, default="Prospecting")
     amount = DecimalField(max_digits=12, decimal_places=2, default=0)
+    external_id = CharField(max_length=18, null=True, unique=True)
 
     class Meta:
         indexes = ((("customer", "stage"), False),)
@@ -300,6 +306,7 @@ class Quotation(BaseModel):
     reference = CharField(max_length=32)
     status = CharField(max_length=32, default="Draft")
     amount = DecimalField(max_digits=12, decimal_places=2, default=0)
+    external_id = CharField(max_length=18, null=True, unique=True)
 
     class Meta:
         indexes = ((("customer", "status"), False),)
@@ -310,6 +317,7 @@ class SalesOrder(BaseModel):
     number = CharField(max_length=32)
     status = CharField(max_length=32, default="Pending")
     amount = DecimalField(max_digits=12, decimal_places=2, default=0)
+    external_id = CharField(max_length=18, null=True, unique=True)
 
     class Meta:
         indexes = ((("customer", "status"), False),)

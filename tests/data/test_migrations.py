@@ -195,3 +195,27 @@ def test_upgrade_to_two_milestones_reads_a_processed_cancellation_as_closed(
         "700003": ("processed", processed_at, olive_id, None),
         "700002": ("pending", None, None, None),
     }
+
+
+def test_external_ids_are_unique_per_kind_and_many_may_be_empty(db: OpenedDatabase) -> None:
+    """Migration 0013: each kind's external id is unique; rows made in offboard have none."""
+    from peewee import IntegrityError
+
+    with connection():
+        owner = User.create(login="olive", display_name="Olive", external_id="005000000000000001")
+        User.create(login="other", display_name="Other")
+        User.create(login="third", display_name="Third")
+        with pytest.raises(IntegrityError), database.atomic():
+            User.create(login="again", display_name="Again", external_id="005000000000000001")
+        for table in (
+            "user",
+            "customer",
+            "asset",
+            "case",
+            "opportunity",
+            "quotation",
+            "sales_order",
+        ):
+            names = {index.name for index in database.get_indexes(table) if index.unique}
+            assert f"{table}_external_id" in names
+        assert owner.external_id == "005000000000000001"
