@@ -196,6 +196,10 @@ class OffboardScreen(DataWork, Screen[None]):
     class OpenToday(Message):
         """Show the tasks due today or overdue across every pending cancellation."""
 
+    @dataclass
+    class OpenImport(Message):
+        """Show the Import screen: a CRM export read into offboard."""
+
     def __init__(self, session: Session) -> None:
         super().__init__()
         self.session = session

@@ -45,13 +45,15 @@ class CustomerListScreen(OffboardScreen):
         "Every customer, sorted by name. Type / to search by name or account number as you "
         "type; f changes the status filter. Enter opens the customer; from there b begins a "
         "cancellation. When you have cancellations pending (or processed with their termination "
-        "case still open), o takes you straight back to the most urgent."
+        "case still open), o takes you straight back to the most urgent. i imports your "
+        "customers from a CRM export (a Salesforce data export)."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", "Search"),
         Binding("f", "cycle_status", "Filter status"),
         Binding("o", "resume", "Resume pending"),
         Binding("t", "today", "Today"),
+        Binding("i", "import_export", "Import", tooltip="Import a CRM export"),
         Binding("r", "refresh", "Refresh"),
         Binding("escape", "back", "Clear search", show=False),
     ]
@@ -261,6 +263,9 @@ class CustomerListScreen(OffboardScreen):
 
     def action_today(self) -> None:
         self.post_message(self.OpenToday())
+
+    def action_import_export(self) -> None:
+        self.post_message(self.OpenImport())
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "resume":

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import work
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
@@ -166,6 +168,22 @@ class OffboardApp(App[None]):
 
         if not isinstance(self.screen, TodayScreen):
             self.push_screen(TodayScreen(self.session))
+
+    def on_offboard_screen_open_import(self, _event: OffboardScreen.OpenImport) -> None:
+        from screens.crm_import import ImportScreen
+
+        if not isinstance(self.screen, ImportScreen):
+            self.push_screen(ImportScreen(self.session))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        # From any screen once the customers are shown (the session is known by then).
+        if isinstance(screen, OffboardScreen):
+            yield SystemCommand(
+                "Import a CRM export",
+                "Read a Salesforce data export into offboard: checked first, then imported",
+                lambda: screen.post_message(OffboardScreen.OpenImport()),
+            )
 
     def action_help(self) -> None:
         from screens.help import HelpScreen

@@ -13,6 +13,7 @@ from data import customers
 from data.errors import InvalidInput
 from data.models import OutboxStatus, Role
 from tui.cli.case_grammar import add_cancellation_commands, record_id
+from tui.cli.crm_grammar import add_crm_commands
 from tui.cli.output import PROG
 from tui.config import USER_VARIABLE
 
@@ -164,6 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--json", action="store_true", help="print one JSON object")
 
     add_cancellation_commands(commands, command, shared)
+    add_crm_commands(commands, command, shared)
 
     users_parser = commands.add_parser(
         "users", parents=[shared], help="list, add and change users", allow_abbrev=False
