@@ -7,9 +7,7 @@ migrations in ``data/migrations``, never by ``create_tables`` on these classes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any
 
 from peewee import (
     SQL,
@@ -26,158 +24,35 @@ from peewee import (
 from data import clock, statements
 from data.db import database
 from data.errors import Conflict, NotFound
+from data.states import CASE_CLOSED as CASE_CLOSED
+from data.states import CASE_STATUSES_OPEN as CASE_STATUSES_OPEN
+from data.states import DECISIONS as DECISIONS
+from data.states import MOODS as MOODS
+from data.states import OPPORTUNITY_CLOSED as OPPORTUNITY_CLOSED
+from data.states import OPPORTUNITY_OPEN as OPPORTUNITY_OPEN
+from data.states import QUOTATION_CLOSED as QUOTATION_CLOSED
+from data.states import QUOTATION_OPEN as QUOTATION_OPEN
+from data.states import SALES_ORDER_CLOSED as SALES_ORDER_CLOSED
+from data.states import SALES_ORDER_OPEN as SALES_ORDER_OPEN
+from data.states import SCENARIOS as SCENARIOS
+from data.states import STEPS as STEPS
+from data.states import Audience as Audience
+from data.states import BillingStatus as BillingStatus
+from data.states import CancellationState as CancellationState
+from data.states import CompletionKind as CompletionKind
+from data.states import CustomerStatus as CustomerStatus
+from data.states import CustomerType as CustomerType
+from data.states import Decision as Decision
+from data.states import DoneBy as DoneBy
+from data.states import InvoiceStatus as InvoiceStatus
+from data.states import OutboxStatus as OutboxStatus
+from data.states import Role as Role
+from data.states import Scenario as Scenario
+from data.states import Step as Step
+
+# The states and keys (StrEnums) live in data/states.py; callers import them from here too.
+from data.states import key_named as key_named
 from data.text import CharField, TextField  # text that refuses a NUL character
-
-_Key = TypeVar("_Key", bound=str)
-
-
-def key_named(text: str | None, labels: Mapping[_Key, str]) -> _Key | None:
-    """The key of ``labels`` that ``text`` names, by its key or its label, in any case and
-    spacing; None when it names none."""
-    wanted = " ".join((text or "").split()).casefold()
-    return next((key for key, label in labels.items() if wanted in (key, label.casefold())), None)
-
-
-class CustomerStatus(StrEnum):
-    """Customer status as the team lead reads it."""
-
-    LIVE = "Live"
-    PENDING_CANCELLATION = "Live (PC)"
-    CANCELLED = "Cancelled"
-
-
-class CustomerType(StrEnum):
-    CUSTOMER = "Customer"
-    FORMER_CUSTOMER = "Former Customer"
-
-
-class Role(StrEnum):
-    """Roles. Others may be added to a user; these two are the ones the rules know."""
-
-    CANCELLATION = "customer-cancellation"
-    ADMIN = "crm-admin"
-
-
-class Decision(StrEnum):
-    """What the account team decided about the customer's data (seed 000, step 9)."""
-
-    HOLD = "hold"
-    APPROVE = "approve"
-
-
-DECISIONS: dict[str, str] = {Decision.HOLD: "Hold the data", Decision.APPROVE: "Approve deletion"}
-
-
-class CompletionKind(StrEnum):
-    TASK = "task"
-    SIGN_OFF = "sign-off"
-
-
-class DoneBy(StrEnum):
-    """How a timeline task gets done: ticked by hand, or by the record it stands for."""
-
-    HAND = "hand"
-    DEACTIVATION = "deactivation"
-    DECISION = "decision"
-    PURGE = "purge"
-    SIGN_OFFS = "sign-offs"
-    EMAIL = "e-mail"
-    PROCESS = "process"
-
-
-class CancellationState(StrEnum):
-    PENDING = "pending"
-    REMOVED = "removed"
-    PROCESSED = "processed"
-
-
-MOODS = ("Happy", "Satisfied", "Neutral", "Disappointed", "Angry")
-
-CASE_STATUSES_OPEN = ("New", "Working", "Waiting on customer", "Escalated")
-CASE_CLOSED = "Closed"
-OPPORTUNITY_OPEN = ("Prospecting", "Qualification", "Proposal", "Negotiation")
-OPPORTUNITY_CLOSED = ("Won", "Lost", "Cancelled")
-QUOTATION_OPEN = ("Draft", "Sent", "Accepted")
-QUOTATION_CLOSED = ("Won", "Lost", "Expired", "Cancelled")
-SALES_ORDER_OPEN = ("Pending", "In progress", "On hold")
-SALES_ORDER_CLOSED = ("Completed", "Cancelled")
-
-
-class OutboxStatus(StrEnum):
-    QUEUED = "queued"
-    # Claimed by one sender: never claimed again, so a message goes out at most once.
-    SENDING = "sending"
-    SENT = "sent"
-    FAILED = "failed"
-    # Taken back before it was sent (the customer went to collections, or a team lead withdrew it).
-    WITHDRAWN = "withdrawn"
-    # The message was handed to the mail server (DATA) and no answer came: it may have arrived.
-    # Never sent again by itself; a person resends it or marks it sent.
-    UNCERTAIN = "uncertain"
-    # The mail server took it for some recipients and refused others (last_error names them).
-    PARTIAL = "partial"
-
-
-class Audience(StrEnum):
-    """Who a message is for: the customer's people (the no-contact rule applies) or our own."""
-
-    CUSTOMER = "customer"
-    INTERNAL = "internal"
-
-
-class BillingStatus(StrEnum):
-    """The account's billing status, as Billing keeps it."""
-
-    CURRENT = "Current"
-    PAST_DUE = "Past due"
-    COLLECTIONS = "Sent to collections"
-
-
-class InvoiceStatus(StrEnum):
-    OPEN = "open"
-    PAID = "paid"
-    PAST_DUE = "past due"  # never stored: an open invoice whose due date has passed
-
-
-class Scenario(StrEnum):
-    """The default playbook's three ways a customer leaves (seed 001), chosen at Begin and
-    changeable while pending. The scenarios that exist are the playbook's (data.playbook): these
-    are well-known keys the demo and tests name."""
-
-    BUYOUT = "buyout"
-    NON_RENEWAL = "non-renewal"
-    COLLECTIONS = "collections"
-
-
-# The default playbook's labels (playbooks/default.toml); the tool reads a case's playbook.
-SCENARIOS: dict[str, str] = {
-    Scenario.BUYOUT: "Cancellation request (buyout)",
-    Scenario.NON_RENEWAL: "Non-renewal",
-    Scenario.COLLECTIONS: "Past due — sent to collections",
-}
-
-
-class Step(StrEnum):
-    """Steps the default playbook's scenarios ask for, each confirmed by someone at some time
-    (a playbook may name others: a step is stored by its key)."""
-
-    FINAL_AMOUNT_EMAIL = "final-amount-email"
-    PAYMENT_CONFIRMED = "payment-confirmed"
-    BILL_TILL_PAYOUT = "bill-till-payout"
-    AUTO_RENEWAL_DISABLED = "auto-renewal-disabled"
-    ADMIN_NOTIFIED = "admin-notified"
-    CSM_TOLD = "csm-told"
-
-
-# The default playbook's labels (playbooks/default.toml); the tool reads a case's playbook.
-STEPS: dict[str, str] = {
-    Step.FINAL_AMOUNT_EMAIL: "Finance sent the final-amount e-mail",
-    Step.PAYMENT_CONFIRMED: "Final payment confirmed",
-    Step.BILL_TILL_PAYOUT: "Account set to Bill till Payout",
-    Step.AUTO_RENEWAL_DISABLED: "Billing confirmed auto-renewal is disabled",
-    Step.ADMIN_NOTIFIED: "Admin told in a call or meeting",
-    Step.CSM_TOLD: "CSM told there will be no further reach-outs",
-}
 
 
 class BaseModel(Model):
