@@ -713,9 +713,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         action="append",
-        choices=PARTS,
-        help="measure only these parts (repeat it): data = 1-3, bulk = 7, process = 6, app = 4-5",
+        choices=(*PARTS, "crm"),
+        help="measure only these parts (repeat it): data = 1-3, bulk = 7, process = 6, app = 4-5, "
+        "crm = 8-9 (the Salesforce import, bench/crm.py; run only when asked for)",
     )
+    parser.add_argument("--crm-runs", type=int, default=3, help="imports of the CRM export")
     parser.add_argument("--json", type=Path, default=RESULTS / "latest.json")
     args = parser.parse_args(argv)
     parts = set(args.only or PARTS)
@@ -732,6 +734,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parts_sqlite: set[str] = set()
     else:
         parts_sqlite = parts
+    if parts_sqlite - {"crm"}:
         say("preparing the databases…")
         large = generate.sqlite_database(FULL, rebuild=args.rebuild, say=say)
         small = generate.sqlite_database(SMALL, rebuild=args.rebuild, say=say)
@@ -773,6 +776,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             figures += app_figures(large, small, empty, args.app_runs)
             say("starting the app and a bare Textual app side by side (bench/startup.py)…")
             figures += startup_figures(args.app_runs)
+        if "crm" in parts_sqlite:
+            from bench.crm import crm_figures
+
+            say("importing a Salesforce export of 100,000 accounts (bench/crm.py)…")
+            figures += crm_figures(args.crm_runs, work, rebuild=args.rebuild)
     if args.postgres:
         figures += postgres_figures(
             args.postgres, args.runs, max(1, args.process_runs // 2), page, parts, args.bulk_runs
