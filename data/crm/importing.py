@@ -1,14 +1,14 @@
 """Importing a Salesforce export (issue 13): users, accounts (customers) and their records, in
 one transaction, all or nothing. Rows are streamed file by file and written in chunks (one
-executemany per chunk, one look-up of the chunk's external ids); only the accounts' and users'
-external ids are held in memory (accounts are few next to records), plus one byte per existing
-record row to tell a duplicate Id and what is gone from the CRM. A dry run, or any row error,
-rolls the whole transaction back."""
+executemany per chunk, one look-up of the chunk's accounts and of its external ids); only the
+users are held in memory (a few), and a temporary table marks the rows this run matched, to
+tell a duplicate Id and what is gone from the CRM, so memory is flat in the number of rows. A
+dry run, or any row error, rolls the whole transaction back."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -56,10 +56,12 @@ def import_salesforce(
             audit.require_user_administration()
         run = Run(where, mapping, today or clock.now().date(), progress or _quiet, who)
         with database.atomic() as transaction:
+            run.start_seen()
             import_users(run)
             import_accounts(run)
             for spec in RECORD_SPECS:
                 import_records(run, spec)
+            run.end_seen()
             summary = ImportSummary(run.summaries, dry_run, run.listed_errors())
             if run.error_count or dry_run:
                 transaction.rollback()
@@ -74,19 +76,10 @@ def _quiet(object_name: str, done: int, total: int | None) -> None:
     """No progress shown."""
 
 
-def _chunks(rows: Iterator[Any]) -> Iterator[list[Any]]:
-    chunk: list[Any] = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) == CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 def import_records(run: Run, spec: RecordSpec) -> None:
-    """One record object's file, chunk by chunk: added, updated, unchanged or resolved here."""
+    """One record object's file, chunk by chunk: added, updated, unchanged or resolved here.
+    Each chunk's accounts and records are looked up by their Ids; the rows this run matched
+    are marked in a temporary table, so memory does not grow with the number of rows."""
     export = ExportFile(run.folder, spec.object)
     summary = ObjectSummary(spec.object)
     if not export.exists:
@@ -94,43 +87,54 @@ def import_records(run: Run, spec: RecordSpec) -> None:
     run.summaries.append(summary)
     table = spec.table
     before_max, before_count = run.existing_extent(table)
-    seen = bytearray(before_max + 1)  # one byte per existing row: matched by this export
     matched = 0
     columns = ("customer_id", "external_id", *spec.columns, *spec.extra)
     extra = tuple(spec.extra.values())
-    selected = ", ".join(
-        f'"{name}"' for name in ("id", "external_id", "customer_id", *spec.columns)
-    )
+    selected = ("id", "external_id", "customer_id", *spec.columns)
     state = set(spec.state)
+    size = CHUNK
 
-    def parsed() -> Iterator[tuple[int, str, int, tuple[Any, ...]]]:
-        for line, fields in export.rows(("Id", "AccountId", *spec.required), run.report):
-            summary.read += 1
-            if summary.read % CHUNK == 0:
-                run.progress(spec.object, summary.read, None)
-            get = run.getter(export, fields)
-            if run.deleted(get):
-                summary.skipped_deleted += 1
-                continue
-            try:
-                external = run.external_id(get)
-                account = get("AccountId").strip()
-                customer = run.accounts.get(account)
-                if customer is None:
-                    raise RowError(
-                        f"AccountId {clip(account) or '(empty)'} is not in Account.csv; add the "
-                        "account or drop the row."
-                    )
-                values = spec.convert(get, run.mapping, run.today)
-            except RowError as error:
-                run.error(export.name, line, str(error))
-                continue
-            yield line, external, customer, values
+    def parse(
+        line: int, get: Callable[[str], str]
+    ) -> tuple[str, str, tuple[Any, ...] | None, str | None] | None:
+        summary.read += 1
+        if summary.read % size == 0:
+            run.progress(spec.object, summary.read, None)
+        if run.deleted(get):
+            summary.skipped_deleted += 1
+            return None
+        external = run.external_id(get)
+        account = get("AccountId").strip()
+        try:
+            return external, account, spec.convert(get, run.mapping, run.today), None
+        except RowError as error:
+            return external, account, None, str(error)
 
-    p = database.param
-    for chunk in _chunks(parsed()):
+    required = ("Id", "AccountId", *spec.required)
+    for chunk in run.chunks(export, required, parse, size):
+        accounts = run.customers(
+            list({entry[1][1] for entry in chunk if not isinstance(entry, str)})
+        )
+        rows: list[tuple[int, str, int, tuple[Any, ...]]] = []
+        for entry in chunk:
+            if isinstance(entry, str):
+                run.report(entry)
+                continue
+            line, (external, account, converted, problem) = entry
+            customer = accounts.get(account)
+            if customer is None:
+                run.error(
+                    export.name,
+                    line,
+                    f"AccountId {clip(account) or '(empty)'} is not in Account.csv; add the "
+                    "account or drop the row.",
+                )
+            elif problem is not None or converted is None:
+                run.error(export.name, line, str(problem))
+            else:
+                rows.append((line, external, customer, converted))
         lines: dict[str, int] = {}
-        for line, external, _, _ in chunk:
+        for line, external, _, _ in rows:
             if external in lines:
                 run.error(
                     export.name,
@@ -141,14 +145,12 @@ def import_records(run: Run, spec: RecordSpec) -> None:
                 lines[external] = line
         found = {
             str(row[1]): row
-            for row in database.execute_sql(
-                f'SELECT {selected} FROM "{table}" WHERE external_id IN ({", ".join([p] * len(lines))})',
-                list(lines),
-            ).fetchall()
+            for row in run.select_with_seen(table, selected, "external_id", list(lines))
         }
         inserts: list[tuple[Any, ...]] = []
         updates: list[tuple[Any, ...]] = []
-        for line, external, customer, values in chunk:
+        seen: list[int] = []
+        for line, external, customer, values in rows:
             if lines.get(external) != line:
                 continue  # the duplicate, reported above
             existing = found.get(external)
@@ -157,16 +159,16 @@ def import_records(run: Run, spec: RecordSpec) -> None:
                 summary.added += 1
                 continue
             pk = int(existing[0])
-            if pk > before_max or seen[pk]:
+            if pk > before_max or existing[-1] is not None:
                 run.error(
                     export.name,
                     line,
                     f"Id {external} is given twice in {export.name}; keep one row.",
                 )
                 continue
-            seen[pk] = 1
+            seen.append(pk)
             matched += 1
-            stored = tuple(existing[3:])
+            stored = tuple(existing[3:-1])
             new = values
             if not spec.is_open(stored) and spec.is_open(values):
                 # resolved here, the export still shows it open: keep offboard's state
@@ -181,5 +183,6 @@ def import_records(run: Run, spec: RecordSpec) -> None:
                 summary.updated += 1
         run.insert(table, columns, inserts)
         run.update(table, ("customer_id", *spec.columns), updates)
+        run.mark_seen(table, seen)
     run.progress(spec.object, summary.read, summary.read)
     summary.gone_from_crm = before_count - matched

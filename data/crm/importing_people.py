@@ -1,15 +1,16 @@
 """The first two steps of an import: the users (``User.csv``) and the accounts (``Account.csv``,
 offboard's customers), which the records point at; and the ``Run`` they share with the record
-steps: the folder, the mapping, the errors found so far, the summaries, and how rows are
-written (one executemany per chunk)."""
+steps: the folder, the mapping, the errors found so far, the summaries, and how rows are read
+and written chunk by chunk (one look-up and one executemany per chunk; a temporary table marks
+the rows already there that the run matched), so memory is flat in the number of rows."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from data import audit, clock
 from data.crm.mapping import Mapping
@@ -22,6 +23,11 @@ from data.models import Customer, CustomerStatus, User, name_key
 
 ERROR_LIMIT = 1000  # errors listed; past it, one line says how many more there were
 ID_LIMIT = 18
+ACCOUNT_CHUNK = 900  # accounts per chunk: its ids fit one IN (...) under SQLite's old limit of 999
+SEEN = "crm_import_seen"  # temporary table: the rows already there that this run matched
+
+Parsed = TypeVar("Parsed")
+Entry = str | tuple[int, Parsed]  # an error ("File.csv:LINE: …") or a parsed row with its line
 
 
 @dataclass
@@ -36,7 +42,6 @@ class Run:
     errors: list[str] = field(default_factory=list)
     error_count: int = 0
     summaries: list[ObjectSummary] = field(default_factory=list)
-    accounts: dict[str, int] = field(default_factory=dict)  # Salesforce Id → customer id
     users: dict[str, int] = field(default_factory=dict)  # Salesforce Id → user id
     user_file: bool = False
     events: list[dict[str, Any]] = field(default_factory=list)  # audit rows of changed customers
@@ -80,6 +85,90 @@ class Run:
                 f"Id '{clip(value)}' is not a Salesforce Id; export the row with its Id."
             )
         return value
+
+    def chunks(
+        self,
+        export: ExportFile,
+        required: Sequence[str],
+        parse: Callable[[int, Callable[[str], str]], Parsed | None],
+        size: int,
+    ) -> Iterator[list[Entry[Parsed]]]:
+        """The file's rows parsed, ``size`` rows at a time, with the errors found on the way in
+        their place (parse raises RowError; None skips the row)."""
+        chunk: list[Entry[Parsed]] = []
+        rows = 0
+
+        def report(message: str) -> None:
+            chunk.append(message)
+
+        for line, fields in export.rows(required, report):
+            try:
+                parsed = parse(line, self.getter(export, fields))
+            except RowError as error:
+                chunk.append(f"{export.name}:{line}: {error}")
+                continue
+            if parsed is None:
+                continue
+            chunk.append((line, parsed))
+            rows += 1
+            if rows >= size:
+                yield chunk
+                chunk, rows = [], 0
+        if chunk:
+            yield chunk
+
+    def start_seen(self) -> None:
+        """An empty temporary table for the rows already there that this run matched: a second
+        match is a duplicate Id, and what was never matched is gone from the CRM."""
+        database.execute_sql(
+            f'CREATE TEMPORARY TABLE IF NOT EXISTS "{SEEN}" (kind VARCHAR(32) NOT NULL, '
+            "row_id BIGINT NOT NULL, PRIMARY KEY (kind, row_id))"
+        )
+        database.execute_sql(f'DELETE FROM "{SEEN}"')
+
+    def end_seen(self) -> None:
+        database.execute_sql(f'DROP TABLE "{SEEN}"')
+
+    def mark_seen(self, table: str, ids: Iterable[int]) -> None:
+        p = database.param
+        rows = [(table, pk) for pk in ids]
+        if rows:
+            database.cursor().executemany(
+                f'INSERT INTO "{SEEN}" (kind, row_id) VALUES ({p}, {p})', rows
+            )
+
+    def select_with_seen(
+        self, table: str, columns: Sequence[str], key: str, values: Sequence[str]
+    ) -> list[tuple[Any, ...]]:
+        """The rows of ``table`` whose ``key`` is one of ``values``: ``columns`` (the first is
+        "id"), then whether this run matched the row already."""
+        if not values:
+            return []
+        p = database.param
+        selected = ", ".join(f't."{name}"' for name in columns)
+        marks = ", ".join([p] * len(values))
+        return list(
+            database.execute_sql(
+                f'SELECT {selected}, s.row_id FROM "{table}" t LEFT JOIN "{SEEN}" s '
+                f"ON s.kind = {p} AND s.row_id = t.id "
+                f'WHERE t."{key}" IN ({marks})',
+                [table, *values],
+            ).fetchall()
+        )
+
+    def customers(self, externals: Sequence[str]) -> dict[str, int]:
+        """Salesforce account Id → customer id, for the Ids given that offboard has."""
+        if not externals:
+            return {}
+        p = database.param
+        return {
+            str(external): int(pk)
+            for pk, external in database.execute_sql(
+                f'SELECT id, external_id FROM "customer" WHERE external_id IN '
+                f"({', '.join([p] * len(externals))})",
+                list(externals),
+            ).fetchall()
+        }
 
     def existing_extent(self, table: str) -> tuple[int, int]:
         """The table's largest id now, and how many of its rows have an external id."""
@@ -200,175 +289,196 @@ def import_accounts(run: Run) -> None:
     it is empty; owner = the user whose Id is OwnerId). A customer already in offboard is
     matched by external id, else by account number. One that is Live (PC) or Cancelled keeps
     its status and owner (counted as resolved here); a changed customer gets a new version
-    and an audit event."""
-    by_external: dict[str, Any] = {}
-    by_account: dict[str, Any] = {}
-    columns = (
-        Customer.id,
-        Customer.account,
-        Customer.external_id,
-        Customer.name,
-        Customer.owner,
-        Customer.status,
-        Customer.time_zone,
-        Customer.version,
-    )
-    for row in Customer.select(*columns).tuples().iterator():
-        by_account[str(row[1])] = row
-        if row[2] is not None:
-            by_external[str(row[2])] = row
-    run.accounts = {external: int(row[0]) for external, row in by_external.items()}
+    and an audit event. Read chunk by chunk: each chunk's customers are looked up by its Ids
+    and account numbers, so memory does not grow with the number of accounts."""
     export = ExportFile(run.folder, "Account")
     summary = ObjectSummary("Account")
     run.summaries.append(summary)
-    matched: set[str] = set()
-    numbers: dict[str, int] = {}
-    now = clock.now()
+    before_max, before_count = run.existing_extent("customer")
+    matched = 0  # customers that had an external id, matched by it
     zone_column = run.mapping.time_zone_column
-    inserts: list[tuple[Any, ...]] = []
-    for line, fields in export.rows(("Id", "Name", "OwnerId"), run.report):
+    now = clock.now()
+
+    def parse(line: int, get: Callable[[str], str]) -> tuple[str, str, str, Any, str] | None:
         summary.read += 1
         if summary.read % 1000 == 0:
             run.progress("Account", summary.read, None)
-        get = run.getter(export, fields)
         if run.deleted(get):
             summary.skipped_deleted += 1
-            continue
-        try:
-            external = run.external_id(get)
-            number = text(get("AccountNumber"), "AccountNumber", 32, cut=False) or external
-            name = text(get("Name"), "Name", 200)
-            if not name:
-                raise RowError("Name is empty; give the account its name.")
-            owner_id = get("OwnerId").strip()
-            owner = run.users.get(owner_id)
-            if owner is None and owner_id and run.user_file:
-                raise RowError(
-                    f"OwnerId {clip(owner_id)} is not in User.csv; export every user, or "
-                    "give the account an owner who is."
-                )
-            zone = get(zone_column).strip() if zone_column else ""
-            if zone and not is_time_zone(zone):
-                raise RowError(f"{zone_column} '{clip(zone)}' is not a time zone (Europe/Berlin).")
-        except RowError as error:
-            run.error(export.name, line, str(error))
-            continue
-        if external in matched:
-            run.error(export.name, line, f"Id {external} is given twice; keep one row.")
-            continue
-        if number in numbers:
-            run.error(
-                export.name,
-                line,
-                f"account number {number} is given twice (first on line {numbers[number]}); "
-                "account numbers must differ.",
+            return None
+        external = run.external_id(get)
+        number = text(get("AccountNumber"), "AccountNumber", 32, cut=False) or external
+        name = text(get("Name"), "Name", 200)
+        if not name:
+            raise RowError("Name is empty; give the account its name.")
+        owner_id = get("OwnerId").strip()
+        owner = run.users.get(owner_id)
+        if owner is None and owner_id and run.user_file:
+            raise RowError(
+                f"OwnerId {clip(owner_id)} is not in User.csv; export every user, or "
+                "give the account an owner who is."
             )
-            continue
-        matched.add(external)
-        numbers[number] = line
-        mine = by_external.get(external)
-        holder = by_account.get(number)
-        clash = holder is not None and mine is not None and holder is not mine
-        found = mine or holder
-        if clash or (found is not None and found[2] not in (None, external)):
-            other = holder if clash else found
-            assert other is not None
-            where = f"the customer imported from Id {other[2]}" if other[2] else str(other[3])
-            run.error(
-                export.name,
-                line,
-                f"account number {number} is already {where}'s; give one of them another "
-                "AccountNumber.",
+        zone = get(zone_column).strip() if zone_column else ""
+        if zone and not is_time_zone(zone):
+            raise RowError(f"{zone_column} '{clip(zone)}' is not a time zone (Europe/Berlin).")
+        return external, number, name, owner, zone
+
+    for chunk in run.chunks(export, ("Id", "Name", "OwnerId"), parse, ACCOUNT_CHUNK):
+        rows = [entry for entry in chunk if not isinstance(entry, str)]
+        by_external = {
+            str(row[2]): row
+            for row in run.select_with_seen(
+                "customer", CUSTOMER_COLUMNS, "external_id", list({r[1][0] for r in rows})
             )
-            continue
-        if found is None:
-            inserts.append(
-                (
-                    number,
-                    name,
-                    name_key(name),
-                    CustomerStatus.LIVE,
-                    "Customer",
-                    owner,
-                    zone or run.mapping.time_zone,
-                    "",
-                    "",
-                    "Current",
-                    "",
-                    now,
-                    now,
-                    1,
-                    external,
-                )
-            )
-            summary.added += 1
-            if len(inserts) >= 900:
-                _insert_customers(run, inserts)
-            continue
-        pk, _, _, was_name, was_owner, status, was_zone, version = found
-        run.accounts[external] = int(pk)
-        kept = status != CustomerStatus.LIVE
-        if kept:
-            summary.resolved_here += 1
-        wanted: dict[str, Any] = {"account": number, "name": name, "external_id": external}
-        if not kept:
-            wanted["owner_id"] = owner
-        if zone:
-            wanted["time_zone"] = zone
-        was = {
-            "account": found[1],
-            "name": was_name,
-            "external_id": found[2],
-            "owner_id": was_owner,
-            "time_zone": was_zone,
         }
-        changed = {key: value for key, value in wanted.items() if was[key] != value}
-        if not changed:
+        by_account = {
+            str(row[1]): row
+            for row in run.select_with_seen(
+                "customer", CUSTOMER_COLUMNS, "account", list({r[1][1] for r in rows})
+            )
+        }
+        externals: set[str] = set()
+        numbers: dict[str, int] = {}
+        inserts: list[tuple[Any, ...]] = []
+        seen: list[int] = []
+        for entry in chunk:
+            if isinstance(entry, str):
+                run.report(entry)
+                continue
+            line, (external, number, name, owner, zone) = entry
+            mine = by_external.get(external)
+            if external in externals or (
+                mine is not None and (int(mine[0]) > before_max or mine[-1] is not None)
+            ):
+                run.error(export.name, line, f"Id {external} is given twice; keep one row.")
+                continue
+            holder = by_account.get(number)
+            if number in numbers:
+                run.error(
+                    export.name,
+                    line,
+                    f"account number {number} is given twice (first on line {numbers[number]}); "
+                    "account numbers must differ.",
+                )
+                continue
+            if (
+                holder is not None
+                and (mine is None or holder[0] != mine[0])
+                and (int(holder[0]) > before_max or holder[-1] is not None)
+            ):
+                run.error(
+                    export.name,
+                    line,
+                    f"account number {number} is given twice in {export.name}; account numbers "
+                    "must differ.",
+                )
+                continue
+            externals.add(external)
+            numbers[number] = line
+            clash = holder is not None and mine is not None and holder[0] != mine[0]
+            found = mine or holder
+            if clash or (found is not None and found[2] not in (None, external)):
+                other = holder if clash else found
+                assert other is not None
+                where = f"the customer imported from Id {other[2]}" if other[2] else str(other[3])
+                run.error(
+                    export.name,
+                    line,
+                    f"account number {number} is already {where}'s; give one of them another "
+                    "AccountNumber.",
+                )
+                continue
+            if found is None:
+                inserts.append(
+                    (
+                        number,
+                        name,
+                        name_key(name),
+                        CustomerStatus.LIVE,
+                        "Customer",
+                        owner,
+                        zone or run.mapping.time_zone,
+                        "",
+                        "",
+                        "Current",
+                        "",
+                        now,
+                        now,
+                        1,
+                        external,
+                    )
+                )
+                summary.added += 1
+                continue
+            pk, _, _, was_name, was_owner, status, was_zone, version, _ = found
+            seen.append(int(pk))
+            if mine is not None:
+                matched += 1
+            kept = status != CustomerStatus.LIVE
+            if kept:
+                summary.resolved_here += 1
+            wanted: dict[str, Any] = {"account": number, "name": name, "external_id": external}
             if not kept:
-                summary.unchanged += 1
-            continue
-        Customer.update(
-            **changed, name_key=name_key(name), version=int(version) + 1, updated_at=now
-        ).where(Customer.id == pk).execute()
-        run.events.append(
-            {
-                **audit.event(
-                    run.actor, "import customer", before={k: was[k] for k in changed}, after=changed
-                ),
-                "customer": int(pk),
+                wanted["owner_id"] = owner
+            if zone:
+                wanted["time_zone"] = zone
+            was = {
+                "account": found[1],
+                "name": was_name,
+                "external_id": found[2],
+                "owner_id": was_owner,
+                "time_zone": was_zone,
             }
-        )
-        if not kept:
-            summary.updated += 1
-    _insert_customers(run, inserts)
-    summary.gone_from_crm = len(set(by_external) - matched)
+            changed = {key: value for key, value in wanted.items() if was[key] != value}
+            if not changed:
+                if not kept:
+                    summary.unchanged += 1
+                continue
+            Customer.update(
+                **changed, name_key=name_key(name), version=int(version) + 1, updated_at=now
+            ).where(Customer.id == pk).execute()
+            run.events.append(
+                {
+                    **audit.event(
+                        run.actor,
+                        "import customer",
+                        before={k: was[k] for k in changed},
+                        after=changed,
+                    ),
+                    "customer": int(pk),
+                }
+            )
+            if not kept:
+                summary.updated += 1
+        run.insert("customer", CUSTOMER_INSERTED, inserts)
+        run.mark_seen("customer", seen)
+    summary.gone_from_crm = before_count - matched
 
 
-def _insert_customers(run: Run, rows: list[tuple[Any, ...]]) -> None:
-    columns = (
-        "account",
-        "name",
-        "name_key",
-        "status",
-        "customer_type",
-        "owner_id",
-        "time_zone",
-        "admin_name",
-        "admin_email",
-        "billing_status",
-        "modules",
-        "created_at",
-        "updated_at",
-        "version",
-        "external_id",
-    )
-    run.insert("customer", columns, rows)
-    if rows:
-        externals = [row[-1] for row in rows]
-        p = database.param
-        for pk, external in database.execute_sql(
-            f'SELECT id, external_id FROM "customer" WHERE external_id IN ({", ".join([p] * len(externals))})',
-            externals,
-        ).fetchall():
-            run.accounts[str(external)] = int(pk)
-    rows.clear()
+CUSTOMER_COLUMNS = (
+    "id",
+    "account",
+    "external_id",
+    "name",
+    "owner_id",
+    "status",
+    "time_zone",
+    "version",
+)
+CUSTOMER_INSERTED = (
+    "account",
+    "name",
+    "name_key",
+    "status",
+    "customer_type",
+    "owner_id",
+    "time_zone",
+    "admin_name",
+    "admin_email",
+    "billing_status",
+    "modules",
+    "created_at",
+    "updated_at",
+    "version",
+    "external_id",
+)
