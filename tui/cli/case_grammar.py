@@ -19,6 +19,19 @@ Command = Callable[[Any, str, str, str], argparse.ArgumentParser]
 LARGEST_ID = 2**63 - 1  # the largest id either database stores
 
 
+OUTCOME_JSON_HELP = "print the outcome and the customer (as show --json) as one JSON object"
+
+
+def add_expected_version(sub: argparse.ArgumentParser) -> None:
+    """``--expected-version N``, as every command that changes a customer takes it."""
+    sub.add_argument(
+        "--expected-version",
+        type=int,
+        metavar="N",
+        help="refuse if the customer's version is not N (it changed since you read it)",
+    )
+
+
 def record_id(text: str) -> int:
     """An id argument (a record, a message, a reason…): a whole number from 1 up, else a usage
     error. The parser's other commands (reasons, outbox) use it too."""
@@ -90,17 +103,8 @@ def add_milestone_commands(commands: Any, command: Command) -> None:
         "customer becomes a Former Customer",
     )
     sub.add_argument("account", metavar="ACCOUNT", help="the account number, such as 100011")
-    sub.add_argument(
-        "--json",
-        action="store_true",
-        help="print the outcome and the customer (as show --json) as one JSON object",
-    )
-    sub.add_argument(
-        "--expected-version",
-        type=int,
-        metavar="N",
-        help="refuse if the customer's version is not N (it changed since you read it)",
-    )
+    sub.add_argument("--json", action="store_true", help=OUTCOME_JSON_HELP)
+    add_expected_version(sub)
     sub = command(
         commands,
         "scenario",
@@ -125,17 +129,8 @@ def add_milestone_commands(commands: Any, command: Command) -> None:
         action="store_true",
         help="take back a confirmation made by mistake (a later step of its section first)",
     )
-    sub.add_argument(
-        "--json",
-        action="store_true",
-        help="print the outcome and the customer (as show --json) as one JSON object",
-    )
-    sub.add_argument(
-        "--expected-version",
-        type=int,
-        metavar="N",
-        help="refuse if the customer's version is not N (it changed since you read it)",
-    )
+    sub.add_argument("--json", action="store_true", help=OUTCOME_JSON_HELP)
+    add_expected_version(sub)
 
 
 def add_tool_commands(commands: Any, command: Command) -> None:
@@ -146,33 +141,27 @@ def add_tool_commands(commands: Any, command: Command) -> None:
         sub = command(commands, name, handler, help_text)
         sub.add_argument("account", metavar="ACCOUNT", help="the account number, such as 100011")
         if changes:
-            sub.add_argument(
-                "--expected-version",
-                type=int,
-                metavar="N",
-                help="refuse if the customer's version is not N (it changed since you read it)",
-            )
+            add_expected_version(sub)
         return sub
 
-    json_help = "print the outcome and the customer (as show --json) as one JSON object"
     sub = tool("owner", "fields:cmd_owner", "choose the new owner (or --now)")
     sub.add_argument("login", metavar="LOGIN", help="the new owner's login (users list)")
     sub.add_argument("--now", action="store_true", help="Perform Now: reassign it at once")
-    sub.add_argument("--json", action="store_true", help=json_help)
+    sub.add_argument("--json", action="store_true", help=OUTCOME_JSON_HELP)
     sub = tool("notify", "fields:cmd_notify", "choose who is notified on Process")
     sub.add_argument("logins", metavar="LOGIN", nargs="*", help="the users notified (replaces)")
     sub.add_argument("--nobody", action="store_true", help="notify nobody")
-    sub.add_argument("--json", action="store_true", help=json_help)
+    sub.add_argument("--json", action="store_true", help=OUTCOME_JSON_HELP)
     sub = tool("expiry", "fields:cmd_expiry", "add a future expiry, or list them (no DATE)")
     sub.add_argument("date", metavar="DATE", nargs="?", help="2027-06-30, +1y, +6m…")
     sub.add_argument("--note", default="", help="what the expiry is about")
     sub.add_argument("--limit", type=record_id, default=20, help="list at most this many")
-    sub.add_argument("--json", action="store_true", help=json_help)
+    sub.add_argument("--json", action="store_true", help=OUTCOME_JSON_HELP)
     sub = tool("mood", "fields:cmd_mood", "record the customer's mood (optional)")
     sub.add_argument(
         "mood", metavar="MOOD", help="Happy, Satisfied, Neutral, Disappointed, Angry or none"
     )
-    sub.add_argument("--json", action="store_true", help=json_help)
+    sub.add_argument("--json", action="store_true", help=OUTCOME_JSON_HELP)
     kinds = "assets, cases, opportunities, quotations or sales-orders"
     sub = tool("records", "records:cmd_records", "list a customer's records", changes=False)
     sub.add_argument("kind", metavar="KIND", help=kinds)
@@ -184,7 +173,7 @@ def add_tool_commands(commands: Any, command: Command) -> None:
     sub.add_argument("ids", metavar="ID", nargs="*", type=record_id, help=ids_help)
     sub.add_argument("--all", action="store_true", help="every asset still live")
     sub.add_argument("--date", default="today", help="the cease date (default: today)")
-    sub.add_argument("--json", action="store_true", help=json_help)
+    sub.add_argument("--json", action="store_true", help=OUTCOME_JSON_HELP)
     sub = tool(
         "close-records",
         "records:cmd_close_records",
@@ -197,7 +186,7 @@ def add_tool_commands(commands: Any, command: Command) -> None:
     sub.add_argument(
         "--state", help="Won, Lost, Cancelled, Expired, Completed… (cases: Closed, the default)"
     )
-    sub.add_argument("--json", action="store_true", help=json_help)
+    sub.add_argument("--json", action="store_true", help=OUTCOME_JSON_HELP)
     sub = tool(
         "mail",
         "mail:cmd_mail",

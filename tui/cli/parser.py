@@ -12,7 +12,7 @@ from typing import Any, NoReturn
 from data import customers
 from data.errors import InvalidInput
 from data.models import OutboxStatus, Role
-from tui.cli.case_grammar import add_cancellation_commands, record_id
+from tui.cli.case_grammar import add_cancellation_commands, add_expected_version, record_id
 from tui.cli.crm_grammar import add_crm_commands
 from tui.cli.output import PROG
 from tui.config import USER_VARIABLE
@@ -224,12 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--text", help="the reason in the customer's words (kept if not given)")
     sub.add_argument("--info", help="extra information (kept if not given)")
     sub.add_argument("--clear", action="store_true", help="choose no reason")
-    sub.add_argument(
-        "--expected-version",
-        type=int,
-        metavar="N",
-        help="refuse if the customer's version is not N (it changed since you read it)",
-    )
+    add_expected_version(sub)
     sub.add_argument("--json", action="store_true", help="print the outcome as JSON")
     for name, handler, help_text in (
         (
