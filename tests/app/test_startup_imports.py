@@ -4,13 +4,10 @@ migration runner and no PostgreSQL driver; each is imported when first used."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.imports import imported_after
+
 # Modules (and their submodules) the customer list does not need to show its first page.
 NOT_AT_START = (
     "psycopg2",
@@ -30,34 +27,6 @@ NOT_AT_START = (
     "playhouse.db_url",
 )
 FIRST_SCREENS = ["screens.base", "screens.customer_list"]
-
-
-def imported_after(code: str, tmp_path: Path) -> list[str]:
-    """The modules a fresh interpreter holds after running ``code``."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("OFFBOARD_") and key != "PYTHONPATH"
-    }
-    env.update(
-        XDG_DATA_HOME=str(tmp_path / "xdg-data"),
-        XDG_CONFIG_HOME=str(tmp_path / "xdg-config"),
-        HOME=str(tmp_path / "home"),
-        PYTHONPATH=str(ROOT),
-    )
-    script = f"import json, sys\n{code}\nprint(json.dumps(sorted(sys.modules)))"
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    names: list[str] = json.loads(result.stdout.splitlines()[-1])
-    return names
 
 
 def not_needed(modules: list[str]) -> list[str]:

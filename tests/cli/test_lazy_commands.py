@@ -5,17 +5,13 @@ a handler loads."""
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from tests.imports import imported_after
 from tui.cli.commands import handler_named
 from tui.cli.parser import build_parser
 
-ROOT = Path(__file__).resolve().parents[2]
 COMMAND_MODULES = "tui.cli.commands."
 # What the commands read and write with, which the app does not need to start.
 COMMAND_DATA = ("data.delivery", "data.outbox_export", "data.demo", "data.backup")
@@ -38,33 +34,6 @@ def test_every_command_names_a_handler_that_loads() -> None:
         reference = parser.get_default("handler")
         assert isinstance(reference, str), parser.prog
         assert callable(handler_named(reference)), parser.prog
-
-
-def imported_after(code: str, tmp_path: Path) -> list[str]:
-    """The modules a fresh interpreter holds after running ``code``."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("OFFBOARD_") and key != "PYTHONPATH"
-    }
-    env.update(
-        OFFBOARD_DATABASE=str(tmp_path / "none.db"),
-        XDG_DATA_HOME=str(tmp_path / "xdg-data"),
-        HOME=str(tmp_path / "home"),
-        PYTHONPATH=str(ROOT),
-    )
-    script = f"import json, sys\n{code}\nprint(json.dumps(sorted(sys.modules)))"
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    names: list[str] = json.loads(result.stdout.splitlines()[-1])
-    return names
 
 
 def test_building_the_parser_imports_no_command_module(tmp_path: Path) -> None:
