@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -27,8 +28,15 @@ def zone(name: str) -> ZoneInfo:
         ) from error
 
 
+@functools.cache
+def _time_zones() -> frozenset[str]:
+    # available_timezones() walks the whole time-zone database (about 10 ms) on every call,
+    # and an import asks once per account row: read it once per process.
+    return frozenset(available_timezones())
+
+
 def is_time_zone(name: str) -> bool:
-    return name in available_timezones()
+    return name in _time_zones()
 
 
 def today_in(time_zone: str) -> dt.date:

@@ -6,11 +6,11 @@ value of the wrong kind, is refused with the file and line it is written on."""
 from __future__ import annotations
 
 import tomllib
-import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from data.dates import is_time_zone
 from data.errors import InvalidInput
 from data.playbook.checks import choices, shown_path, syntax_error
 from data.playbook.lines import KeyLines, KeyPath, locate
@@ -154,7 +154,7 @@ def load_mapping(path: str | Path | None = None) -> Mapping:
         for name, written in override.items():
             merged.setdefault(name, {}).update(written)
     zone = str(merged["customer"]["time_zone"])
-    if zone not in zoneinfo.available_timezones():
+    if not is_time_zone(zone):
         raise MappingError(
             f"{sources[-1]}: [customer] time_zone '{zone}' is not a time zone; give an IANA "
             "name such as Europe/Berlin or UTC."
