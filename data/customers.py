@@ -226,6 +226,7 @@ def _cancellation_view(
     reasons: list[tuple[int, str]],
     users: dict[int, Any],
     steps: dict[str, StepDone],
+    playbook: Playbook,
 ) -> CancellationView:
     notify: list[Any] = list(
         select(
@@ -245,12 +246,12 @@ def _cancellation_view(
         user = users.get(user_id) if user_id is not None else None
         return (user.display_name, user.login) if user else (None, None)
 
-    from data.playbook.store import version_named, version_note
+    from data.playbook.store import version_described
     from data.rules import scenario_label
-    from data.timeline import playbook_of
+    from data.timeline import case_open
 
     new_owner, new_owner_login = named(cancellation.new_owner_id)
-    playbook_name, playbook_digest = version_named(cancellation)
+    playbook_name, playbook_digest, playbook_note = version_described(cancellation)
     return CancellationView(
         id=cancellation.id,
         state=cancellation.state,
@@ -271,14 +272,13 @@ def _cancellation_view(
         processed_by=named(cancellation.processed_by_id)[0],
         scenario=str(cancellation.scenario),
         steps=tuple(steps.values()),
-        case_open=cancellation.state == CancellationState.PENDING
-        or (cancellation.state == CancellationState.PROCESSED and cancellation.closed_at is None),
+        case_open=case_open(cancellation),
         closed_at=cancellation.closed_at,
         closed_by=named(cancellation.closed_by_id)[0],
         playbook_name=playbook_name,
         playbook_digest=playbook_digest,
-        playbook_note=version_note(cancellation),
-        scenario_name=scenario_label(str(cancellation.scenario), playbook_of(cancellation)),
+        playbook_note=playbook_note,
+        scenario_name=scenario_label(str(cancellation.scenario), playbook),
     )
 
 
@@ -361,7 +361,7 @@ def tool_view(account: str) -> ToolView:
             ]
         users = _users(people)
         view = (
-            _cancellation_view(cancellation, reasons, users, steps)
+            _cancellation_view(cancellation, reasons, users, steps, playbook)
             if cancellation is not None
             else None
         )

@@ -120,31 +120,36 @@ def is_read_only(cancellation: Cancellation) -> bool:
     return _readable(cancellation)[1]
 
 
-def version_note(cancellation: Cancellation) -> str:
-    """A sentence when the case's playbook version can no longer be read, else ""."""
-    if not is_read_only(cancellation):
-        return ""
-    version = _version(cancellation)
-    if version is None:
-        name, digest = "(unknown)", f"version #{cancellation.playbook_version_id}"
-    else:
-        name, digest = str(version.name), str(version.digest)[:8]
+def _gone(name: str, digest: str) -> str:
     return (
         f"This case was begun with playbook {name} ({digest}), which can no longer be read: "
         "shown with the playbook in force, read-only."
     )
 
 
-def version_named(cancellation: Cancellation) -> tuple[str, str]:
-    """The name and digest of the playbook the case runs on, as the tool shows them: its own
-    version's, or the playbook in force for a case begun before versions were kept."""
+def version_described(cancellation: Cancellation) -> tuple[str, str, str]:
+    """The name and digest of the playbook the case runs on, as the tool shows them (its own
+    version's, or the playbook in force for a case begun before versions were kept), and the
+    read-only note when its version can no longer be read (else ""): one read of the version."""
     if cancellation.playbook_version_id is None:
         playbook = current_playbook()
-        return playbook.name, playbook.digest
+        return playbook.name, playbook.digest, ""
     version = _version(cancellation)
     if version is None:
-        return "(unknown)", ""
-    return str(version.name), str(version.digest)
+        return "(unknown)", "", _gone("(unknown)", f"version #{cancellation.playbook_version_id}")
+    name, digest = str(version.name), str(version.digest)
+    return name, digest, _gone(name, digest[:8]) if _parse(version) is None else ""
+
+
+def version_note(cancellation: Cancellation) -> str:
+    """A sentence when the case's playbook version can no longer be read, else ""."""
+    return version_described(cancellation)[2]
+
+
+def version_named(cancellation: Cancellation) -> tuple[str, str]:
+    """The name and digest of the playbook the case runs on (see ``version_described``)."""
+    name, digest, _ = version_described(cancellation)
+    return name, digest
 
 
 def require_readable(cancellation: Cancellation) -> None:
