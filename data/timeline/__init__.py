@@ -80,8 +80,6 @@ from data.timeline.today import (
     due_today,
     open_case_query,
     open_timelines,
-    pending_query,
-    pending_timelines,
     timelines_of,
 )
 
@@ -127,8 +125,6 @@ __all__ = [
     "parse_guids",
     "parse_plan",
     "parse_rule",
-    "pending_query",
-    "pending_timelines",
     "plan_in_force",
     "plan_of",
     "playbook_of",

@@ -25,20 +25,6 @@ class TodayTask:
     task: TaskView
 
 
-def pending_query(login: str | None = None) -> Any:
-    """Pending cancellations with their customer and who began them (only ``login``'s when
-    given), oldest first."""
-    query = (
-        Cancellation.select(Cancellation, Customer, User)
-        .join(Customer, on=Cancellation.customer)
-        .switch(Cancellation)
-        .join(User, on=Cancellation.begun_by)
-        .where(Cancellation.state == CancellationState.PENDING)
-        .order_by(Cancellation.begun_at, Cancellation.id)
-    )
-    return query.where(User.login == login) if login else query
-
-
 def open_case_query(login: str | None = None) -> Any:
     """Open termination cases — pending cancellations and processed ones not closed yet — with
     their customer and who began them (only ``login``'s when given), oldest first."""
@@ -73,12 +59,6 @@ def timelines_of(cancellations: Sequence[Cancellation]) -> list[Timeline]:
         )
         for cancellation in cancellations
     ]
-
-
-def pending_timelines(login: str | None = None) -> list[Timeline]:
-    """The timelines of every pending cancellation (begun by ``login`` when given). Runs inside
-    a connection."""
-    return timelines_of(list(pending_query(login)))
 
 
 def open_timelines(login: str | None = None) -> list[Timeline]:
