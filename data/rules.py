@@ -109,7 +109,10 @@ def current_cancellation(customer: Customer) -> Cancellation | None:
         "rules.processed",
         lambda customer_id: (
             Cancellation.select()
-            .where((Cancellation.customer == customer_id) & (Cancellation.state == "processed"))
+            .where(
+                (Cancellation.customer == customer_id)
+                & (Cancellation.state == CancellationState.PROCESSED)
+            )
             .order_by(Cancellation.processed_at.desc())
             .limit(1)
         ),
