@@ -215,11 +215,15 @@ class OffboardApp(App[None]):
         self.push_screen(HelpScreen(str(title), str(about), keys))
 
 
-def create_app(location: str | None = None, login: str | None = None) -> OffboardApp:
+def create_app(
+    location: str | None = None, login: str | None = None, *, configured: bool = False
+) -> OffboardApp:
     """The app for a database location (path or URL; default as ``--db`` resolves it) and a
-    login (given, else ``OFFBOARD_USER``, else this machine's login name)."""
+    login (given, else ``OFFBOARD_USER``, else this machine's login name). ``configured``: the
+    caller (the command line) has already put the organisation's files in use and checked them."""
     settings = load_settings(location, login)
-    use_organisation_files(settings)
+    if not configured:
+        use_organisation_files(settings)
     # The command line passes the login it resolved: one that is only the machine's login name
     # was not chosen by the person.
     chosen = bool(os.environ.get(USER_VARIABLE, "").strip()) or bool(
@@ -250,6 +254,6 @@ def use_organisation_files(settings: Settings) -> None:
         use_playbook(settings.playbook or None)
 
 
-def run_app(location: str | None, login: str | None) -> None:
+def run_app(location: str | None, login: str | None, *, configured: bool = False) -> None:
     """Run the app in the terminal until the team lead quits."""
-    create_app(location, login).run()
+    create_app(location, login, configured=configured).run()

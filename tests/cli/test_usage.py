@@ -128,14 +128,14 @@ def test_no_command_opens_the_app_with_the_settings(
 ) -> None:
     location = str(tmp_path / "team.db")
     assert run("--db", location, "--user", "Sam").code == 0
-    assert app_calls == [{"location": location, "login": "sam"}]
+    assert app_calls == [{"location": location, "login": "sam", "configured": True}]
 
 
 def test_no_command_opens_the_app_with_the_environment(
     run: Run, app_calls: list[dict[str, Any]], empty_db: str
 ) -> None:
     assert run().code == 0
-    assert app_calls == [{"location": empty_db, "login": "lead"}]
+    assert app_calls == [{"location": empty_db, "login": "lead", "configured": True}]
 
 
 def test_the_app_may_refuse_like_any_command(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:

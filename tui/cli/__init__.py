@@ -62,7 +62,8 @@ def open_app(settings: Settings) -> int:
         return fail(
             f"The app cannot start: {error}. The subcommands still work; see {PROG} --help."
         )
-    run_app(location=settings.location, login=settings.login)
+    # main() has put the templates, plan and playbook in use (and refused a bad one).
+    run_app(location=settings.location, login=settings.login, configured=True)
     return 0
 
 
