@@ -14,7 +14,7 @@ from typing import Any
 
 from data import audit, clock
 from data.crm.errors import ImportRefused
-from data.crm.importing_people import Run, import_accounts, import_users
+from data.crm.importing_people import CHUNK, Run, import_accounts, import_users
 from data.crm.kinds import RECORD_SPECS, RecordSpec, comparable
 from data.crm.mapping import Mapping, load_mapping
 from data.crm.reading import ExportFile, RowError
@@ -24,7 +24,6 @@ from data.errors import InvalidInput, clip
 from data.models import Role
 
 Progress = Callable[[str, int, int | None], None]
-CHUNK = 900  # rows per chunk: its ids fit one IN (...) under SQLite's old limit of 999
 
 
 def import_salesforce(

@@ -23,7 +23,7 @@ from data.models import Customer, CustomerStatus, User, name_key
 
 ERROR_LIMIT = 1000  # errors listed; past it, one line says how many more there were
 ID_LIMIT = 18
-ACCOUNT_CHUNK = 900  # accounts per chunk: its ids fit one IN (...) under SQLite's old limit of 999
+CHUNK = 900  # rows per chunk: its ids fit one IN (...) under SQLite's old limit of 999
 SEEN = "crm_import_seen"  # temporary table: the rows already there that this run matched
 
 Parsed = TypeVar("Parsed")
@@ -323,7 +323,7 @@ def import_accounts(run: Run) -> None:
             raise RowError(f"{zone_column} '{clip(zone)}' is not a time zone (Europe/Berlin).")
         return external, number, name, owner, zone
 
-    for chunk in run.chunks(export, ("Id", "Name", "OwnerId"), parse, ACCOUNT_CHUNK):
+    for chunk in run.chunks(export, ("Id", "Name", "OwnerId"), parse, CHUNK):
         rows = [entry for entry in chunk if not isinstance(entry, str)]
         by_external = {
             str(row[2]): row
