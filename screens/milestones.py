@@ -8,10 +8,13 @@ shows the data layer's reason; otherwise a confirmation says what Close does fir
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from textual.binding import Binding
 from textual.message import Message
+from textual.screen import Screen
 
 from data import cancellations
 from data.cancellations import Outcome
@@ -100,6 +103,23 @@ def close_dialog(name: str, account: str, customer_type: str | None) -> ConfirmD
     return ConfirmDialog(
         "Close termination case", close_lines(name, account, customer_type), "Close case"
     )
+
+
+def ask_to_close(
+    screen: Screen[Any], tasks_open: bool, dialog: ConfirmDialog, close: Callable[[], object]
+) -> None:
+    """Close the case from a screen: at once while its last read shows tasks open (nothing to
+    confirm: the data layer refuses, naming them, and the version guards a stale read), else
+    once the team lead confirms ``dialog``."""
+    if tasks_open:
+        close()
+        return
+
+    def confirmed(yes: bool | None) -> None:
+        if yes:
+            close()
+
+    screen.app.push_screen(dialog, confirmed)
 
 
 def close_case(login: str, account: str, version: int) -> CaseClosed:

@@ -36,7 +36,14 @@ from screens.base import OffboardScreen, Session
 from screens.form_confirmations import ActionForm, DecisionForm, StepForm
 from screens.form_screen import FormScreen
 from screens.forms import EffectiveDateForm, GuidForm
-from screens.milestones import CLOSE_BINDING, CaseClosed, close_case, close_dialog, tasks_left
+from screens.milestones import (
+    CLOSE_BINDING,
+    CaseClosed,
+    ask_to_close,
+    close_case,
+    close_dialog,
+    tasks_left,
+)
 from screens.widgets import GLYPH_GREEN, GLYPH_RED, SectionLine
 
 # The milestone a task gates, as its column says it.
@@ -383,17 +390,11 @@ class TimelineScreen(OffboardScreen):
         if self.view is None or self.unavailable_reason("close_case"):
             return
         version = self.view.version
-        if tasks_left(self.view.timeline):
-            # Nothing to confirm: the data layer refuses, naming the tasks left.
-            self._close(version)
-            return
-
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self._close(version)
-
-        self.app.push_screen(
-            close_dialog(self.view.customer_name, self.view.account, None), confirmed
+        ask_to_close(
+            self,
+            bool(tasks_left(self.view.timeline)),
+            close_dialog(self.view.customer_name, self.view.account, None),
+            lambda: self._close(version),
         )
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="close")

@@ -38,6 +38,7 @@ from screens.milestones import (
     CLOSE_BINDING,
     CaseClosed,
     after_process_words,
+    ask_to_close,
     close_case,
     close_dialog,
     close_reason,
@@ -418,18 +419,11 @@ class ToolScreen(OffboardScreen):
         if self.view is None or self.unavailable_reason("close_case"):
             return
         customer, version = self.view.customer, self.view.customer.version
-        if view_tasks_left(self.view):
-            # Nothing to confirm: the data layer refuses, naming the tasks (or, if someone
-            # finished them since this read, the stale version).
-            self._close(version)
-            return
-
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self._close(version)
-
-        self.app.push_screen(
-            close_dialog(customer.name, customer.account, customer.customer_type), confirmed
+        ask_to_close(
+            self,
+            bool(view_tasks_left(self.view)),
+            close_dialog(customer.name, customer.account, customer.customer_type),
+            lambda: self._close(version),
         )
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="change")
