@@ -27,7 +27,7 @@ from data.playbook.model import Playbook
 from data.playbook.store import playbook_for
 from data.rules import sends_notice
 from data.text import NUL
-from data.timeline import PlanTask, TaskView, case_plan, timeline
+from data.timeline import PlanTask, TaskView, plan_of, timeline
 
 DEFAULT_NOTICE_DAYS = 3
 MODULE_GUIDE = "module_guide"
@@ -216,11 +216,11 @@ def compose_task_email(account: str, login: str, task: str) -> Draft:
         if cancellation is None:
             return refused(f"{customer.name} has no pending cancellation or open termination case.")
         playbook = playbook_for(cancellation)
-        plan = case_plan(cancellation)
+        plan = plan_of(playbook)  # case_plan(cancellation), without reading the playbook again
         planned = plan.task(task)
         if not planned.template:
             raise InvalidInput(f"'{planned.title}' sends no e-mail.")
-        view = timeline(customer, cancellation, plan=plan)
+        view = timeline(customer, cancellation, plan=plan, playbook=playbook)
         if view.effective_date is None:
             return refused(
                 "Set the effective date first (f on the Timeline): the e-mail gives the "

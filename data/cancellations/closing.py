@@ -17,7 +17,7 @@ from data.timeline import TaskState, TaskView, Timeline, timeline, urgency
 
 def case_timeline(customer: Customer, cancellation: Cancellation, playbook: Playbook) -> Timeline:
     """The case's tasks judged now, on the plan of the playbook it runs on."""
-    return timeline(customer, cancellation, plan=playbook.plan)
+    return timeline(customer, cancellation, plan=playbook.plan, playbook=playbook)
 
 
 def open_tasks(view: Timeline, milestone: Milestone | None = None) -> list[TaskView]:
