@@ -65,7 +65,7 @@ def add_people(me: str) -> dict[str, User]:
     if me not in users:
         users[me] = User.create(
             login=me,
-            display_name=f"{me.title()} (you)",
+            display_name=me.title(),
             email=f"{me}@example.com",
             roles=f"{Role.ADMIN},{Role.CANCELLATION}",
         )

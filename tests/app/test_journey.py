@@ -242,7 +242,7 @@ async def clear_the_tool(pilot: Pilot[None]) -> None:
         await settle(pilot)
         assert app.screen is tool
         assert key not in red_keys(app)
-        assert "(Lead (you), " in sections_of(app)[key].section.summary
+        assert "(Lead, " in sections_of(app)[key].section.summary
     assert app.screen is tool
 
 
@@ -269,7 +269,7 @@ async def begin_a_non_renewal(pilot: Pilot[None]) -> ToolScreen:
     assert customer_detail(SMALL_LIVE).status == CustomerStatus.PENDING_CANCELLATION
     banner = str(tool.query_one("#banner", Static).render())
     assert banner.startswith("Pending cancellation — since ")
-    assert "by Lead (you)" in banner
+    assert "by Lead" in banner
     return tool
 
 
@@ -332,7 +332,7 @@ async def test_whole_journey_from_live_to_cancelled(make_app: Callable[..., Offb
         body = "\n".join(dialog.lines)
         assert "Status: Live (PC) → Cancelled" in body
         assert "Owner: Tess Okafor (already applied)" in body
-        assert "Notified by e-mail: Lead (you), Sam Lee" in body
+        assert "Notified by e-mail: Lead, Sam Lee" in body
         assert "The termination case stays open: 9 tasks left on the Timeline" in body
         assert "Former Customer" not in body
         await pilot.press("y")

@@ -436,7 +436,7 @@ async def test_the_tool_only_playbook_begins_and_processes_in_one_sitting(
         )
         assert app.screen is tool
         # Processed and closed in the same moment: the banner says processed, nothing more.
-        assert text_of(tool, "#banner") == "Cancelled — processed 2026-01-15 09:30 by Lead (you)"
+        assert text_of(tool, "#banner") == "Cancelled — processed 2026-01-15 09:30 by Lead"
         assert text_of(tool, "#process-line").startswith(
             "Lighthouse Counseling is Cancelled, a Former Customer, now owned by Tess Okafor."
         )

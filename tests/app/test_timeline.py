@@ -83,7 +83,7 @@ async def test_ticking_a_task_records_who_and_turns_it_done(
         assert app.screen is screen and screen.view is not None
         task = screen.view.timeline.tasks[row_of(screen, "legal_terms")]
         assert task.state is TaskState.DONE
-        assert task.done is not None and task.done.by == "Lead (you)"
+        assert task.done is not None and task.done.by == "Lead"
         assert task.done.note == "Legal (Priya) by e-mail"
         # u takes it back (a form asks first); only hand-ticked tasks can be reopened.
         screen.query_one("#tasks", DataTable).move_cursor(row=row_of(screen, "legal_terms"))

@@ -83,7 +83,7 @@ def test_close_once_every_task_is_done(run: Run, demo_db: str) -> None:
     assert result["version"] == version + 1
     assert result["customer"]["customer_type"] == "Former Customer"
     assert result["customer"]["case"]["open"] is False
-    assert result["customer"]["case"]["closed_by"] == "Lead (you)"
+    assert result["customer"]["case"]["closed_by"] == "Lead"
     again = run("close", account)
     assert again.code == 1
     assert "termination case was closed on" in again.err

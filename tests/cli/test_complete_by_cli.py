@@ -147,7 +147,7 @@ def test_a_live_customer_is_cancelled_with_the_command_line_alone(
     after = as_json(run, "show", ACCOUNT)
     assert after["status"] == "Cancelled"
     assert after["owner_login"] == "sam"
-    assert after["cancellation"]["processed_by"] == "Lead (you)"
+    assert after["cancellation"]["processed_by"] == "Lead"
 
 
 def one_line_refusal(run: Run, argv: tuple[str, ...], *words: str) -> str:

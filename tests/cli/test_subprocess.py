@@ -80,7 +80,7 @@ def test_the_installed_console_script(tmp_path: Path) -> None:
     assert offboard([script], env, "demo").returncode == 0
     shown = offboard([script], env, "show", "100012", "--json")
     assert shown.returncode == 0
-    assert json.loads(shown.stdout)["cancellation"]["begun_by"] == "Lead (you)"
+    assert json.loads(shown.stdout)["cancellation"]["begun_by"] == "Lead"
     unknown = offboard([script], env, "begin", "100001", "--user", "stranger")
     assert unknown.returncode == 1
     assert "offboard users add stranger" in unknown.stderr

@@ -32,7 +32,7 @@ COLLECTIONS = "100015"  # begun by Riley; no effective date
 FINISHED = "100011"  # every timeline task done, one sales order still open
 PROCESSED = "100027"
 NEVER_BEGUN = "100001"
-ME = "Lead (you)"
+ME = "Lead"
 
 GUID_A = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
 GUID_B = "0b7d6a52-6f3e-4c1a-9d55-2f1c8e4a7b90"
