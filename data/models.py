@@ -113,7 +113,13 @@ class Customer(BaseModel):
 
     def save(self, *args: Any, **kwargs: Any) -> int:
         self.name_key = name_key(str(self.name))
-        return int(super().save(*args, **kwargs))
+        named = self.id is None or "name" in getattr(self, "_dirty", ())
+        saved = int(super().save(*args, **kwargs))
+        if named:  # a new customer, or a new name: the words a search finds it by
+            from data.customer_search import index_name_words
+
+            index_name_words([(int(self.id), str(self.name))])
+        return saved
 
     @classmethod
     def by_account(cls, account: str) -> Customer:
@@ -137,6 +143,24 @@ class Customer(BaseModel):
 def name_key(name: str) -> str:
     """The case-folded form of a customer name that lists sort and search on."""
     return " ".join(name.split()).casefold()
+
+
+class CustomerWord(BaseModel):
+    """A customer's name from one of its words on, case-folded ("home health", "health" for
+    Pinecrest Home Health), with the customer's name key: a search finds a word inside a name
+    through the index on ``words``, already in the list's order (data/customer_search.py fills
+    it whenever a customer is added or renamed)."""
+
+    customer = ForeignKeyField(Customer, backref="words", on_delete="CASCADE", index=False)
+    words = CharField(max_length=200)
+    name_key = CharField(max_length=200)
+
+    class Meta:
+        table_name = "customer_word"
+        indexes = (
+            (("words", "name_key", "customer"), False),
+            (("customer", "words"), False),
+        )
 
 
 class Asset(BaseModel):
@@ -285,6 +309,9 @@ class Cancellation(BaseModel):
     closed_at = DateTimeField(null=True)
     closed_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
     closed_by_id: int | None
+    # The playbook's parties (keys, comma-separated) notified on Process besides the users
+    # (migration 0017): their addresses come from the playbook the case was begun with.
+    notify_parties = TextField(default="")
 
     class Meta:
         indexes = ((("state", "begun_by"), False),)
@@ -340,6 +367,25 @@ class Completion(BaseModel):
 
     class Meta:
         indexes = ((("cancellation", "kind", "key"), True),)
+
+
+class SectionVersion(BaseModel):
+    """The customer's version at which one part of a cancellation (its reasons, its owner, a
+    section's steps or records, "case": when it was begun) was last changed, and by whom: a
+    save is refused only when the part it touches changed after the form read it (migration
+    0016, data/cancellations/kernel.py)."""
+
+    cancellation = ForeignKeyField(Cancellation, on_delete="CASCADE")
+    section = CharField(max_length=48)
+    version = IntegerField()
+    changed_by = ForeignKeyField(User, on_delete="RESTRICT")
+    changed_at = DateTimeField()
+    cancellation_id: int
+    changed_by_id: int
+
+    class Meta:
+        table_name = "section_version"
+        indexes = ((("cancellation", "section"), True),)
 
 
 class NotifyUser(BaseModel):
@@ -419,6 +465,7 @@ class OutboxMessage(BaseModel):
 ALL_MODELS: list[type[BaseModel]] = [
     User,
     Customer,
+    CustomerWord,
     Asset,
     Case,
     Opportunity,
@@ -433,6 +480,13 @@ ALL_MODELS: list[type[BaseModel]] = [
     ScenarioStep,
     Completion,
     NotifyUser,
+    SectionVersion,
     AuditEvent,
     OutboxMessage,
 ]
+
+# The retention tables (issue 15, migration 0014) live in their own module; they are listed here
+# with the rest (imported last: that module builds on the models above).
+from data.retention.models import RETENTION_MODELS  # noqa: E402
+
+ALL_MODELS.extend(RETENTION_MODELS)

@@ -34,6 +34,7 @@ from data.records import RECORD_KINDS, RecordKind, all_record_counts, record_cou
 
 # The scenario's sections and steps (data.scenario_rules), and Section, SectionKey and
 # SectionState, are read from here by the screens and the CLI too.
+from data.retention.sections import approval_section, retention_section
 from data.scenario_rules import OFFBOARDING_NOTICE as OFFBOARDING_NOTICE
 from data.scenario_rules import SCENARIO_SECTION_NAMES as SCENARIO_SECTION_NAMES
 from data.scenario_rules import SCENARIO_SECTIONS as SCENARIO_SECTIONS
@@ -66,8 +67,11 @@ SECTION_NAMES: dict[SectionKey, str] = {
     SectionKey.OPPORTUNITIES: "Opportunities",
     SectionKey.QUOTATIONS: "Quotations",
     SectionKey.SALES_ORDERS: "Sales orders",
+    SectionKey.RETENTION: "Retention",
     SectionKey.MOOD: "Customer mood",
 }
+# Shown only when the cancellation is linked to a cancel request (data.retention.sections).
+APPROVAL_SECTION_NAMES: dict[SectionKey, str] = {SectionKey.APPROVAL: "Approval"}
 SECTION_KEYS: tuple[SectionKey, ...] = tuple(SECTION_NAMES)
 # The tool's termination sections: they hold back the milestone their tasks gate.
 TERMINATION_KEYS = frozenset(TERMINATION_SECTION_NAMES)
@@ -77,6 +81,8 @@ def section_name(key: str, playbook: Playbook | None = None) -> str:
     """The name the tool gives a section: its own, or a scenario's section of the playbook."""
     if key in SECTION_NAMES:
         return SECTION_NAMES[SectionKey(key)]
+    if key in APPROVAL_SECTION_NAMES:
+        return APPROVAL_SECTION_NAMES[SectionKey(key)]
     if key in TERMINATION_SECTION_NAMES:
         return TERMINATION_SECTION_NAMES[SectionKey(key)]
     for rule in (playbook or playbook_of(None)).scenarios.values():
@@ -257,6 +263,11 @@ def evaluate(
     sections.extend(
         record_section(customer.id, kind, counts[kind.section]) for kind in RECORD_KINDS.values()
     )
+    # Retention (issue 15): the save attempt, and the linked cancel request's approval.
+    sections.append(retention_section(customer, cancellation))
+    approval = approval_section(cancellation)
+    if approval is not None:
+        sections.append(approval)
     if cancellation is not None:
         sections.extend(scenario_sections(cancellation, steps, playbook))
         if termination is None:

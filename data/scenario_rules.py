@@ -233,7 +233,11 @@ def _admin_notified_section(
         summary = "No offboarding notice yet: write one or record a call"
     elif notice.status in (OutboxStatus.QUEUED, OutboxStatus.SENDING):
         retry = f" (last try failed: {notice.last_error})" if notice.last_error else ""
-        summary = f"Offboarding notice to {notice.recipients} queued, not sent yet{retry}"
+        # Green only once it is sent: say so, and where it can be seen go out.
+        summary = (
+            f"Offboarding notice to {notice.recipients} queued, not sent yet{retry}; "
+            "green once it is sent (see the Outbox)"
+        )
     elif notice.status == OutboxStatus.FAILED:
         summary = f"Offboarding notice failed: {notice.last_error or 'no reason given'}"
     else:

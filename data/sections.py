@@ -36,6 +36,10 @@ class SectionKey(StrEnum):
     SIGN_OFFS = "sign_offs"
     ACCESS_DATA = "access_data"
     MOOD = "mood"
+    # Retention (issue 15): a save attempt (or a note why none was made), and the approval of
+    # the cancel request the cancellation is linked to (shown only when there is one).
+    RETENTION = "retention"
+    APPROVAL = "approval"
 
 
 class SectionState(StrEnum):

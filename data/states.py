@@ -24,6 +24,8 @@ class CustomerStatus(StrEnum):
     LIVE = "Live"
     PENDING_CANCELLATION = "Live (PC)"
     CANCELLED = "Cancelled"
+    # An approved contract pause (issue 15): no offboarding runs; Resume makes it Live again.
+    PAUSED = "Paused"
 
 
 class CustomerType(StrEnum):
@@ -32,10 +34,16 @@ class CustomerType(StrEnum):
 
 
 class Role(StrEnum):
-    """Roles. Others may be added to a user; these two are the ones the rules know."""
+    """Roles. Others may be added to a user; these are the ones the rules know."""
 
     CANCELLATION = "customer-cancellation"
     ADMIN = "crm-admin"
+    # Retention (issue 15): the retention team submits the change requests it took part in;
+    # approvers, Finance and Accounting decide the playbook's approval steps.
+    RETENTION = "retention"
+    APPROVER = "approver"
+    FINANCE = "finance"
+    ACCOUNTING = "accounting"
 
 
 class Decision(StrEnum):

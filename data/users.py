@@ -6,12 +6,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from peewee import IntegrityError, fn
+from peewee import IntegrityError
 
 from data import audit
 from data.db import connection, database
 from data.errors import Conflict, InvalidInput, NotFound
 from data.models import Reason, Role, User
+from data.pick_lists import Listed, PickList
 
 LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -26,11 +27,7 @@ class UserRow:
     active: bool
 
 
-@dataclass(frozen=True)
-class ReasonRow:
-    id: int
-    name: str
-    active: bool
+ReasonRow = Listed  # a reason in the list
 
 
 def _row(user: User) -> UserRow:
@@ -162,66 +159,18 @@ def update_user(
         return after
 
 
+REASONS = PickList(Reason, "reason")
+
+
 def list_reasons(*, include_retired: bool = False) -> list[ReasonRow]:
-    with connection():
-        query = Reason.select().order_by(Reason.position, Reason.name)
-        if not include_retired:
-            query = query.where(Reason.active == True)  # noqa: E712
-        return [ReasonRow(r.id, r.name, bool(r.active)) for r in query]
-
-
-def _reason_name(name: str) -> str:
-    text = " ".join((name or "").split())
-    if not text:
-        raise InvalidInput("A reason needs a name.")
-    if len(text) > 80:
-        raise InvalidInput("A reason's name must be at most 80 characters.")
-    return text
+    return REASONS.entries(include_retired=include_retired)
 
 
 def add_reason(acting_login: str, name: str) -> ReasonRow:
-    text = _reason_name(name)
-    with connection(), database.atomic():
-        who = audit.actor(acting_login)
-        audit.require(who, Role.ADMIN, doing="change the reason list")
-        if Reason.select().where(fn.LOWER(Reason.name) == text.lower()).exists():
-            raise Conflict(f"The reason list already has '{text}'.")
-        position = (Reason.select(fn.MAX(Reason.position)).scalar() or 0) + 1
-        reason = Reason.create(name=text, position=position)
-        audit.record(
-            [
-                audit.event(
-                    who,
-                    "add reason",
-                    record_kind="reason",
-                    record_id=reason.id,
-                    after={"name": text},
-                )
-            ]
-        )
-        return ReasonRow(reason.id, reason.name, True)
+    """Add a reason to the list (CRM admins only)."""
+    return REASONS.add(acting_login, name)
 
 
 def retire_reason(acting_login: str, reason_id: int, *, active: bool = False) -> ReasonRow:
     """Retire a reason (it stays on cancellations that chose it) or bring it back."""
-    with connection(), database.atomic():
-        who = audit.actor(acting_login)
-        audit.require(who, Role.ADMIN, doing="change the reason list")
-        # SQLite cannot compare an integer past 64 bits: no id is that large anyway.
-        reason = Reason.get_or_none(Reason.id == reason_id) if 0 < reason_id < 2**63 else None
-        if reason is None:
-            raise NotFound(f"There is no reason with id {reason_id}.")
-        Reason.update(active=active).where(Reason.id == reason.id).execute()
-        audit.record(
-            [
-                audit.event(
-                    who,
-                    "restore reason" if active else "retire reason",
-                    record_kind="reason",
-                    record_id=reason.id,
-                    before={"active": reason.active},
-                    after={"active": active},
-                )
-            ]
-        )
-        return ReasonRow(reason.id, reason.name, active)
+    return REASONS.retire(acting_login, reason_id, active=active)

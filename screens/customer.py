@@ -63,13 +63,18 @@ class CustomerScreen(OffboardScreen):
         "a cancellation is pending the banner says since when and by whom, and v opens it "
         "again. Once processed, the customer is Cancelled and its termination case stays open "
         "until its tasks are done: the banner says how many are left and which is next, and v "
-        "opens the tool (t there opens the Timeline, c closes the case)."
+        "opens the tool (t there opens the Timeline, c closes the case). a shows the "
+        "customer's audit trail: every change, who made it and when. s records a save "
+        "attempt (listed under the records); u resumes a Paused customer (Live again)."
     )
-    GUARDED_ACTIONS: ClassVar[frozenset[str]] = frozenset({"begin"})
+    GUARDED_ACTIONS: ClassVar[frozenset[str]] = frozenset({"begin", "resume"})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("b", "begin", "Begin Cancellation"),
         Binding("v", "view_cancellation", "View cancellation"),
         Binding("r", "refresh", "Refresh"),
+        Binding("a", "audit", "Audit trail"),
+        Binding("s", "save_attempt", "Save attempt", tooltip="Record a save attempt"),
+        Binding("u", "resume", "Resume", tooltip="End the customer's contract pause"),
     ]
 
     @dataclass
@@ -90,6 +95,7 @@ class CustomerScreen(OffboardScreen):
         with VerticalScroll(id="customer-body"):
             yield Static(f"Loading customer {self.account}…", id="details")
             yield DataTable(id="totals", cursor_type="none", show_cursor=False)
+            yield Static("", id="save-attempts")
         yield Static("", id="reason-line", classes="reason-line")
         yield Footer()
 
@@ -109,6 +115,29 @@ class CustomerScreen(OffboardScreen):
     def load(self) -> None:
         view, totals = customer_screen(self.account)
         self.post_read(self.Loaded(view, totals))
+        # Retention (issue 15): the customer's save attempts, listed under the records.
+        from screens.retention_forms import retention_block
+
+        self.post_read(self.AttemptsRead(retention_block(self.account)))
+
+    @dataclass
+    class AttemptsRead(Message):
+        text: Text
+
+    def on_customer_screen_attempts_read(self, event: AttemptsRead) -> None:
+        self.query_one("#save-attempts", Static).update(event.text)
+
+    def action_resume(self) -> None:
+        if self.view is not None:
+            from screens.retention_forms import confirm_resume
+
+            confirm_resume(self, self.session.login, self.view.customer, self.load)
+
+    def action_save_attempt(self) -> None:
+        if self.view is not None:
+            from screens.retention_forms import open_save_attempt
+
+            open_save_attempt(self, self.session.login, self.view.customer, self.load)
 
     def on_customer_screen_loaded(self, event: Loaded) -> None:
         self.view = event.view
@@ -155,6 +184,8 @@ class CustomerScreen(OffboardScreen):
         if self.view is None:
             return "The customer is still loading."
         status = self.view.customer.status
+        if action == "resume" and status != CustomerStatus.PAUSED:
+            return f"Resume is unavailable: the customer is {status}, not Paused."
         if action == "begin":
             if status == CustomerStatus.PENDING_CANCELLATION:
                 return "Begin Cancellation is unavailable: a cancellation is already pending (v views it)."
@@ -171,6 +202,11 @@ class CustomerScreen(OffboardScreen):
 
     def action_view_cancellation(self) -> None:
         self.post_message(self.OpenTool(self.account))
+
+    def action_audit(self) -> None:
+        from screens.audit import AuditScreen
+
+        self.app.push_screen(AuditScreen(self.session, self.account))
 
     def action_begin(self) -> None:
         if self.view is None:

@@ -4,12 +4,13 @@ red, one sent to collections) and one processed with its termination case still 
 through the real operations so the audit trail and outbox look as they would in use.
 
 This package gives the names its users import: ``load`` and its refusals (loading.py);
-``finish_termination`` and ``SAMPLE_GUID``, which tests and benchmarks borrow. What the set holds
+``finish_termination``, ``lost_save_attempt`` (the Retention section cleared) and
+``SAMPLE_GUID``, which tests and benchmarks borrow. What the set holds
 is content.py; accounts.py and cancelling.py make its rows."""
 
 from __future__ import annotations
 
-from data.demo.cancelling import finish_termination
+from data.demo.cancelling import finish_termination, lost_save_attempt
 from data.demo.content import SAMPLE_GUID
 from data.demo.loading import DemoRefused, Loaded, is_empty, load, wipe
 
@@ -20,5 +21,6 @@ __all__ = [
     "finish_termination",
     "is_empty",
     "load",
+    "lost_save_attempt",
     "wipe",
 ]

@@ -30,6 +30,8 @@ from data.models import (
     Step,
 )
 from data.playbook import current_playbook
+from data.retention import attempts
+from data.retention.models import Outcome
 from data.rules import OFFBOARDING_NOTICE
 from data.sections import SectionKey
 from data.timeline import SIGN_OFFS
@@ -100,7 +102,10 @@ def finish_termination(
     effective date (today where the customer is, unless given), every task done by hand, the
     final termination e-mail, the deactivation, the approval and the purge, every sign-off.
     ``leave`` names a section to leave unfinished (timeline, sign_offs or access_data). The
-    purge waits for the effective date: without one, or before it, it is left for its day."""
+    purge waits for the effective date: without one, or before it, it is left for its day.
+    The Retention section is cleared too (a lost save attempt) unless ``leave`` is retention."""
+    if leave != SectionKey.RETENTION:
+        lost_save_attempt(login, account)
     if leave != SectionKey.TIMELINE:
         termination.set_effective_date(login, account, effective)
         for task in current_playbook().plan.tasks:
@@ -119,6 +124,16 @@ def finish_termination(
     if leave != SectionKey.SIGN_OFFS:
         for key in SIGN_OFFS:
             termination.sign_off(login, account, key)
+
+
+def lost_save_attempt(login: str, account: str) -> None:
+    """Record a save attempt that lost the customer, unless its latest one already did (the
+    Retention section is then green)."""
+    latest = next(iter(attempts.attempts_of(account)), None)
+    if latest is None or latest.outcome != Outcome.LOST:
+        attempts.record_attempt(
+            login, account, outcome=Outcome.LOST, concern="Leaving whatever we offer."
+        )
 
 
 def _purge_date_come(account: str) -> bool:

@@ -32,6 +32,12 @@ USERS = [
         True,
     ),  # account manager, browses only
     ("casey", "Casey Ward", "casey.ward@example.com", Role.CANCELLATION, False),  # has left
+    # Retention (seeds 003 and 004): the retention team, the two approvers and Finance.
+    ("amy", "Amy Alvarez", "amy.alvarez@example.com", Role.RETENTION, True),
+    ("anglee", "Anglee Park", "anglee.park@example.com", Role.RETENTION, True),
+    ("jeremy", "Jeremy Blake", "jeremy.blake@example.com", Role.APPROVER, True),
+    ("dustin", "Dustin Hale", "dustin.hale@example.com", Role.APPROVER, True),
+    ("kim", "Kim Novak", "kim.novak@example.com", Role.FINANCE, True),
 ]
 # Who owns the customers, in turn.
 OWNERS = ["alex", "riley", "jordan", "sam"]
@@ -153,6 +159,17 @@ ALREADY_CANCELLED = "100027"
 COLLECTIONS = "100015"  # past due, sent to collections: pending, no contact
 PAST_DUE = "100020"  # past due, still Live
 LARGE = "100004"  # Meridian Health Partners: 420 assets
+
+# Retention (issue 15): save attempts with each outcome, a change request waiting at each step
+# of the approval chain, and a paused customer.
+SAVED = "100003"  # Cedar Valley Clinics: saved with a discount
+DOWNGRADED = "100005"  # Apex Roofing Supply: moved to a smaller plan
+PAUSED = "100006"  # Brightside Pediatrics: paused, its pause ends in six days
+OPEN_ATTEMPT = "100007"  # Summit Veterinary Care: an attempt still open
+AT_FIRST_STEP = "100008"  # a reduce request waiting for the first approval
+AT_SECOND_STEP = "100009"  # a cancel request waiting for the second approval
+AT_FINANCE = "100010"  # a reduce request with a credit, waiting for Finance
+REJECTED = "100013"  # a cancel request rejected at the second approval
 
 # What a deactivation in the demo (and in tests and benchmarks) records.
 SAMPLE_GUID = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"

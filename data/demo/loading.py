@@ -13,7 +13,7 @@ from typing import Any
 from data.audit import actor, require
 from data.backup import back_up_beside
 from data.db import connection, database, is_sqlite, migrate_schema
-from data.demo import accounts, cancelling
+from data.demo import accounts, cancelling, retention
 from data.errors import Conflict
 from data.models import ALL_MODELS, Asset, Customer, Role, User
 
@@ -85,7 +85,10 @@ def load(
             wipe()
         users = accounts.add_people(me)
         accounts.add_customers(users)
+        retention.add_offers()
+        retention.add_attempts_before_cancellations()
         cancelling.add_cancellations(me)
+        retention.add_retention()
         return Loaded(
             customers=Customer.select().count(),
             users=User.select().count(),

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from data.models import DoneBy
+from data.playbook.approval import parse_approval
 from data.playbook.checks import (
     ADDRESS,
     NAME_LIMIT,
@@ -50,11 +51,22 @@ TOOL_SECTIONS = (
     "sign_offs",
     "access_data",
     "mood",
+    "retention",
+    "approval",
 )
 # A section the file does not name blocks, but for the mood: it never held Process back.
 DEFAULT_USE = {"mood": SectionUse.SHOWN}
 
-TABLES = ("playbook", "sections", "parties", "sign_offs", "steps", "scenarios", "tasks")
+TABLES = (
+    "playbook",
+    "sections",
+    "parties",
+    "sign_offs",
+    "steps",
+    "scenarios",
+    "tasks",
+    "approval",
+)
 PLAYBOOK_KEYS = ("name", "default_scenario", "close_due")
 PARTY_KEYS = ("label", "email")
 SIGN_OFF_KEYS = ("key", "label", "team", "final")
@@ -355,6 +367,7 @@ def parse_playbook(text: str, source: str = "the playbook") -> Playbook:
             f"'{default}' is not a scenario; {choices(default, list(scenarios))}.",
         )
     tasks = _tasks(check, document, parties, sign_offs, templates)
+    approval = parse_approval(check, document, parties)
     return Playbook(
         name=name,
         source=source,
@@ -368,6 +381,7 @@ def parse_playbook(text: str, source: str = "the playbook") -> Playbook:
         sections=sections,
         plan=Plan(source, tasks),
         close_due=close_due,
+        approval=approval,
     )
 
 

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from data.playbook.approval import ApprovalChain
     from data.timeline.plan import Plan, PlanTask
     from data.timeline.schedule import DueRule
 
@@ -126,6 +127,8 @@ class Playbook:
     plan: Plan
     close_due: DueRule | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
+    # The change requests' approval chain (issue 15): None when the playbook has no [approval].
+    approval: ApprovalChain | None = None
 
     def use(self, section: str) -> SectionUse:
         """How the tool uses a section; a section the playbook does not name blocks."""

@@ -102,7 +102,7 @@ def test_check_says_the_default_is_valid_and_what_it_holds(
 
     assert (result.code, result.err) == (0, "")
     assert result.out == (
-        "playbooks/default.toml: the playbook is valid: 12 parties, 6 sign-offs, 3 scenarios, "
+        "playbooks/default.toml: the playbook is valid: 14 parties, 6 sign-offs, 3 scenarios, "
         "12 tasks (3 gate Process, 9 gate Close)\n"
     )
     assert matches_snapshot("playbook_check_default.txt", snapshot(result))
@@ -146,7 +146,7 @@ def test_check_json(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         "valid": True,
         "name": current_playbook().name,
         "digest": load_playbook(DEFAULT_PLAYBOOK).digest,
-        "parties": 12,
+        "parties": 14,
         "sign_offs": 6,
         "scenarios": 3,
         "tasks": 12,
@@ -188,6 +188,17 @@ def test_show_prints_the_playbook_in_force(run: Run) -> None:
         "      by Order Management · completed by e-mail final_termination_notice to Account "
         "Team, cc Customer Success, Sales Operations, Security, Legal"
     ) in lines
+    # The approval chain of change requests: its steps in order, then where it goes.
+    chain = lines.index("Approval chain of change requests, in order")
+    assert lines[chain + 1 :] == [
+        "   1. approver_1            First approval · approver role:approver",
+        "   2. approver_2            Second approval · approver role:approver",
+        "   3. finance               Finance approves the credit · approver role:finance · when "
+        "credit > 0",
+        "  handover          Accounting",
+        "  distribution      Digital Marketing Operations",
+        "  reminder          7 days before the effective date",
+    ]
 
 
 def test_show_json_has_stable_keys(run: Run) -> None:
@@ -208,6 +219,7 @@ def test_show_json_has_stable_keys(run: Run) -> None:
         "steps",
         "scenarios",
         "tasks",
+        "approval",
     ]
     assert shown["close_due"] == "day 33 after begin"
     assert shown["sections"]["mood"] == "shown"
@@ -240,6 +252,82 @@ def test_show_json_has_stable_keys(run: Run) -> None:
             "steps": ["csm-told"],
             "note": "",
         },
+    ]
+    assert shown["approval"] == {
+        "handover": "accounting",
+        "distribution": ["dm_operations"],
+        "reminder_days": 7,
+        "steps": [
+            {
+                "key": "approver_1",
+                "label": "First approval",
+                "approver": "role:approver",
+                "when": None,
+            },
+            {
+                "key": "approver_2",
+                "label": "Second approval",
+                "approver": "role:approver",
+                "when": None,
+            },
+            {
+                "key": "finance",
+                "label": "Finance approves the credit",
+                "approver": "role:finance",
+                "when": "credit > 0",
+            },
+        ],
+    }
+
+
+def test_show_lists_an_approval_chain_of_its_own_and_none_without_one(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    default = DEFAULT_PLAYBOOK.read_text(encoding="utf-8")
+    start = default.index("[approval]\n")
+    end = default.index('when = "credit > 0"\n') + len('when = "credit > 0"\n')
+    ours = write(
+        tmp_path,
+        "ours.toml",
+        default[:start]
+        + '[approval]\nhandover = "accounting"\nreminder_days = 1\n\n'
+        + '[[approval.steps]]\nkey = "kim"\nlabel = "Kim signs large reductions"\n'
+        + 'approver = "user:kim"\nwhen = "kind == reduce and credit >= 100"\n'
+        + default[end:],
+    )
+    monkeypatch.setenv("OFFBOARD_PLAYBOOK", str(ours))
+
+    shown = json.loads(run("playbook", "show", "--json").out)["approval"]
+    text = run("playbook", "show").out.splitlines()
+
+    assert shown == {
+        "handover": "accounting",
+        "distribution": [],
+        "reminder_days": 1,
+        "steps": [
+            {
+                "key": "kim",
+                "label": "Kim signs large reductions",
+                "approver": "user:kim",
+                "when": "kind == reduce and credit >= 100",
+            }
+        ],
+    }
+    chain = text.index("Approval chain of change requests, in order")
+    assert text[chain + 1 :] == [
+        "   1. kim                   Kim signs large reductions · approver user:kim · when kind "
+        "== reduce and credit >= 100",
+        "  handover          Accounting",
+        "  distribution      none",
+        "  reminder          1 day before the effective date",
+    ]
+
+    # The tool-only playbook has no [approval]: null, and the text says what that means.
+    monkeypatch.setenv("OFFBOARD_PLAYBOOK", str(ROOT / "playbooks" / "tool-only.toml"))
+    assert json.loads(run("playbook", "show", "--json").out)["approval"] is None
+    assert run("playbook", "show").out.splitlines()[-2:] == [
+        "Approval chain of change requests, in order",
+        "  none: the playbook has no [approval], so no change request can be submitted",
     ]
 
 

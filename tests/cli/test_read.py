@@ -83,8 +83,10 @@ def test_list_filters_by_status(run: Run, demo_db: str, status: str, accounts: s
 
 def test_list_live_leaves_out_the_pending_and_the_cancelled(run: Run, demo_db: str) -> None:
     rows = listed(run, "--status", "live")
-    assert len(rows) == 36
+    # 40 customers: 3 pending, 1 cancelled and 1 paused (Brightside Pediatrics) are not Live.
+    assert len(rows) == 35
     assert {row["status"] for row in rows} == {"Live"}
+    assert "100006" not in {row["account"] for row in rows}
 
 
 def test_list_searches_names_and_account_numbers(run: Run, demo_db: str) -> None:
@@ -134,6 +136,8 @@ def test_show_json_of_the_nearly_ready_customer(run: Run, demo_db: str) -> None:
         "opportunities",
         "quotations",
         "sales_orders",
+        "retention",
+        "approval",
         "final_amount",
         "admin_notified",
         "timeline",
@@ -153,6 +157,11 @@ def test_show_json_of_the_nearly_ready_customer(run: Run, demo_db: str) -> None:
     ]
     assert sections["mood"]["state"] == "optional"
     assert sections["mood"]["summary"] == "Mood: Disappointed"
+    # its save attempt was lost and its cancel request approved: neither holds it back
+    assert sections["retention"]["state"] == "clear"
+    assert sections["retention"]["summary"].startswith("Save attempt lost (")
+    assert sections["approval"]["state"] == "clear"
+    assert sections["approval"]["summary"].startswith("Cancel request #")
     cancellation = shown["cancellation"]
     assert cancellation["state"] == "pending"
     assert cancellation["begun_by"] == "Alex Morgan"
@@ -204,7 +213,22 @@ def test_users_list_json(run: Run, demo_db: str) -> None:
     result = run("users", "list", "--json")
     assert result.code == 0
     users = {user["login"]: user for user in json.loads(result.out)}
-    assert sorted(users) == ["alex", "casey", "jordan", "lead", "riley", "sam", "tess"]
+    # 12 users: the demo's 11 (retention, the approvers and Finance among them) and the lead
+    # who loaded it
+    assert sorted(users) == [
+        "alex",
+        "amy",
+        "anglee",
+        "casey",
+        "dustin",
+        "jeremy",
+        "jordan",
+        "kim",
+        "lead",
+        "riley",
+        "sam",
+        "tess",
+    ]
     assert all(set(user) == USER_KEYS for user in users.values())
     assert users["sam"] == {
         "login": "sam",
@@ -216,6 +240,11 @@ def test_users_list_json(run: Run, demo_db: str) -> None:
     assert users["casey"]["active"] is False
     assert users["tess"]["roles"] == []
     assert users["lead"]["roles"] == ["crm-admin", "customer-cancellation"]
+    assert (users["amy"]["roles"], users["jeremy"]["roles"], users["kim"]["roles"]) == (
+        ["retention"],
+        ["approver"],
+        ["finance"],
+    )
 
 
 def test_users_list_text(run: Run, demo_db: str) -> None:

@@ -354,19 +354,20 @@ BAD_CALLS: list[tuple[str, Call, type[OffboardError], str]] = [
         "expiry-note-too-long",
         lambda w: cancellations.add_expiry(LEAD, w.account, FUTURE, TOO_LONG),
         InvalidInput,
-        "The expiry note is 4001 characters long; keep it under 4000.",
+        "The expiry note is 4,001 characters; the limit is 4,000. Shorten it, then save again "
+        "(nothing was cut).",
     ),
     (
         "reason-text-too-long",
         lambda w: cancellations.set_reasons(LEAD, w.account, [], TOO_LONG),
         InvalidInput,
-        "The reason text is 4001 characters long",
+        "The reason text is 4,001 characters; the limit is 4,000.",
     ),
     (
         "extra-info-too-long",
         lambda w: cancellations.set_reasons(LEAD, w.account, [], "", TOO_LONG),
         InvalidInput,
-        "The extra information is 4001 characters long",
+        "The extra information is 4,001 characters; the limit is 4,000.",
     ),
     # users and reasons
     (
@@ -409,7 +410,8 @@ BAD_CALLS: list[tuple[str, Call, type[OffboardError], str]] = [
         "user-bad-role",
         lambda w: users.add_user(ADMIN, "rolly", "Rolly", roles=["superuser"]),
         InvalidInput,
-        "'superuser' is not a role. Roles: customer-cancellation, crm-admin.",
+        "'superuser' is not a role. Roles: customer-cancellation, crm-admin, retention, approver, "
+        "finance, accounting.",
     ),
     (
         "user-duplicate",

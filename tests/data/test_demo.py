@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from data import cancellations, customers, demo
+from data import cancellations, clock, customers, demo
 from data.db import connection, database
 from data.demo import cancelling
 from data.errors import NotAllowed
@@ -35,7 +35,7 @@ def test_demo_loads_into_an_empty_database_and_refuses_a_full_one(db: OpenedData
     counts = demo.load(login="pat")
 
     assert counts.customers == 40
-    assert counts.users == 7  # the six demo users and the one who ran it
+    assert counts.users == 12  # the eleven demo users and the one who ran it
     assert not counts.replaced and counts.backup is None
     assert customers.customer_detail("100004").name == "Meridian Health Partners"
     assert customers.record_totals("100004")[0].total == 420
@@ -57,7 +57,7 @@ def test_demo_loads_into_an_empty_database_and_refuses_a_full_one(db: OpenedData
     # A CRM admin of this database replaces everything, even the audit trail.
     again = demo.load(force=True, login="sam", replace_team_database=True)
     assert again.customers == 40
-    assert again.users == 6  # sam is one of the demo users already
+    assert again.users == 11  # sam is one of the demo users already
     assert again.replaced
     with connection():
         assert not User.select().where(User.login == "pat").exists()
@@ -138,7 +138,7 @@ def test_replacing_a_sqlite_file_first_copies_it_aside_with_the_backup_api(
     finally:
         copy.close()
     assert status == ("Live (PC)",)  # the old data, up to the last commit
-    assert users == 7
+    assert users == 12
     assert check == "ok"
     assert state()[2] == "Live"  # while the database itself holds the demo afresh
 
@@ -168,3 +168,44 @@ def test_a_replacement_that_fails_part_way_leaves_the_data_as_it_was(
         status = copy.execute("SELECT status FROM customer WHERE account = '100001'").fetchone()
         copy.close()
         assert status == ("Live (PC)",)
+
+
+def test_the_demo_holds_retention_at_every_stage(db: OpenedDatabase) -> None:
+    """Save attempts with each outcome, a request waiting at each step of the chain, one
+    rejected, and a paused customer (issue 15)."""
+    from data.retention import attempts, pause, request_views
+    from data.retention.reminders import retention_reminders
+
+    demo.load(login="pat")
+    outcomes = {
+        attempt.outcome
+        for account in ("100003", "100005", "100006", "100007", "100009")
+        for attempt in attempts.attempts_of(account)
+    }
+    assert outcomes == {"saved", "downgraded", "paused", "open", "lost"}
+    waiting = {
+        account: [
+            (r.state, r.waiting_for.key if r.waiting_for else None)
+            for r in request_views.requests_of(account)
+        ]
+        for account in ("100008", "100009", "100010", "100013", "100011", "100012")
+    }
+    assert waiting == {
+        "100008": [("submitted", "approver_1")],
+        "100009": [("submitted", "approver_2")],
+        "100010": [("submitted", "finance")],
+        "100013": [("rejected", None)],
+        "100011": [("approved", None)],
+        "100012": [("draft", None)],
+    }
+    assert customers.customer_detail("100006").status == "Paused"
+    assert pause.pause_of("100006") is not None
+    assert [r.id for r in request_views.waiting_for("jeremy")] == [
+        r.id for r in request_views.requests_of("100008")
+    ]
+    with connection():
+        today = clock.now().date()
+    assert {(r.account, r.kind) for r in retention_reminders(today)} == {
+        ("100011", "effective"),
+        ("100006", "pause-end"),
+    }

@@ -5,6 +5,7 @@ file, line and key. No database is needed."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,13 @@ from data.playbook import (
 )
 from data.playbook.lines import locate
 from data.playbook.load import TOOL_SECTIONS, PlaybookError, load_playbook, parse_playbook
-from data.rules import SCENARIO_SECTION_NAMES, SCENARIO_SECTIONS, SECTION_NAMES, SECTION_STEPS
+from data.rules import (
+    APPROVAL_SECTION_NAMES,
+    SCENARIO_SECTION_NAMES,
+    SCENARIO_SECTIONS,
+    SECTION_NAMES,
+    SECTION_STEPS,
+)
 from data.timeline import TERMINATION_SECTION_NAMES
 from data.timeline.plan import DEFAULT_PLAN, PARTIES, load_plan
 from data.timeline.sign_offs import SIGN_OFF_TEAMS, SIGN_OFFS
@@ -41,6 +48,9 @@ NO_CONTACT_NOTE = "No e-mail or call to the admin; deactivate at once, without n
 # Seed 000 writes to these: the account team (steps 2, 5, 8), cc CS Ops, Sales Ops, Sec Ops
 # and Legal.
 REACHED = {"account_team", "legal", "sales_ops", "security", "customer_success"}
+# Seed 004's change requests reach these: Accounting processes them, the Digital Marketing
+# Operations list hears they were approved.
+RETENTION_PARTIES = {"accounting": "Accounting", "dm_operations": "Digital Marketing Operations"}
 GATE_PROCESS = ["notice_received", "account_team_informed", "attrition_box"]
 
 
@@ -113,16 +123,23 @@ def test_the_default_steps_and_scenarios_are_todays() -> None:
 def test_the_default_parties_are_todays_with_addresses_where_seed_000_writes() -> None:
     playbook = load_playbook(DEFAULT_PLAYBOOK)
 
-    assert {key: party.label for key, party in playbook.parties.items()} == PARTIES
-    assert {key for key, party in playbook.parties.items() if party.email} == REACHED
-    for key in REACHED:
+    assert {key: party.label for key, party in playbook.parties.items()} == {
+        **PARTIES,
+        **RETENTION_PARTIES,
+    }
+    assert {key for key, party in playbook.parties.items() if party.email} == REACHED | set(
+        RETENTION_PARTIES
+    )
+    for key in REACHED | set(RETENTION_PARTIES):
         assert playbook.parties[key].email == (f"{key}@example.com",)
 
 
 def test_the_default_sections_all_block_but_the_mood() -> None:
     playbook = load_playbook(DEFAULT_PLAYBOOK)
 
-    assert set(TOOL_SECTIONS) == set(SECTION_NAMES) | set(TERMINATION_SECTION_NAMES)
+    assert set(TOOL_SECTIONS) == set(SECTION_NAMES) | set(TERMINATION_SECTION_NAMES) | set(
+        APPROVAL_SECTION_NAMES
+    )
     assert {key: use for key, use in playbook.sections.items() if use is not SectionUse.BLOCKS} == {
         "mood": SectionUse.SHOWN
     }
@@ -173,7 +190,7 @@ def test_tool_only_has_no_timeline_no_sign_offs_and_the_same_scenarios() -> None
     assert not playbook.has_timeline and not playbook.needs_close
     assert playbook.close_due is None
     hidden = {key for key, use in playbook.sections.items() if use is SectionUse.HIDDEN}
-    assert hidden == {"timeline", "sign_offs", "access_data"}
+    assert hidden == {"timeline", "sign_offs", "access_data", "retention", "approval"}
     assert playbook.use("mood") is SectionUse.SHOWN
     assert playbook.scenarios == default.scenarios
     assert playbook.steps == default.steps
@@ -256,7 +273,8 @@ def test_a_toml_syntax_error_is_reworded_with_its_line() -> None:
 def test_an_unknown_table_is_refused_with_the_nearest_one() -> None:
     assert refusal(SMALL + "\n[task]\nkey = 'x'\n") == (
         "playbooks/x.toml, line 20, task: 'task' is not a table of a playbook; did you mean "
-        "'tasks'? Use one of: playbook, sections, parties, sign_offs, steps, scenarios, tasks."
+        "'tasks'? Use one of: playbook, sections, parties, sign_offs, steps, scenarios, tasks, "
+        "approval."
     )
 
 
@@ -608,3 +626,89 @@ key = "t"
     assert found.line_of(("tasks", 1, "gates")) == 11
     assert found.line_of(("nothing",)) == 1
     assert found.repeated == {}
+
+
+# ----------------------------------------------------------------------------- the approval chain
+
+
+def approval(*step_lines: str, head: tuple[str, ...] = ('handover = "om"',)) -> str:
+    """An [approval] table (on line 20 when appended to SMALL), then one [[approval.steps]]
+    (its header on 20 + len(head) + 2) with ``step_lines``."""
+    steps = step_lines or ('key = "first"', 'label = "First"', 'approver = "role:approver"')
+    return "\n[approval]\n" + "\n".join(head) + "\n\n[[approval.steps]]\n" + "\n".join(steps) + "\n"
+
+
+def test_the_default_chain_is_seed_004s() -> None:
+    chain = load_playbook(DEFAULT_PLAYBOOK).approval
+    assert chain is not None
+    assert [(s.key, s.approver) for s in chain.steps] == [
+        ("approver_1", "role:approver"),
+        ("approver_2", "role:approver"),
+        ("finance", "role:finance"),
+    ]
+    assert (chain.handover, chain.distribution, chain.reminder_days) == (
+        "accounting",
+        ("dm_operations",),
+        7,
+    )
+    no_credit = chain.steps_for(credit=Decimal("0"), kind="cancel")
+    assert [s.key for s in no_credit] == ["approver_1", "approver_2"]
+    assert [s.key for s in chain.steps_for(credit=Decimal("0.01"), kind="pause")][-1] == "finance"
+    assert load_playbook(TOOL_ONLY).approval is None
+
+
+def test_a_small_chain_loads_with_a_user_and_a_condition() -> None:
+    playbook = parse_playbook(
+        SMALL
+        + approval(
+            'key = "boss"',
+            'label = "The boss"',
+            'approver = "user:jeremy"',
+            'when = "credit >= 100 and kind != pause"',
+        ),
+        "small.toml",
+    )
+    assert playbook.approval is not None
+    [step] = playbook.approval.steps
+    assert step.user == "jeremy" and step.role is None
+    assert step.applies(credit=Decimal(100), kind="cancel")
+    assert not step.applies(credit=Decimal(100), kind="pause")
+    assert not step.applies(credit=Decimal(99), kind="cancel")
+
+
+def test_bad_chain_entries_are_refused_with_their_line_and_key() -> None:
+    step = ('key = "first"', 'label = "First"')
+    assert refusal(SMALL + approval(*step, 'approver = "role:boss"')) == (
+        "playbooks/x.toml, line 26, approval.steps[1].approver: 'boss' is not a role; use one "
+        "of: customer-cancellation, crm-admin, retention, approver, finance, accounting."
+    )
+    assert refusal(SMALL + approval(*step, 'approver = "jeremy"')).startswith(
+        "playbooks/x.toml, line 26, approval.steps[1].approver: 'jeremy' is not an approver: "
+        'write "role:ROLE"'
+    )
+    assert refusal(
+        SMALL + approval(*step, 'approver = "role:finance"', 'when = "credit > lots"')
+    ) == (
+        "playbooks/x.toml, line 27, approval.steps[1].when: 'lots' is not a number to compare "
+        "the credit with."
+    )
+    assert refusal(
+        SMALL + approval(*step, 'approver = "role:finance"', 'when = "__import__(os)"')
+    ).startswith(
+        "playbooks/x.toml, line 27, approval.steps[1].when: '__import__(os)' is not a condition"
+    )
+    assert refusal(SMALL + approval(head=('handover = "accounting"',))) == (
+        "playbooks/x.toml, line 21, approval.handover: 'accounting' is not a party; use one of: "
+        "om (or add [parties.accounting])."
+    )
+    assert refusal(SMALL + approval(head=('handover = "om"', "reminder_days = -1"))) == (
+        "playbooks/x.toml, line 22, approval.reminder_days: reminder_days is a whole number of "
+        "days from 0 to 365 (no quotes), such as 7."
+    )
+    assert refusal(SMALL + approval(head=('handover = "om"', 'approvers = "x"'))).startswith(
+        "playbooks/x.toml, line 22, approval.approvers: 'approvers' is not a key of [approval]"
+    )
+    assert refusal(SMALL + '\n[approval]\nhandover = "om"\n') == (
+        "playbooks/x.toml, line 20, approval: the chain has no steps: add an [[approval.steps]] "
+        "with its approver."
+    )

@@ -14,6 +14,7 @@ import pytest
 
 from data import cancellations, customers, termination
 from data.db import connection
+from data.demo import lost_save_attempt
 from data.errors import Conflict, InvalidInput, NotReady
 from data.models import Cancellation, OutboxMessage, Step
 from data.playbook import DEFAULT_PLAYBOOK, PLAYBOOKS, Milestone, store, use_playbook
@@ -246,6 +247,7 @@ def test_close_gating_work_waits_for_close_and_today_lists_an_open_case(
     clock(T0)
     cancellations.begin(LEAD, world.account)
     clear_basics(world)
+    lost_save_attempt(LEAD, world.account)  # the default playbook's Retention blocks Process
     cancellations.confirm_step(LEAD, world.account, Step.FINAL_AMOUNT_EMAIL)
     cancellations.confirm_step(LEAD, world.account, Step.PAYMENT_CONFIRMED)
     cancellations.confirm_step(LEAD, world.account, Step.ADMIN_NOTIFIED, "told in a call")

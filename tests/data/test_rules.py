@@ -52,6 +52,7 @@ def test_one_call_returns_every_section_in_order_with_its_state(world: World) ->
         "opportunities": CLEAR,
         "quotations": CLEAR,
         "sales_orders": CLEAR,
+        "retention": OPTIONAL,  # no cancellation: it only informs
         "mood": OPTIONAL,
     }
     assert [s.name for s in view.red] == ["Cancellation reasons", "Ownership", "Future expiry"]

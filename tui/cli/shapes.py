@@ -16,10 +16,11 @@ if TYPE_CHECKING:
     from data.customers import CancellationView, CustomerRow, ExpiryRow, ToolView
     from data.notices import Draft
     from data.outbox_review import OutboxRow
+    from data.pick_lists import Listed
     from data.records import RecordRow
     from data.rules import Section
     from data.timeline import TaskView
-    from data.users import ReasonRow, UserRow
+    from data.users import UserRow
 
 
 def customer_json(row: CustomerRow) -> Json:
@@ -59,6 +60,7 @@ def cancellation_json(view: CancellationView | None) -> Json | None:
         "owner_applied_at": iso(view.owner_applied_at),
         "notify": list(view.notify),
         "notify_logins": list(view.notify_logins),
+        "notify_parties": list(view.notify_parties),
         "processed_at": iso(view.processed_at),
         "processed_by": view.processed_by,
     }
@@ -115,8 +117,9 @@ def user_json(user: UserRow) -> Json:
     }
 
 
-def reason_json(reason: ReasonRow) -> Json:
-    return {"id": reason.id, "name": reason.name, "active": reason.active}
+def listed_json(row: Listed) -> Json:
+    """An entry of a list the CRM admins edit: a reason or an offer."""
+    return {"id": row.id, "name": row.name, "active": row.active}
 
 
 def outbox_json(row: OutboxRow) -> Json:

@@ -1,12 +1,13 @@
 """The playbook commands: ``playbook check FILE`` (is a playbook file usable? every error names
-its line) and ``playbook show`` (the playbook in force, as text or JSON). Neither reads the
-database."""
+its line) and ``playbook show`` (the playbook in force, as text or JSON, its approval chain of
+change requests too). Neither reads the database."""
 
 from __future__ import annotations
 
 import argparse
 
 from data.playbook import Milestone, Playbook, ScenarioSectionKind, current_playbook
+from data.playbook.approval import ApprovalChain
 from data.playbook.load import PlaybookError, load_playbook
 from tui.cli.output import Json, emit_json, fail, out
 from tui.config import Settings
@@ -120,7 +121,45 @@ def playbook_json(playbook: Playbook) -> Json:
             }
             for task in playbook.plan.tasks
         ],
+        "approval": approval_json(playbook.approval),
     }
+
+
+def approval_json(chain: ApprovalChain | None) -> Json | None:
+    """The ``[approval]`` chain of change requests (None when the playbook has none): its
+    steps in order, each with its approver and the condition it applies on (None: always)."""
+    if chain is None:
+        return None
+    return {
+        "handover": chain.handover,
+        "distribution": list(chain.distribution),
+        "reminder_days": chain.reminder_days,
+        "steps": [
+            {
+                "key": step.key,
+                "label": step.label,
+                "approver": step.approver,
+                "when": step.when.text if step.when is not None else None,
+            }
+            for step in chain.steps
+        ],
+    }
+
+
+def _show_approval(playbook: Playbook) -> None:
+    chain = playbook.approval
+    out("Approval chain of change requests, in order")
+    if chain is None:
+        out("  none: the playbook has no [approval], so no change request can be submitted")
+        return
+    for number, step in enumerate(chain.steps, start=1):
+        when = f" · when {step.when.text}" if step.when is not None else ""
+        out(f"  {number:>2}. {step.key:<21} {step.label} · approver {step.approver}{when}")
+    out(f"  {'handover':<17} {playbook.party_labels((chain.handover,))}")
+    distribution = playbook.party_labels(chain.distribution) if chain.distribution else "none"
+    out(f"  {'distribution':<17} {distribution}")
+    days = _many(chain.reminder_days, "day", "days")
+    out(f"  {'reminder':<17} {days} before the effective date")
 
 
 def _show(playbook: Playbook) -> None:
@@ -188,6 +227,8 @@ def _show(playbook: Playbook) -> None:
         out(f"  {number:>2}. {task.key:<24} gates {task.gates.value:<8} {task.rule.text}")
         out(f"      {task.title}")
         out(f"      by {playbook.party_labels(task.parties)} · completed by {how}")
+    out()
+    _show_approval(playbook)
 
 
 def cmd_playbook_show(args: argparse.Namespace, settings: Settings) -> int:

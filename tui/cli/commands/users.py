@@ -9,8 +9,9 @@ from collections.abc import Sequence
 from data import users
 from data.users import UserRow
 from tui.cli.commands import acting_login
+from tui.cli.commands.pick_lists import show_added, show_list, show_state
 from tui.cli.output import PROG, emit_json, out
-from tui.cli.shapes import reason_json, user_json
+from tui.cli.shapes import user_json
 from tui.config import Settings
 
 
@@ -70,33 +71,17 @@ def cmd_users_set(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_reasons_list(args: argparse.Namespace, settings: Settings) -> int:
-    rows = users.list_reasons(include_retired=args.all)
-    if args.json:
-        emit_json([reason_json(reason) for reason in rows])
-        return 0
-    if not rows:
-        out(f"The reason list is empty. Add one with: {PROG} reasons add NAME")
-    for reason in rows:
-        out(f"{reason.id:>4}  {reason.name}{'' if reason.active else '  (retired)'}")
-    return 0
+    return show_list(args, users.list_reasons(include_retired=args.all), "reason")
 
 
 def cmd_reasons_add(args: argparse.Namespace, settings: Settings) -> int:
-    reason = users.add_reason(acting_login(settings), args.name)
-    out(f"Added the reason '{reason.name}' (id {reason.id}).")
-    return 0
-
-
-def set_reason_state(args: argparse.Namespace, settings: Settings, *, active: bool) -> int:
-    reason = users.retire_reason(acting_login(settings), args.id, active=active)
-    done = "back on" if active else "retired from"
-    out(f"The reason '{reason.name}' (id {reason.id}) is {done} the list.")
-    return 0
+    return show_added(users.add_reason(acting_login(settings), args.name), "reason")
 
 
 def cmd_reasons_retire(args: argparse.Namespace, settings: Settings) -> int:
-    return set_reason_state(args, settings, active=False)
+    return show_state(users.retire_reason(acting_login(settings), args.id), "reason")
 
 
 def cmd_reasons_restore(args: argparse.Namespace, settings: Settings) -> int:
-    return set_reason_state(args, settings, active=True)
+    reason = users.retire_reason(acting_login(settings), args.id, active=True)
+    return show_state(reason, "reason")
