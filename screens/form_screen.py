@@ -1,8 +1,11 @@
 """What every form of offboard shares: a dialog that saves through the one data operation it was
 given, in a worker, and closes with that operation's Outcome.
 
-A refusal about the input (``InvalidInput``) is shown next to the field and the form stays open;
-nothing is saved from an invalid form. Any other refusal goes up to the app and closes the form.
+Any refusal (the input, a conflict with a colleague's change, a permission) is shown in the form,
+which stays open with everything typed in it: nothing typed is lost. A conflict over the part
+the form saves (``PartConflict``) also says that saving again puts this form's values over the
+colleague's, and a second save does so (with the version read then). A failure that is not a
+refusal (the database went away) goes up to the app as well; the form still stays open.
 """
 
 from __future__ import annotations
@@ -20,8 +23,17 @@ from textual.widgets import Button, Label, Static
 from textual.worker import Worker, WorkerState
 
 from data.cancellations import Outcome
-from data.errors import InvalidInput
+from data.cancellations.kernel import PartConflict
+from data.errors import OffboardError
 from screens.base import OffboardModal
+
+
+@dataclass
+class Expected:
+    """The customer version a form saves with: the one the screen read, or the one a conflict
+    over the form's part reported (saving again then puts the form's values over the change)."""
+
+    version: int
 
 
 class FormScreen(OffboardModal[Outcome]):
@@ -40,15 +52,18 @@ class FormScreen(OffboardModal[Outcome]):
 
     @dataclass
     class Invalid(Message):
-        """The operation refused the input; nothing was saved."""
+        """The operation refused; nothing was saved (``version``: a conflict's version now)."""
 
         message: str
+        version: int | None = None
 
     def __init__(self, title: str, explanation: str, *, save_label: str = "Save") -> None:
         super().__init__()
         self.title_text = title
         self.explanation = explanation
         self.save_label = save_label
+        # The version the save callable reads, when it reads one (see ``Expected``).
+        self.expected: Expected | None = None
 
     def compose_heading(self) -> ComposeResult:
         yield Label(self.title_text, classes="dialog-title", markup=False)
@@ -68,7 +83,13 @@ class FormScreen(OffboardModal[Outcome]):
     def _save(self, call: Callable[[], Outcome]) -> None:
         try:
             outcome = call()
-        except InvalidInput as error:
+        except PartConflict as error:
+            if self.expected is None:
+                self.post_message(self.Invalid(str(error)))
+            else:
+                self.post_message(self.Invalid(error.changed, error.version))
+            return
+        except OffboardError as error:
             self.post_message(self.Invalid(str(error)))
             return
         self.post_message(self.Saved(outcome))
@@ -80,7 +101,14 @@ class FormScreen(OffboardModal[Outcome]):
     def on_form_screen_invalid(self, event: Invalid) -> None:
         event.stop()
         self.query_one("#save", Button).disabled = False
-        self.show_invalid(event.message)
+        message = event.message
+        if event.version is not None and self.expected is not None:
+            self.expected.version = event.version
+            message += (
+                f" Nothing was saved: press {self.save_label} (ctrl+s) again to save yours over "
+                "it, or Esc to keep the change."
+            )
+        self.show_invalid(message)
 
     def show_invalid(self, message: str) -> None:
         """Show a refusal next to the field it is about."""
@@ -89,8 +117,9 @@ class FormScreen(OffboardModal[Outcome]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         super().on_worker_state_changed(event)
         if event.state is WorkerState.ERROR and event.worker.group == "save":
-            # Not about the input (a conflict, a permission): the app says why; close the form.
-            self.dismiss(None)
+            # Not a refusal: the app says what failed; the form stays open with its input.
+            self.query_one("#save", Button).disabled = False
+            self.show_invalid("Nothing was saved (see the message); what you typed is still here.")
 
     @on(Button.Pressed, "#save")
     def _save_pressed(self) -> None:

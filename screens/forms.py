@@ -3,7 +3,8 @@ one only once confirmed), a choice from a list (a closed state, the new owner, t
 scenario), the cancellation reasons, and the GUIDs of what was deactivated.
 
 Each checks what it can as you type (a date's format) and saves through ``FormScreen``
-(screens/form_screen.py).
+(screens/form_screen.py). No text field cuts what is typed: a text over the data layer's limit
+is refused with the limit, and the form keeps it for shortening.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ class DateForm(FormScreen):
             yield Static("", id="form-message", classes="field-message")
             if self.with_note:
                 yield Label("Note", classes="field-label")
-                yield Input(placeholder="What to do then (optional)", id="note", max_length=4000)
+                yield Input(placeholder="What to do then (optional)", id="note")
             yield from self.compose_buttons()
 
     def on_mount(self) -> None:
@@ -218,6 +219,19 @@ class EffectiveDateForm(DateForm):
         self.save_with(partial(self.save_effective, value, allow_past))
 
 
+class ChoiceList(OptionList):
+    """The choices of a ChoiceForm: Enter with nothing highlighted says what to do."""
+
+    class NothingChosen(Message):
+        """Enter was pressed before the arrows chose anything."""
+
+    def action_select(self) -> None:
+        if self.highlighted is None:
+            self.post_message(self.NothingChosen())
+            return
+        super().action_select()
+
+
 class ChoiceForm(FormScreen):
     """One choice from a short list (Enter picks it), with an optional tick box."""
 
@@ -231,17 +245,23 @@ class ChoiceForm(FormScreen):
         current: str | None = None,
         toggle: str = "",
         save_label: str = "Save",
+        preselect: bool = True,
+        nothing_chosen: str = "Choose one of the list with the arrows, then press Enter.",
     ) -> None:
         super().__init__(title, explanation, save_label=save_label)
         self.choices = list(choices)
         self.save_choice = save
         self.current = current
         self.toggle = toggle
+        # Without a preselection nothing is highlighted until the arrows move: Enter or ctrl+s
+        # right away is refused with ``nothing_chosen``.
+        self.preselect = preselect
+        self.nothing_chosen = nothing_chosen
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield from self.compose_heading()
-            yield OptionList(
+            yield ChoiceList(
                 *[Option(label, id=value) for label, value in self.choices], id="choices"
             )
             if self.toggle:
@@ -254,18 +274,22 @@ class ChoiceForm(FormScreen):
         values = [value for _, value in self.choices]
         if self.current in values:
             options.highlighted = values.index(self.current)
-        elif values:
+        elif values and self.preselect:
             options.highlighted = 0
+        else:
+            options.highlighted = None
         options.focus()
 
     @on(OptionList.OptionSelected, "#choices")
+    @on(ChoiceList.NothingChosen)
     def _picked(self) -> None:
         self.action_save()
 
     def action_save(self) -> None:
         options = self.query_one("#choices", OptionList)
         if options.highlighted is None:
-            self.show_invalid("Choose one of the list with the arrows, then press Enter.")
+            self.show_invalid(self.nothing_chosen)
+            options.focus()
             return
         value = options.get_option_at_index(options.highlighted).id or ""
         ticked = self.query_one("#toggle", Checkbox).value if self.toggle else False
@@ -293,6 +317,8 @@ class ReasonsForm(FormScreen):
         self.reason_text = reason_text
         self.extra_information = extra_information
         self.save_reasons = save
+        # Saving with no reason ticked is asked twice: the section stays red.
+        self.none_confirmed = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -307,9 +333,9 @@ class ReasonsForm(FormScreen):
             )
             yield Static("", id="form-message", classes="field-message -invalid")
             yield Label("Reason in your words", classes="field-label")
-            yield Input(self.reason_text, id="reason-text", max_length=4000)
+            yield Input(self.reason_text, id="reason-text")
             yield Label("Extra information", classes="field-label")
-            yield Input(self.extra_information, id="extra", max_length=4000)
+            yield Input(self.extra_information, id="extra")
             yield from self.compose_buttons()
 
     def on_mount(self) -> None:
@@ -319,10 +345,21 @@ class ReasonsForm(FormScreen):
     def _submitted(self) -> None:
         self.action_save()
 
+    @on(SelectionList.SelectedChanged, "#reasons")
+    def _ticked(self) -> None:
+        self.none_confirmed = False
+
     def action_save(self) -> None:
         selected = list(self.query_one("#reasons", SelectionList).selected)
         text = self.query_one("#reason-text", Input).value
         extra = self.query_one("#extra", Input).value
+        if not selected and not self.none_confirmed:
+            self.none_confirmed = True
+            self.show_invalid(
+                "No reason is ticked, so the Reasons section stays red. Tick one with Space, "
+                "or press ctrl+s again to save without one."
+            )
+            return
         self.save_with(partial(self.save_reasons, selected, text, extra))
 
 

@@ -1,12 +1,18 @@
 """Manage <section>: the records of one section in a table, blocking ones first and marked ✗,
-and the actions that clear them (cease assets, close records to one of their allowed states).
+and the actions that clear them (cease assets, close records to one of the closed states the
+team lead chooses — none is chosen for them) or undo one (z: a ceased asset live again, a
+closed record back to its state before, while the cancellation is pending).
 
 The table loads a page at a time (blocking records first, then the resolved ones) as the
-cursor nears the end, so a customer with thousands of assets opens at once."""
+cursor nears the end, so a customer with thousands of assets opens at once. Its columns fit
+the screen: the detail column gives way first, then the name; a cut cell ends in "…" and the
+highlighted record's full text is in the pane under the table. ``s`` sorts the loaded records
+by the next column in turn (then back to the order they were listed in)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -15,12 +21,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
+from textual.events import Resize
 from textual.message import Message
 from textual.reactive import var
 from textual.widgets import DataTable, Footer, Header, Static
 
 from data import cancellations
 from data.cancellations import Outcome, allowed_states
+from data.cancellations.records import undo_cease, undo_close
 from data.customers import ToolView
 from data.models import CancellationState
 from data.records import RecordRow, record_kind
@@ -33,6 +41,43 @@ from screens.widgets import GLYPH_GREEN, GLYPH_RED, SectionLine
 PAGE = 100
 LOOKAHEAD = 25
 
+# The sort orders ``s`` cycles through: the column's key and how it reads, by record.
+SORTS: list[tuple[str, str, Callable[[RecordRow], object]]] = [
+    ("", "as listed", lambda row: 0),
+    ("label", "name", lambda row: row.label.casefold()),
+    ("status", "status", lambda row: row.status.casefold()),
+    ("detail", "detail", lambda row: row.detail.casefold()),
+]
+STATE_WIDTH = 10
+STATUS_MAX = 20
+LABEL_MIN, LABEL_MAX = 12, 40
+DETAIL_MIN = 6
+
+
+def fit(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters, ending in "…" when it was cut."""
+    if len(text) <= width:
+        return text
+    return text[: max(0, width - 1)] + "…"
+
+
+def column_widths(width: int, rows: list[RecordRow]) -> dict[str, int]:
+    """The widths of the name, status and detail columns in a table ``width`` wide: the status
+    first (as wide as its longest), then the name, then the detail with what is left."""
+    # Five columns with a cell's padding on each side, and room for the scrollbar.
+    room = max(0, width - 2 - 2 * 5 - 1 - STATE_WIDTH)
+    status = min(STATUS_MAX, max([len("Status"), *(len(row.status) for row in rows)]))
+    status = min(status, max(6, room // 4))
+    room -= status
+    label_wants = max([len("Name"), *(len(row.label) for row in rows)])
+    detail_wants = max([len("Detail"), *(len(row.detail) for row in rows)])
+    label = max(LABEL_MIN, min(LABEL_MAX, label_wants, room - min(detail_wants, DETAIL_MIN)))
+    detail = max(DETAIL_MIN, room - label)
+    if label_wants > label and detail > detail_wants:  # the detail fits with room to spare
+        label = min(label_wants, label + detail - detail_wants)
+        detail = max(DETAIL_MIN, room - label)
+    return {"label": label, "status": status, "detail": detail}
+
 
 class ManageScreen(OffboardScreen):
     """The records of one section and the actions that clear them."""
@@ -41,14 +86,19 @@ class ManageScreen(OffboardScreen):
         "The section's records, the ones that keep it red first (marked ✗). Space marks "
         "records; c acts on the marked records (or the highlighted one), a on every record still "
         "open. Assets are ceased with a date (Live is unticked); cases are closed; "
-        "opportunities, quotations and sales orders are set to one of their closed states. The "
-        "section's dot and summary at the top update after each change."
+        "opportunities, quotations and sales orders are set to the closed state you choose "
+        "(none is chosen for you). z undoes the highlighted record's ceasing or closing while "
+        "the cancellation is pending. s sorts by the next column. The pane under the table "
+        "shows the highlighted record in full. The section's dot and summary at the top "
+        "update after each change."
     )
-    GUARDED_ACTIONS: ClassVar[frozenset[str]] = frozenset({"close_chosen", "close_all"})
+    GUARDED_ACTIONS: ClassVar[frozenset[str]] = frozenset({"close_chosen", "close_all", "undo"})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "mark", "Mark"),
-        Binding("c", "close_chosen", "Close chosen"),
-        Binding("a", "close_all", "Close all open"),
+        Binding("c", "close_chosen", "Close", tooltip="Close the marked (or highlighted) records"),
+        Binding("a", "close_all", "Close all", tooltip="Close every record still open"),
+        Binding("z", "undo", "Undo", tooltip="Undo the highlighted record's closing"),
+        Binding("s", "sort", "Sort", tooltip="Sort by the next column"),
         Binding("r", "refresh", "Refresh"),
     ]
 
@@ -58,6 +108,10 @@ class ManageScreen(OffboardScreen):
         rows: list[RecordRow]
         cursor: Cursor
         reset: bool
+
+    @dataclass
+    class Undone(Message):
+        outcome: Outcome
 
     # The customer's cancellation as last read; the actions are enabled from it.
     view: var[ToolView | None] = var(None, bindings=True)
@@ -71,26 +125,76 @@ class ManageScreen(OffboardScreen):
         self.fetching = False
         self.rows: dict[int, RecordRow] = {}
         self.marked: set[int] = set()
+        self.sort_index = 0
+        self.widths: dict[str, int] = column_widths(80, [])
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield SectionLine(id="manage-section")
         yield DataTable(id="records", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="manage-detail", classes="record-detail", markup=False)
         yield Static("", id="manage-line", classes="reason-line")
         yield Footer()
 
     def on_mount(self) -> None:
         self.title = f"Manage {self.kind.title}"
         self.sub_title = self.account
+        self._columns()
+        self.query_one("#records", DataTable).focus()
+
+    def _columns(self) -> None:
+        """The table's columns at the widths it has now (a fixed width each: an auto-sized
+        column is laid out again as later pages arrive)."""
         table = self.query_one("#records", DataTable)
+        sort_key = SORTS[self.sort_index][0]
+
+        def title(key: str, text: str) -> str:
+            return f"{text} ▲" if key == sort_key else text
+
         table.add_column(" ", key="mark", width=1)
-        table.add_column("State", key="state", width=10)
-        table.add_column(self.kind.noun.capitalize(), key="label", width=28)
-        table.add_column("Status", key="status", width=12)
-        # A fixed width, like every other column: an auto-sized last column is laid out again
-        # as later pages arrive, so the table's width would depend on when it was drawn.
-        table.add_column("Detail", key="detail", width=38)
-        table.focus()
+        table.add_column("State", key="state", width=STATE_WIDTH)
+        table.add_column(
+            title("label", self.kind.noun.capitalize()), key="label", width=self.widths["label"]
+        )
+        table.add_column(title("status", "Status"), key="status", width=self.widths["status"])
+        table.add_column(title("detail", "Detail"), key="detail", width=self.widths["detail"])
+
+    def _add(self, row: RecordRow) -> None:
+        self.query_one("#records", DataTable).add_row(
+            "●" if row.id in self.marked else "",
+            self._state_cell(row),
+            Text(fit(row.label, self.widths["label"])),
+            Text(fit(row.status, self.widths["status"])),
+            Text(fit(row.detail, self.widths["detail"])),
+            key=str(row.id),
+        )
+
+    def _ordered(self) -> list[RecordRow]:
+        rows = list(self.rows.values())
+        if self.sort_index:
+            rows.sort(key=SORTS[self.sort_index][2])  # type: ignore[arg-type]
+        return rows
+
+    def _rebuild(self, width: int | None = None) -> None:
+        """Lay the table out again (its width or its order changed), the cursor kept on the
+        record it was on. The table is as wide as the screen."""
+        table = self.query_one("#records", DataTable)
+        current = self._highlighted()
+        width = width or self.size.width or self.app.size.width
+        self.widths = column_widths(width, list(self.rows.values()))
+        table.clear(columns=True)
+        self._columns()
+        for row in self._ordered():
+            self._add(row)
+        if current is not None and str(current.id) in table.rows:
+            table.move_cursor(row=table.get_row_index(str(current.id)))
+        self._show_detail()
+
+    def on_resize(self, event: Resize) -> None:
+        if self.rows:
+            self._rebuild(event.size.width)
+        else:
+            self.widths = column_widths(event.size.width, [])
 
     def on_screen_resume(self) -> None:
         self.reload()
@@ -114,30 +218,25 @@ class ManageScreen(OffboardScreen):
         return self.view.customer.id
 
     def on_manage_screen_loaded(self, event: Loaded) -> None:
-        table = self.query_one("#records", DataTable)
         if event.reset:
             self.view = event.view
             self.rows.clear()
             self.marked.clear()
-            table.clear()
             if self.view is not None:
                 self.sub_title = f"{self.view.customer.name} ({self.account})"
                 self.query_one("#manage-section", SectionLine).show(self._section())
-        for row in event.rows:
-            if row.id in self.rows:
-                continue
+        added = [row for row in event.rows if row.id not in self.rows]
+        for row in added:
             self.rows[row.id] = row
-            table.add_row(
-                "",
-                self._state_cell(row),
-                Text(row.label),
-                Text(row.status),
-                Text(row.detail),
-                key=str(row.id),
-            )
+        if event.reset or self.sort_index:
+            self._rebuild()  # widths from the first page; a sorted table sorts the new rows in
+        else:
+            for row in added:
+                self._add(row)
         self.cursor = event.cursor
         self.fetching = False
         self._show_line()
+        self._show_detail()
 
     def _section(self) -> Section:
         assert self.view is not None
@@ -160,9 +259,25 @@ class ManageScreen(OffboardScreen):
             line.update(f"This customer has no {self.kind.nouns}.")
         else:
             line.update("Space marks records; c acts on the marked (or highlighted) ones.")
+        if self.sort_index:
+            more = "" if self.cursor.done else " (of those read so far; more as you scroll)"
+            line.update(
+                Text(f"Sorted by {SORTS[self.sort_index][1]}{more}; s sorts by the next column.")
+            )
+
+    def _show_detail(self) -> None:
+        """The highlighted record in full: its name, status and detail, wrapped."""
+        pane = self.query_one("#manage-detail", Static)
+        row = self._highlighted()
+        if row is None:
+            pane.update("")
+            return
+        state = "blocking" if row.blocking else self.kind.done_words
+        pane.update(f"{row.label} · {row.status} · {row.detail} · {state}")
 
     @on(DataTable.RowHighlighted, "#records")
     def _near_end(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail()
         if (
             not self.fetching
             and not self.cursor.done
@@ -182,17 +297,24 @@ class ManageScreen(OffboardScreen):
         )
 
     def unavailable_reason(self, action: str) -> str:
-        if action in {"refresh", "mark"}:
+        if action in {"refresh", "mark", "sort"}:
             return ""
         if self.view is None:
             return "The records are still loading."
         if not self.pending:
+            if action == "undo":
+                return (
+                    f"{self.view.customer.name} has no pending cancellation: a ceasing or "
+                    "closing can be undone only while the cancellation is pending."
+                )
             return (
                 f"{self.view.customer.name} has no pending cancellation, so its records are "
                 "shown but not changed here."
             )
         if not self.session.can_cancel:
             return self.session.refusal
+        if action == "undo":
+            return ""
         if not self._section().is_red:
             return f"Nothing to do: {self._section().summary}."
         return ""
@@ -200,6 +322,37 @@ class ManageScreen(OffboardScreen):
     # ------------------------------------------------------------------ actions
 
     def action_refresh(self) -> None:
+        self.reload()
+
+    def action_sort(self) -> None:
+        self.sort_index = (self.sort_index + 1) % len(SORTS)
+        self._rebuild()
+        self._show_line()
+
+    def action_undo(self) -> None:
+        row = self._highlighted()
+        if row is None or self.view is None:
+            return
+        if row.blocking:
+            self.notify(
+                f"'{row.label}' is {self.kind.open_words}: there is nothing to undo.",
+                title="Nothing to undo",
+                severity="warning",
+            )
+            return
+        self._undo(row.id, self.view.customer.version)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="undo")
+    def _undo(self, record_id: int, version: int) -> None:
+        login, account = self.session.login, self.account
+        if self.section == SectionKey.ASSETS:
+            outcome = undo_cease(login, account, record_id, expected_version=version)
+        else:
+            outcome = undo_close(login, account, self.section, record_id, expected_version=version)
+        self.post_read(self.Undone(outcome))
+
+    def on_manage_screen_undone(self, event: Undone) -> None:
+        self.notify(event.outcome.message, title="Undone")
         self.reload()
 
     def _highlighted(self) -> RecordRow | None:
@@ -277,9 +430,12 @@ class ManageScreen(OffboardScreen):
             states = allowed_states(section)
             form = ChoiceForm(
                 f"Close {which}",
-                f"Choose the closed state for {which}; Enter sets it.",
+                f"Choose the closed state for {which} with the arrows; Enter sets it. "
+                "Nothing is chosen for you.",
                 choices=[(state, state) for state in states],
                 save=close,
+                preselect=False,
+                nothing_chosen="Choose the closed state with the arrows first, then press Enter.",
             )
         self.app.push_screen(form, self._form_closed)
 
@@ -293,8 +449,9 @@ class ManageAssetsScreen(ManageScreen):
     """Manage Assets: the keys say cease rather than close."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("c", "close_chosen", "Cease chosen"),
-        Binding("a", "close_all", "Cease all live"),
+        Binding("c", "close_chosen", "Cease", tooltip="Cease the marked (or highlighted) assets"),
+        Binding("a", "close_all", "Cease all", tooltip="Cease every asset still live"),
+        Binding("z", "undo", "Undo", tooltip="Undo the highlighted asset's ceasing"),
     ]
 
 

@@ -1,13 +1,17 @@
 """The forms the Cancellation Tool opens on its sections: the reasons, the new owner, a future
 expiry, the customer's mood, a scenario section's steps, the sign-offs, and the scenario itself.
 
-Each form saves through one data operation with the customer version the tool last read."""
+Each form saves through one data operation with the customer version the tool last read (an
+``Expected``: after a conflict over the form's own part, saving again goes over the change)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
 from functools import partial
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
 
 from data import cancellations
 from data.cancellations import Outcome
@@ -17,6 +21,7 @@ from data.sections import SectionKey
 from data.users import ReasonRow, UserRow
 from data.views import scenario_choices, section_steps, section_title
 from screens.form_confirmations import StepForm
+from screens.form_screen import Expected
 from screens.forms import ChoiceForm, DateForm, ReasonsForm
 from screens.timeline import sign_off_form
 
@@ -61,17 +66,32 @@ def section_form(
 ) -> SectionForm:
     """The form that clears the section ``key`` of a pending cancellation."""
     assert view.cancellation is not None
-    account, version = view.customer.account, view.customer.version
-    cancellation = view.cancellation
     if section_steps(view, key):
         return step_form(view, key, login)
     if key == SectionKey.SIGN_OFFS and view.termination is not None:
         return sign_off_form(view.termination, login)
+    expected = Expected(view.customer.version)
+    form = _field_form(view, key, login, reasons, users, expected)
+    form.expected = expected
+    return form
+
+
+def _field_form(
+    view: ToolView,
+    key: str,
+    login: str,
+    reasons: Sequence[ReasonRow],
+    users: Sequence[UserRow],
+    expected: Expected,
+) -> ChoiceForm | DateForm | ReasonsForm:
+    assert view.cancellation is not None
+    account = view.customer.account
+    cancellation = view.cancellation
     if key == SectionKey.REASONS:
 
         def save_reasons(ids: list[int], text: str, extra: str) -> Outcome:
             return cancellations.set_reasons(
-                login, account, ids, text, extra, expected_version=version
+                login, account, ids, text, extra, expected_version=expected.version
             )
 
         return ReasonsForm(
@@ -85,22 +105,32 @@ def section_form(
 
         def save_owner(owner: str, now: bool) -> Outcome:
             return cancellations.choose_owner(
-                login, account, owner, apply_now=now, expected_version=version
+                login, account, owner, apply_now=now, expected_version=expected.version
             )
 
+        owner = view.customer.owner_login
+        now_owned = f" {view.customer.owner} owns it now." if view.customer.owner else ""
         return ChoiceForm(
             "Manage Ownership",
             "Who owns the customer once it is cancelled (often a telesales user who will "
-            "call back). Enter chooses; tick Perform Now to reassign at once.",
-            choices=[(f"{user.display_name} ({user.login})", user.login) for user in users],
+            f"call back).{now_owned} Arrows and Enter choose.",
+            choices=[
+                (f"{user.display_name} ({user.login})", user.login)
+                for user in users
+                if user.login != owner
+            ],
             current=cancellation.new_owner_login,
             save=save_owner,
-            toggle="Perform Now: reassign the customer at once (otherwise at Process)",
+            toggle="Perform Now: reassign at once, not at Process",
+            preselect=False,
+            nothing_chosen="Choose the new owner with the arrows, then press Enter.",
         )
     if key == SectionKey.EXPIRY:
 
         def save_expiry(date: dt.date, note: str) -> Outcome:
-            return cancellations.add_expiry(login, account, date, note, expected_version=version)
+            return cancellations.add_expiry(
+                login, account, date, note, expected_version=expected.version
+            )
 
         return DateForm(
             "Manage Future expiry: add an expiry",
@@ -114,7 +144,10 @@ def section_form(
 
     def save_mood(mood: str, _ticked: bool) -> Outcome:
         return cancellations.set_mood(
-            login, account, None if mood == NOT_RECORDED else mood, expected_version=version
+            login,
+            account,
+            None if mood == NOT_RECORDED else mood,
+            expected_version=expected.version,
         )
 
     return ChoiceForm(
@@ -126,36 +159,54 @@ def section_form(
     )
 
 
+class ScenarioStepForm(StepForm):
+    """A scenario section's steps; z (or ctrl+u) undoes the highlighted confirmed step while
+    the cancellation is pending."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *StepForm.BINDINGS,
+        Binding("z", "take_back", "Undo step"),
+    ]
+
+
 def step_form(view: ToolView, key: str, login: str) -> StepForm:
     """The steps of a scenario's section, each confirmed (with a note) or taken back."""
     assert view.cancellation is not None
-    account, version = view.customer.account, view.customer.version
+    account = view.customer.account
     cancellation = view.cancellation
+    expected = Expected(view.customer.version)
 
     def confirm(step: str, note: str) -> Outcome:
-        return cancellations.confirm_step(login, account, step, note, expected_version=version)
+        return cancellations.confirm_step(
+            login, account, step, note, expected_version=expected.version
+        )
 
     def take_back(step: str) -> Outcome:
-        return cancellations.unconfirm_step(login, account, step, expected_version=version)
+        return cancellations.unconfirm_step(login, account, step, expected_version=expected.version)
 
-    return StepForm(
+    form = ScenarioStepForm(
         f"Manage {section_title(view, key)}",
         STEP_EXPLANATIONS.get(key, STEPS_IN_GENERAL),
         steps=[(step, label, cancellation.step(step)) for step, label in section_steps(view, key)],
         confirm=confirm,
         take_back=take_back,
     )
+    form.expected = expected
+    return form
 
 
 def scenario_form(view: ToolView, login: str) -> ChoiceForm:
     """Change how the customer is leaving (the scenarios of the case's playbook)."""
     assert view.cancellation is not None
-    account, version = view.customer.account, view.customer.version
+    account = view.customer.account
+    expected = Expected(view.customer.version)
 
     def save(scenario: str, _ticked: bool) -> Outcome:
-        return cancellations.set_scenario(login, account, scenario, expected_version=version)
+        return cancellations.set_scenario(
+            login, account, scenario, expected_version=expected.version
+        )
 
-    return ChoiceForm(
+    form = ChoiceForm(
         "Change the scenario",
         "How the customer is leaving. The tool's sections follow the scenario; steps "
         "already confirmed stay on record. Sent to collections withdraws every unsent "
@@ -164,3 +215,5 @@ def scenario_form(view: ToolView, login: str) -> ChoiceForm:
         current=view.cancellation.scenario,
         save=save,
     )
+    form.expected = expected
+    return form

@@ -42,7 +42,7 @@ def add_expiry(
     if not isinstance(expiry_date, dt.date) or isinstance(expiry_date, dt.datetime):
         raise InvalidInput(f"'{expiry_date}' is not a date. Give the expiry date as 2027-06-30.")
     text = clean_text(note, "The expiry note")
-    with change(login, account, expected_version, doing="add an expiry") as c:
+    with change(login, account, expected_version, doing="add an expiry", part="expiry") as c:
         today = c.today()
         if expiry_date <= today:
             raise InvalidInput(
@@ -69,8 +69,15 @@ def choose_owner(
 ) -> Outcome:
     """Choose who owns the customer after cancellation; ``apply_now`` reassigns it at once
     ("Perform Now"), otherwise Process does."""
-    with change(login, account, expected_version, doing="choose the new owner") as c:
+    with change(
+        login, account, expected_version, doing="choose the new owner", part="ownership"
+    ) as c:
         owner = _active_user(owner_login, "new owner")
+        if owner.id == c.customer.owner_id:
+            raise InvalidInput(
+                f"{owner.display_name} already owns {c.customer.name}; choose someone else as "
+                "the new owner."
+            )
         before = {
             "new_owner": display_name(c.cancellation.new_owner_id),
             "owner": display_name(c.customer.owner_id),
@@ -106,7 +113,9 @@ def set_reasons(
     wanted = sorted(set(record_ids(reason_ids) or [])) if reason_ids else []
     text = clean_text(reason_text, "The reason text")
     extra = clean_text(extra_information, "The extra information")
-    with change(login, account, expected_version, doing="set the cancellation reasons") as c:
+    with change(
+        login, account, expected_version, doing="set the cancellation reasons", part="reasons"
+    ) as c:
         cancellation = c.cancellation
         current = {
             link.reason_id
@@ -157,7 +166,7 @@ def set_mood(
         chosen = next((m for m in MOODS if m.casefold() == mood.strip().casefold()), None)
         if chosen is None:
             raise InvalidInput(f"'{mood}' is not a mood. Choose {one_of(MOODS)}.")
-    with change(login, account, expected_version, doing="set the customer mood") as c:
+    with change(login, account, expected_version, doing="set the customer mood", part="mood") as c:
         before = {"mood": c.cancellation.mood}
         Cancellation.update(mood=chosen).where(Cancellation.id == c.cancellation.id).execute()
         c.audit("set mood", before=before, after={"mood": chosen})
@@ -168,7 +177,9 @@ def set_notify(
     login: str, account: str, logins: Sequence[str], *, expected_version: int | None = None
 ) -> Outcome:
     """Choose the users who are notified when the cancellation is processed."""
-    with change(login, account, expected_version, doing="choose who is notified") as c:
+    with change(
+        login, account, expected_version, doing="choose who is notified", part="notify"
+    ) as c:
         users = [_active_user(name, "person notified") for name in dict.fromkeys(logins)]
         before = [
             u.login

@@ -9,6 +9,13 @@ next version (a conditional bump: a writer that got there first is refused) and 
 event, in one multi-row INSERT per batch. It is also the one place the operations read the
 clock: ``c.now`` (one moment for the whole change) and ``c.today()`` in the customer's zone.
 
+A change may name the ``part`` of the cancellation it touches (its reasons, its owner, a section's
+steps or records: ``SectionVersion``). Its conflict is then as narrow as that part: a stale
+``expected_version`` is refused only when that part was changed after it (or the cancellation
+was begun after it), so a colleague's scenario change does not refuse a reasons save, while two
+people saving the reasons still conflict (``PartConflict``, naming who changed what and when).
+Each change to a part stores the customer's next version on the part's row.
+
 ``case_change`` is the same for the termination case, which outlives Process: it opens while the
 cancellation is pending or processed with its case not yet closed (the timeline's tasks,
 sign-offs, access and data). Neither opens a case whose playbook version can no longer be read
@@ -32,11 +39,45 @@ from data.models import (
     Cancellation,
     CancellationState,
     Customer,
+    SectionVersion,
     User,
 )
 from data.playbook.store import require_readable
 
 TEXT_LIMIT = 4000
+
+# The part "case": the customer's version when its cancellation was begun.
+CASE_PART = "case"
+# What a conflict calls each part, as the subject of "… changed by".
+_PART_PHRASES = {
+    "reasons": "The reasons were",
+    "ownership": "The new owner was",
+    "expiry": "The future expiry was",
+    "mood": "The customer mood was",
+    "notify": "Who is notified was",
+    "scenario": "The scenario was",
+    "assets": "The assets were",
+    "cases": "The cases were",
+    "opportunities": "The opportunities were",
+    "quotations": "The quotations were",
+    "sales_orders": "The sales orders were",
+}
+
+
+def part_phrase(part: str) -> str:
+    """A part as a conflict says it changed: "The reasons were", "The Final amount steps were"."""
+    return _PART_PHRASES.get(part, f"The {part.replace('_', ' ')} steps were")
+
+
+class PartConflict(Conflict):
+    """The part a save touches was changed after the form read it; ``version`` is the
+    customer's version now (a form may offer to save over the change with it)."""
+
+    def __init__(self, changed: str, *, part: str, version: int) -> None:
+        super().__init__(f"{changed} Nothing was saved. Refresh to see the change, then try again.")
+        self.changed = changed  # who changed what, and when: the first sentence
+        self.part = part
+        self.version = version
 
 
 @dataclass(frozen=True)
@@ -145,11 +186,19 @@ class CustomerChange:
         )
 
     def finish(self) -> None:
-        """Bump the customer's version (if the operation has not) and write the audit events."""
+        """Bump the customer's version (if the operation has not), write the audit events, and
+        note the versions of the parts it changed (``noted``)."""
         if not self.bumped:
             self.bump()
         events, self.events = self.events, []
         audit.record(events)
+        self.noted()
+
+    def noted(self) -> None:
+        """Note the version a cancellation pending now was begun at (its "case" part)."""
+        begun = pending(self.customer)
+        if begun is not None:
+            _mark_part(begun, CASE_PART, self, only_new=True)
 
     def outcome(self, message: str, count: int = 0) -> Outcome:
         """Finish the change and say what it did."""
@@ -165,9 +214,56 @@ class CustomerChange:
 
 @dataclass
 class Change(CustomerChange):
-    """A change to a customer's pending cancellation."""
+    """A change to a customer's pending cancellation, touching ``part`` of it if named."""
 
     cancellation: Cancellation
+    part: str = ""
+
+    def noted(self) -> None:
+        """Note the customer's version now on the part this change touched."""
+        if self.part:
+            _mark_part(self.cancellation, self.part, self)
+
+
+def _mark_part(
+    cancellation: Cancellation, part: str, done: CustomerChange, *, only_new: bool = False
+) -> None:
+    """Store the customer's version now on the part's row (made if it is missing)."""
+    where = (SectionVersion.cancellation == cancellation.id) & (SectionVersion.section == part)
+    values = {"version": done.customer.version, "changed_by": done.who.id, "changed_at": done.now}
+    if only_new:
+        if SectionVersion.select().where(where).exists():
+            return
+    elif SectionVersion.update(values).where(where).execute():
+        return
+    SectionVersion.create(cancellation=cancellation.id, section=part, **values)
+
+
+def _check_part(
+    customer: Customer, cancellation: Cancellation, part: str, expected: int | None
+) -> None:
+    """Refuse a stale ``expected`` version only when ``part`` (or the cancellation itself) was
+    changed after it; without what to go by, as strictly as ``_check_version``."""
+    if expected is None or customer.version == expected:
+        return
+    rows = {
+        str(row.section): row
+        for row in SectionVersion.select().where(
+            (SectionVersion.cancellation == cancellation.id)
+            & SectionVersion.section.in_([CASE_PART, part])
+        )
+    }
+    begun = rows.get(CASE_PART)
+    if expected > customer.version or begun is None or begun.version > expected:
+        _check_version(customer, expected)
+    changed = rows.get(part)
+    if changed is not None and changed.version > expected:
+        raise PartConflict(
+            f"{part_phrase(part)} changed by {display_name(changed.changed_by_id)} at "
+            f"{when(changed.changed_at)} after you read them.",
+            part=part,
+            version=customer.version,
+        )
 
 
 @contextmanager
@@ -177,11 +273,18 @@ def _opened(
     expected_version: int | None,
     doing: str,
     opening: Callable[[Customer], Cancellation | None],
+    allowed: Callable[[User, Customer], None] | None = None,
 ) -> Iterator[tuple[User, Customer, Cancellation | None, dt.datetime]]:
+    """Open a change: the acting user may make it (the customer-cancellation role, or what
+    ``allowed`` decides once the customer is read), the customer locked, ``opening`` run, the
+    version checked."""
     with connection(), database.atomic():
         who = audit.actor(login)
-        audit.require_cancellation_role(who, doing)
+        if allowed is None:
+            audit.require_cancellation_role(who, doing)
         customer = _customer(account)
+        if allowed is not None:
+            allowed(who, customer)
         cancellation = opening(customer)
         _check_version(customer, expected_version)
         yield who, customer, cancellation, clock.now()
@@ -200,19 +303,26 @@ def change(
     *,
     doing: str,
     refusing: Callable[[Customer], None] | None = None,
+    part: str | Callable[[Cancellation], str] = "",
 ) -> Iterator[Change]:
     """A change to the customer's pending cancellation, in one transaction (see the module);
-    ``refusing`` may refuse it first with its own reason (it runs before the pending check)."""
+    ``refusing`` may refuse it first with its own reason (it runs before the pending check);
+    ``part`` names what it touches, for a conflict as narrow as that (see the module), or
+    finds it from the cancellation (a step's section)."""
 
     def opening(customer: Customer) -> Cancellation:
         if refusing is not None:
             refusing(customer)
         return require_pending(customer)
 
-    with _opened(login, account, expected_version, doing, _readable(opening)) as opened:
+    strict = None if part else expected_version
+    with _opened(login, account, strict, doing, _readable(opening)) as opened:
         who, customer, cancellation, now = opened
         assert cancellation is not None
-        current = Change(who, customer, now, cancellation)
+        touched = part(cancellation) if callable(part) else part
+        if touched:
+            _check_part(customer, cancellation, touched, expected_version)
+        current = Change(who, customer, now, cancellation, part=touched)
         yield current
         _finished(current)
 
@@ -252,15 +362,17 @@ def customer_change(
     *,
     doing: str,
     opening: Callable[[Customer], None] | None = None,
+    allowed: Callable[[User, Customer], None] | None = None,
 ) -> Iterator[CustomerChange]:
     """A change to the customer itself, pending cancellation or not; ``opening`` may refuse it
-    (it runs before the version check)."""
+    (it runs before the version check); ``allowed`` replaces the customer-cancellation role
+    with a check of its own (who may act on this customer)."""
 
     def opened_by(customer: Customer) -> None:
         if opening is not None:
             opening(customer)
 
-    with _opened(login, account, expected_version, doing, opened_by) as opened:
+    with _opened(login, account, expected_version, doing, opened_by, allowed) as opened:
         who, customer, _, now = opened
         current = CustomerChange(who, customer, now, None)
         yield current
@@ -375,5 +487,8 @@ def clean_text(value: str | None, field: str) -> str:
     """Free text as stored: trimmed, refused past TEXT_LIMIT characters."""
     text = (value or "").strip()
     if len(text) > TEXT_LIMIT:
-        raise InvalidInput(f"{field} is {len(text)} characters long; keep it under {TEXT_LIMIT}.")
+        raise InvalidInput(
+            f"{field} is {len(text):,} characters; the limit is {TEXT_LIMIT:,}. Shorten it, "
+            "then save again (nothing was cut)."
+        )
     return text

@@ -54,12 +54,23 @@ def holds_back_process(section: Section) -> bool:
 
 
 def _may_begin(customer: Customer) -> None:
-    """Refuse a customer that is already pending, or is not Live."""
+    """Refuse a customer that is already pending, or is not Live (a Paused one is told how to
+    resume it)."""
     found = pending(customer)
     if found is not None:
         raise Conflict(
             f"{customer.name} is already pending cancellation since {when(found.begun_at)} "
             f"by {display_name(found.begun_by_id)}. Open that cancellation instead."
+        )
+    if customer.status == CustomerStatus.PAUSED:
+        # Imported here: data.retention.pause builds on this package's kernel.
+        from data.retention.pause import pause_of
+
+        pause = pause_of(str(customer.account))
+        until = f" until {pause.end}" if pause is not None and pause.end is not None else ""
+        raise Conflict(
+            f"{customer.name} is Paused{until}; resume it first (offboard resume "
+            f"{customer.account}, or u on the customer)."
         )
     if customer.status != CustomerStatus.LIVE:
         raise Conflict(
@@ -241,7 +252,12 @@ def _queue_notification(c: Change, new_owner: User) -> list[str]:
         .where(NotifyUser.cancellation == cancellation)
         .order_by(User.login)
     )
-    addresses = [str(user.email) for user in users if user.email]
+    from data.notices import notified_parties  # the playbook's parties chosen too
+
+    parties = notified_parties(cancellation, playbook_for(cancellation))
+    addresses = list(
+        dict.fromkeys([str(user.email) for user in users if user.email] + [a for _, a in parties])
+    )
     if not addresses:
         return []
     rendered = outbox.render(
@@ -269,4 +285,5 @@ def _queue_notification(c: Change, new_owner: User) -> list[str]:
         rendered.body,
         created_by=c.who,
     )
-    return [str(user.display_name) for user in users if user.email]
+    labels = list(dict.fromkeys(label for label, _ in parties))
+    return [str(user.display_name) for user in users if user.email] + labels

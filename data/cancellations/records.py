@@ -1,16 +1,26 @@
 """Resolving the records that keep a section red: cease assets, close cases, opportunities,
 quotations and sales orders, one by one or all at once (one UPDATE per chunk of ids, one audit
-event per record)."""
+event per record); and undoing one record's ceasing or closing while the cancellation is
+pending (back to what its audit event says it was)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from data.cancellations.kernel import Change, Outcome, change
+from data.cancellations.kernel import (
+    Change,
+    Outcome,
+    change,
+    display_name,
+    latest_processed,
+    pending,
+)
+from data.dates import when
 from data.errors import Conflict, InvalidInput, NotFound
-from data.models import CASE_CLOSED, Asset, Case
+from data.models import CASE_CLOSED, Asset, AuditEvent, Case, Customer
 from data.records import record_kind
 from data.sections import SectionKey
 
@@ -82,7 +92,9 @@ def cease_assets(
     """Cease the assets named, or every one still live (``ids=None``), as of ``cease_date``."""
     if not isinstance(cease_date, dt.date) or isinstance(cease_date, dt.datetime):
         raise InvalidInput(f"'{cease_date}' is not a date. Give the cease date as 2026-12-31.")
-    with change(login, account, expected_version, doing="cease assets") as c:
+    with change(
+        login, account, expected_version, doing="cease assets", part=SectionKey.ASSETS
+    ) as c:
         before = _targets(
             c, SectionKey.ASSETS, ids, "ceased", Asset.live, Asset.cease_date, Asset.start_date
         )
@@ -149,7 +161,9 @@ def close_records(
         )
     model: Any = kind.model
     field = model.stage if kind.section == SectionKey.OPPORTUNITIES else model.status
-    with change(login, account, expected_version, doing=f"close {kind.nouns}") as c:
+    with change(
+        login, account, expected_version, doing=f"close {kind.nouns}", part=kind.section
+    ) as c:
         before = _targets(c, section, ids, kind.done_words, field)
         if not before:
             return c.unchanged(f"Every {kind.noun} is already {kind.done_words}.")
@@ -186,3 +200,135 @@ def close_cases(
 def one_of(choices: Sequence[str]) -> str:
     """Choices as a sentence offers them: "A, B or C"."""
     return choices[0] if len(choices) == 1 else ", ".join(choices[:-1]) + f" or {choices[-1]}"
+
+
+# ----------------------------------------------------------------------------- undo
+
+
+def refuse_undo_once_processed(customer: Customer) -> None:
+    """Undo is for a pending cancellation only: after Process say so, plainly."""
+    if pending(customer) is not None:
+        return
+    done = latest_processed(customer)
+    if done is not None:
+        raise Conflict(
+            f"{customer.name} was processed on {when(done.processed_at)} by "
+            f"{display_name(done.processed_by_id)}: its changes can be undone only while the "
+            "cancellation is pending. Nothing was changed."
+        )
+
+
+def _last_resolution(c: Change, noun: str, action: str, pk: int, label: str) -> dict[str, Any]:
+    """What the record was before the change that resolved it in this cancellation (the audit
+    event's "before"), or Conflict when this cancellation never resolved it."""
+    event = (
+        AuditEvent.select(AuditEvent.before)
+        .where(
+            (AuditEvent.cancellation == c.cancellation.id)
+            & (AuditEvent.record_kind == noun)
+            & (AuditEvent.record_id == pk)
+            & (AuditEvent.action == action)
+        )
+        .order_by(AuditEvent.id.desc())
+        .first()
+    )
+    if event is None:
+        raise Conflict(
+            f"'{label}' was not {action.split()[0]}d in this cancellation, so there is nothing "
+            "to undo here."
+        )
+    before: dict[str, Any] = json.loads(str(event.before))
+    return before
+
+
+def undo_cease(
+    login: str, account: str, asset_id: int, *, expected_version: int | None = None
+) -> Outcome:
+    """Take back the ceasing of one asset: it is live again with the cease date it had before
+    (none, usually), as the audit event of its ceasing says. Pending cancellations only."""
+    (pk,) = record_ids([asset_id]) or []
+    with change(
+        login,
+        account,
+        expected_version,
+        doing="undo ceasing an asset",
+        refusing=refuse_undo_once_processed,
+        part=SectionKey.ASSETS,
+    ) as c:
+        asset = Asset.get_or_none((Asset.id == pk) & (Asset.customer == c.customer.id))
+        if asset is None:
+            raise NotFound(f"{c.customer.name} has no asset with id {pk}.")
+        if asset.live:
+            raise Conflict(f"'{asset.name}' is live: there is no ceasing to undo.")
+        before = _last_resolution(c, "asset", "cease asset", pk, str(asset.name))
+        was = before.get("cease_date")
+        restored = {
+            "live": bool(before.get("live", True)),
+            "cease_date": dt.date.fromisoformat(was) if isinstance(was, str) else None,
+        }
+        Asset.update(restored).where(Asset.id == pk).execute()
+        c.audit(
+            "undo cease asset",
+            record_kind="asset",
+            record_id=pk,
+            before={"live": False, "cease_date": asset.cease_date},
+            after=restored,
+        )
+        state = "live" if restored["live"] else "not live"
+        dated = (
+            f"with its cease date {restored['cease_date']}"
+            if restored["cease_date"]
+            else "without a cease date"
+        )
+        return c.outcome(f"Undone: '{asset.name}' is {state} again, {dated}.", 1)
+
+
+def undo_close(
+    login: str,
+    account: str,
+    section: str,
+    record_id: int,
+    *,
+    expected_version: int | None = None,
+) -> Outcome:
+    """Take back the closing of one record: back to the state it had before, as the audit
+    event of its closing says (a case is open again). Pending cancellations only."""
+    kind = record_kind(section)
+    if kind.section == SectionKey.ASSETS:
+        raise InvalidInput("Assets are ceased, not closed: undo the ceasing of the asset.")
+    (pk,) = record_ids([record_id]) or []
+    model: Any = kind.model
+    field = model.stage if kind.section == SectionKey.OPPORTUNITIES else model.status
+    with change(
+        login,
+        account,
+        expected_version,
+        doing=f"undo closing {kind.nouns}",
+        refusing=refuse_undo_once_processed,
+        part=kind.section,
+    ) as c:
+        record = model.get_or_none((model.id == pk) & (model.customer == c.customer.id))
+        if record is None:
+            raise NotFound(f"{c.customer.name} has no {kind.noun} with id {pk}.")
+        now = str(getattr(record, field.name))
+        label = kind.row(record, False).label
+        if now not in kind.closed_states:
+            raise Conflict(f"'{label}' is {now}, not closed: there is nothing to undo.")
+        before = _last_resolution(c, kind.noun, f"close {kind.noun}", pk, label)
+        previous = str(before.get(field.name, ""))
+        if not previous or previous in kind.closed_states:
+            raise Conflict(
+                f"'{label}' was {previous or 'closed'} before; there is nothing to undo."
+            )
+        values: dict[Any, Any] = {field: previous}
+        if model is Case:
+            values[Case.closed] = False
+        model.update(values).where(model.id == pk).execute()
+        c.audit(
+            f"undo close {kind.noun}",
+            record_kind=kind.noun,
+            record_id=pk,
+            before={field.name: now},
+            after={field.name: previous},
+        )
+        return c.outcome(f"Undone: '{label}' is {previous} again.", 1)

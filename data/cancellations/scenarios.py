@@ -4,9 +4,12 @@ playbook's parties) or take it back, and queue the offboarding notice to the cus
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from data import outbox
 from data.cancellations.contact import withdraw_customer_mail
 from data.cancellations.kernel import Change, Outcome, change, clean_text, display_name
+from data.cancellations.records import refuse_undo_once_processed
 from data.dates import when
 from data.errors import Conflict, InvalidInput, NotAllowed
 from data.models import Audience, Cancellation, ScenarioStep
@@ -29,7 +32,9 @@ def set_scenario(
     """Change the scenario of the pending cancellation (one of its playbook's); its sections
     change with it. Steps already confirmed stay on record (they count again if the scenario
     comes back)."""
-    with change(login, account, expected_version, doing="change the scenario") as c:
+    with change(
+        login, account, expected_version, doing="change the scenario", part="scenario"
+    ) as c:
         playbook = playbook_of(c.cancellation)
         chosen = scenario_key(scenario, playbook)
         label = scenario_label(chosen, playbook)
@@ -50,6 +55,25 @@ def _step_key(step: str, playbook: Playbook) -> str:
             return key
     choices = ", ".join(playbook.steps)
     raise InvalidInput(f"'{step}' is not a step. Use one of: {choices}.")
+
+
+def _step_part(step: str) -> Callable[[Cancellation], str]:
+    """The part a step's change touches: the scenario's section that asks for it ("steps" for a
+    step no section asks for; the operation refuses it)."""
+
+    def part(cancellation: Cancellation) -> str:
+        playbook = playbook_of(cancellation)
+        try:
+            key = _step_key(step, playbook)
+        except InvalidInput:
+            return "steps"
+        rule = scenario_rule(str(cancellation.scenario), playbook)
+        for section in rule.sections if rule is not None else ():
+            if key in section.steps:
+                return str(section.key)
+        return "steps"
+
+    return part
 
 
 def _confirmed(cancellation: Cancellation, step: str) -> ScenarioStep | None:
@@ -125,7 +149,9 @@ def confirm_step(
     auto-renewal, the admin was told in a call…), with who and when; a step comes after the
     earlier steps of its section. A step with a template queues its e-mail too."""
     text = clean_text(note, "The note")
-    with change(login, account, expected_version, doing="confirm a step") as c:
+    with change(
+        login, account, expected_version, doing="confirm a step", part=_step_part(step)
+    ) as c:
         playbook = playbook_of(c.cancellation)
         key = _step_key(step, playbook)
         label = step_label(key, playbook)
@@ -167,9 +193,16 @@ def confirm_step(
 def unconfirm_step(
     login: str, account: str, step: str, *, expected_version: int | None = None
 ) -> Outcome:
-    """Take back a confirmation made by mistake (a later step of its section first); the audit
-    trail keeps both. An e-mail the step queued stays in the outbox (withdraw it there)."""
-    with change(login, account, expected_version, doing="take back a step") as c:
+    """Take back a confirmation made by mistake (a later step of its section first; undo, while
+    the cancellation is pending only); the audit trail keeps both. An e-mail the step queued stays in the outbox (withdraw it there)."""
+    with change(
+        login,
+        account,
+        expected_version,
+        doing="take back a step",
+        refusing=refuse_undo_once_processed,
+        part=_step_part(step),
+    ) as c:
         playbook = playbook_of(c.cancellation)
         key = _step_key(step, playbook)
         label = step_label(key, playbook)

@@ -1,5 +1,5 @@
 """A cancellation completed from the command line alone (issue 12): reasons, owner, notify,
-expiry, mood, records listed, ceased and closed, the scenario's steps, the e-mails written and
+expiry, mood, the save attempt, records listed, ceased and closed, the scenario's steps, the e-mails written and
 queued, and Process; then each new command's refusals, one line each with its exit status."""
 
 from __future__ import annotations
@@ -69,11 +69,12 @@ def test_a_live_customer_is_cancelled_with_the_command_line_alone(
     assert ok(run, "reasons", "set", ACCOUNT, "Price") == "Reasons set: Price.\n"
     assert tool_view(ACCOUNT).cancellation.reason_text == "Too dear"  # type: ignore[union-attr]
 
-    # Ownership: chosen for Process, then Perform Now; who is notified.
+    # Ownership: chosen for Process, then Perform Now (Tess takes it over: Sam, who owns it
+    # already, cannot be its new owner); who is notified.
     assert "will own Prairie Wind Energy once" in ok(run, "owner", ACCOUNT, "alex")
-    done = as_json(run, "owner", ACCOUNT, "sam", "--now")
-    assert done["customer"]["owner_login"] == "sam"
-    assert done["customer"]["cancellation"]["new_owner_login"] == "sam"
+    done = as_json(run, "owner", ACCOUNT, "tess", "--now")
+    assert done["customer"]["owner_login"] == "tess"
+    assert done["customer"]["cancellation"]["new_owner_login"] == "tess"
     done = as_json(run, "notify", ACCOUNT, "lead", "sam")
     assert done["customer"]["cancellation"]["notify_logins"] == ["lead", "sam"]
 
@@ -84,6 +85,12 @@ def test_a_live_customer_is_cancelled_with_the_command_line_alone(
 
     done = as_json(run, "mood", ACCOUNT, "satisfied")
     assert done["customer"]["cancellation"]["mood"] == "Satisfied"
+
+    # Retention: the save attempt made, and lost (the Retention section blocks Process).
+    assert (
+        ok(run, "save-attempt", ACCOUNT, "--outcome", "lost", "--concern", "Moving to a competitor")
+        == "Save attempt on Prairie Wind Energy recorded: Lost.\n"
+    )
 
     # Assets: one by id, then every one still live.
     assets = open_ids(run, "assets")
@@ -136,6 +143,8 @@ def test_a_live_customer_is_cancelled_with_the_command_line_alone(
     assert red <= TERMINATION_SECTIONS, red
     mood = next(section for section in shown["sections"] if section["key"] == "mood")
     assert mood["summary"] == "Mood: Satisfied"
+    retention = next(s for s in shown["sections"] if s["key"] == "retention")
+    assert retention["summary"].startswith("Save attempt lost (")
     # "ready" is what Process checks: the sections red for Close only do not count.
     assert shown["ready"] is True
 
@@ -146,7 +155,7 @@ def test_a_live_customer_is_cancelled_with_the_command_line_alone(
     assert result.out.startswith("Prairie Wind Energy is Cancelled"), result.out
     after = as_json(run, "show", ACCOUNT)
     assert after["status"] == "Cancelled"
-    assert after["owner_login"] == "sam"
+    assert after["owner_login"] == "tess"
     assert after["cancellation"]["processed_by"] == "Lead"
 
 

@@ -22,6 +22,7 @@ from data.models import (
     DoneBy,
     OutboxMessage,
 )
+from data.retention.models import SaveAttempt
 from data.timeline import SIGN_OFFS, current_plan
 from tests.data.world import ADMIN, LEAD, TESS, World
 
@@ -62,6 +63,8 @@ def test_a_whole_cancellation_leaves_a_complete_trail(world: World) -> None:
             for row in Completion.select().where(Completion.cancellation == cancellation.id)
         }
         [email] = OutboxMessage.select().where(OutboxMessage.kind == "final-termination-notice")
+        [attempt] = SaveAttempt.select().where(SaveAttempt.customer == world.customer_id)
+    # The Retention section cleared by a lost save attempt (finish_termination records it).
     # The timeline: each task ticked by hand or e-mail queued, in the plan's order, then the
     # access, data and sign-off records; one event for each.
     tasks = [
@@ -85,6 +88,7 @@ def test_a_whole_cancellation_leaves_a_complete_trail(world: World) -> None:
         ("confirm step", trail[10].record_id),
         ("confirm step", trail[11].record_id),
         ("confirm step", trail[12].record_id),
+        ("save attempt", attempt.id),
         ("set effective date", None),
         *tasks,
         ("record deactivation", None),
@@ -105,7 +109,13 @@ def test_a_whole_cancellation_leaves_a_complete_trail(world: World) -> None:
     assert json.loads(trail[7].before) == {"stage": "Prospecting"}
     assert json.loads(trail[7].after) == {"stage": "Lost"}
     assert json.loads(trail[11].after) == {"step": "payment-confirmed", "note": "Paid by card"}
-    assert json.loads(trail[13].after) == {"effective_date": str(cancellation.effective_date)}
+    assert json.loads(trail[13].after) == {
+        "outcome": "lost",
+        "concern": "Leaving whatever we offer.",
+        "offers": [],
+        "note": "",
+    }
+    assert json.loads(trail[14].after) == {"effective_date": str(cancellation.effective_date)}
     assert json.loads(trail[-2].after) == {"sign_off": "final", "note": ""}
 
 

@@ -186,6 +186,20 @@ STALE: list[tuple[str, str, Callable[[World, int], object]]] = [
 ]
 
 
+# The operations that touch one part of the cancellation (data/cancellations/kernel.py): a stale
+# version is refused only when that part changed.
+NARROW = {
+    "set notify",
+    "set reasons",
+    "choose owner",
+    "add expiry",
+    "close quotation",
+    "cease asset",
+    "confirm step",
+    "set scenario",
+}
+
+
 def change_behind_their_back(account: str) -> None:
     """Otto changes the customer after the team lead loaded it."""
     with connection():
@@ -211,15 +225,29 @@ def test_a_stale_version_is_refused_with_a_message_to_refresh(world: World) -> N
         change_behind_their_back(account)
         before = world.snapshot()
 
+        if action in NARROW:
+            # Otto changed the mood: a change to another part of the cancellation goes through.
+            call(world, loaded)
+            assert world.actions()[-1] == action
+            continue
+
         with pytest.raises(Conflict) as refused:
             call(world, loaded)
 
         name = "Fresh Co" if account == FRESH else "Acme Widgets"
-        assert re.fullmatch(
-            rf"{name} was changed by Otto Other at \d{{4}}-\d\d-\d\d \d\d:\d\d after you loaded "
-            r"it\. Refresh to see the change, then try again\.",
-            str(refused.value),
-        ), action
+        if action == "set mood":  # the part Otto changed too: refused, naming it
+            assert re.fullmatch(
+                r"The customer mood was changed by Otto Other at \d{4}-\d\d-\d\d \d\d:\d\d "
+                r"after you read them\. Nothing was saved\. Refresh to see the change, then try "
+                r"again\.",
+                str(refused.value),
+            ), action
+        else:
+            assert re.fullmatch(
+                rf"{name} was changed by Otto Other at \d{{4}}-\d\d-\d\d \d\d:\d\d after you "
+                r"loaded it\. Refresh to see the change, then try again\.",
+                str(refused.value),
+            ), action
         assert world.snapshot() == before, action
 
         # After a refresh, the same change goes through.

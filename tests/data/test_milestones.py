@@ -16,6 +16,7 @@ import pytest
 from data import cancellations, customers, notices, termination
 from data.cancellations.closing import case_timeline, open_tasks
 from data.db import connection
+from data.demo import lost_save_attempt
 from data.errors import Conflict, InvalidInput, NotReady
 from data.models import (
     AuditEvent,
@@ -59,9 +60,11 @@ def shipped_playbook() -> Iterator[None]:
 
 def clear_the_tool(world: World, account: str | None = None) -> None:
     """Begin a buyout and clear every section of the tool, recording nothing that is not true
-    today: the termination timeline is left as it is."""
+    today: the termination timeline is left as it is. Retention is cleared by a lost save
+    attempt."""
     account = account or world.account
     cancellations.begin(LEAD, account)
+    lost_save_attempt(LEAD, account)
     cancellations.set_reasons(LEAD, account, [world.reasons["Price"]])
     cancellations.choose_owner(LEAD, account, TESS)
     cancellations.add_expiry(LEAD, account, dt.date(2027, 3, 1))

@@ -38,6 +38,7 @@ from data.models import (
     User,
 )
 from data.playbook import current_playbook
+from data.retention import attempts
 from data.rules import SECTION_NAMES
 from data.timeline import SIGN_OFFS
 from tests.data.world import ADMIN, LEAD, OTHER, TESS, VIEWER, World, stage
@@ -193,6 +194,7 @@ def test_remove_without_a_pending_cancellation_is_refused(world: World) -> None:
         "opportunities",
         "quotations",
         "sales_orders",
+        "retention",
     ],
 )
 def test_process_refuses_and_names_the_one_section_still_red(world: World, red: str) -> None:
@@ -221,19 +223,22 @@ def test_process_names_every_section_still_red(world: World) -> None:
     with pytest.raises(NotReady) as refused:
         cancellations.process(LEAD, world.account)
 
-    # The termination sections wait for Close: they do not hold Process back.
+    # The termination sections wait for Close: they do not hold Process back. Retention (no
+    # save attempt yet) does.
     assert refused.value.blocking_sections == [
         "Cancellation reasons",
         "Ownership",
         "Future expiry",
         "Assets",
         "Sales orders",
+        "Retention",
         "Final amount paid",
         "Admin notified",
     ]
     assert str(refused.value) == (
-        "Acme Widgets cannot be processed yet: 7 sections still red: Cancellation reasons, "
-        "Ownership, Future expiry, Assets, Sales orders, Final amount paid, Admin notified."
+        "Acme Widgets cannot be processed yet: 8 sections still red: Cancellation reasons, "
+        "Ownership, Future expiry, Assets, Sales orders, Retention, Final amount paid, "
+        "Admin notified."
     )
 
 
@@ -761,6 +766,7 @@ def test_each_change_bumps_the_version_once(world: World) -> None:
         lambda: cancellations.confirm_step(LEAD, world.account, "final-amount-email"),
         lambda: cancellations.confirm_step(LEAD, world.account, "payment-confirmed"),
         lambda: cancellations.confirm_step(LEAD, world.account, "admin-notified"),
+        lambda: attempts.record_attempt(LEAD, world.account, outcome="lost"),
         *(step for _, step in termination_steps(LEAD, world.account)),
         lambda: cancellations.process(LEAD, world.account),
         lambda: cancellations.close_case(LEAD, world.account),
@@ -768,10 +774,10 @@ def test_each_change_bumps_the_version_once(world: World) -> None:
         outcome = change()
         versions.append(world.version())
         assert outcome.version == versions[-1]
-    # 10 changes before the timeline, 18 on it (the effective date, 7 tasks ticked by hand, the
-    # final termination e-mail, deactivation, approval, purge and 6 sign-offs), then Process
-    # and Close
-    assert versions == list(range(versions[0], versions[0] + 31))
+    # 11 changes before the timeline (the lost save attempt clears Retention), 18 on it (the
+    # effective date, 7 tasks ticked by hand, the final termination e-mail, deactivation,
+    # approval, purge and 6 sign-offs), then Process and Close
+    assert versions == list(range(versions[0], versions[0] + 32))
     with connection():
         customer = Customer.get_by_id(world.customer_id)
         assert (customer.status, customer.customer_type) == ("Cancelled", "Former Customer")
@@ -801,6 +807,7 @@ def test_a_crm_admin_may_do_every_cancellation_operation(world: World) -> None:
         ("confirm step", lambda: cancellations.confirm_step(ADMIN, acme, "final-amount-email")),
         ("confirm step", lambda: cancellations.confirm_step(ADMIN, acme, "payment-confirmed")),
         ("confirm step", lambda: cancellations.confirm_step(ADMIN, acme, "admin-notified")),
+        ("save attempt", lambda: attempts.record_attempt(ADMIN, acme, outcome="lost")),
         ("complete task", lambda: termination.complete_task(ADMIN, acme, "notice_received")),
         ("reopen task", lambda: termination.reopen_task(ADMIN, acme, "notice_received")),
         ("sign off", lambda: termination.sign_off(ADMIN, acme, "finance")),

@@ -32,6 +32,27 @@ def add_expected_version(sub: argparse.ArgumentParser) -> None:
     )
 
 
+def command_group(
+    commands: Any,
+    shared: argparse.ArgumentParser,
+    name: str,
+    help_text: str,
+    *,
+    metavar: str | None = None,
+    title: str | None = None,
+) -> Any:
+    """A command that is a group of subcommands (``offboard reasons list``), one of which must
+    be given: the group, to add them to with ``command``."""
+    group = commands.add_parser(name, parents=[shared], help=help_text, allow_abbrev=False)
+    key = name.replace("-", "_")
+    return group.add_subparsers(
+        dest=f"{key}_command",
+        metavar=metavar or f"{key.upper()}_COMMAND",
+        title=title or f"{name} commands",
+        required=True,
+    )
+
+
 def record_id(text: str) -> int:
     """An id argument (a record, a message, a reason…): a whole number from 1 up, else a usage
     error. The parser's other commands (reasons, outbox) use it too."""
@@ -51,6 +72,59 @@ def check_records_chosen(args: argparse.Namespace) -> None:
     """``cease`` and ``close-records`` act on the ids given or on --all: one, never both."""
     if bool(args.ids) == bool(args.all):
         args.parser.error("give the records' ids (as 'offboard records' lists them) or --all")
+
+
+def check_undo(args: argparse.Namespace) -> None:
+    """``undo --record KIND ID``: the ID is an id, as every id argument is (a usage error)."""
+    if args.record is not None:
+        try:
+            args.record = [args.record[0], record_id(args.record[1])]
+        except argparse.ArgumentTypeError as error:
+            args.parser.error(f"argument --record: {error}")
+
+
+class RoutedTo(argparse.Action):
+    """An option that hands its command to another handler ("module:function"): ``undo
+    --sign-off`` and ``--task`` are the timeline's undos (tui/cli/commands/timeline.py)."""
+
+    def __init__(self, option_strings: list[str], dest: str, handler: str, **kw: Any) -> None:
+        super().__init__(option_strings, dest, **kw)
+        self.handler = handler
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        setattr(namespace, self.dest, values)
+        namespace.handler = self.handler
+
+
+def add_timeline_undos(which: Any) -> None:
+    """``undo --sign-off TEAM`` and ``undo --task KEY``: the team lead's undo while the
+    cancellation is pending (the timeline's ``sign-off --withdraw`` and ``task --undo`` stay)."""
+    which.add_argument(
+        "--sign-off",
+        metavar="TEAM",
+        action=RoutedTo,
+        handler="timeline:cmd_undo_sign_off",
+        help="a termination team's sign-off taken back (the final confirmation first)",
+    )
+    which.add_argument(
+        "--task",
+        metavar="KEY",
+        action=RoutedTo,
+        handler="timeline:cmd_undo_task",
+        help="a timeline task ticked by hand taken back (its key, as offboard plan lists it)",
+    )
+
+
+def check_sign_off(args: argparse.Namespace) -> None:
+    """``sign-off --withdraw`` takes back one sign-off at a time."""
+    if args.withdraw and len(args.teams) > 1:
+        args.parser.error("--withdraw takes one TEAM; withdraw the others one by one")
 
 
 def check_confirm(args: argparse.Namespace) -> None:
@@ -150,6 +224,9 @@ def add_tool_commands(commands: Any, command: Command) -> None:
     sub.add_argument("--json", action="store_true", help=OUTCOME_JSON_HELP)
     sub = tool("notify", "fields:cmd_notify", "choose who is notified on Process")
     sub.add_argument("logins", metavar="LOGIN", nargs="*", help="the users notified (replaces)")
+    sub.add_argument(
+        "--party", action="append", default=[], metavar="KEY", help="a playbook party notified"
+    )
     sub.add_argument("--nobody", action="store_true", help="notify nobody")
     sub.add_argument("--json", action="store_true", help=OUTCOME_JSON_HELP)
     sub = tool("expiry", "fields:cmd_expiry", "add a future expiry, or list them (no DATE)")
@@ -186,6 +263,24 @@ def add_tool_commands(commands: Any, command: Command) -> None:
     sub.add_argument(
         "--state", help="Won, Lost, Cancelled, Expired, Completed… (cases: Closed, the default)"
     )
+    sub.add_argument("--json", action="store_true", help=OUTCOME_JSON_HELP)
+    sub = tool(
+        "undo",
+        "undo:cmd_undo",
+        "undo a ceased asset, a closed record, a confirmed step, a sign-off or a task ticked "
+        "by hand (while pending)",
+    )
+    sub.set_defaults(check=check_undo)
+    which = sub.add_mutually_exclusive_group(required=True)
+    which.add_argument("--asset", type=record_id, metavar="ID", help="live again, no cease date")
+    which.add_argument(
+        "--record",
+        nargs=2,
+        metavar=("KIND", "ID"),
+        help="cases, opportunities, quotations or sales-orders, and the id: its state before",
+    )
+    which.add_argument("--step", metavar="KEY", help="a confirmed step taken back")
+    add_timeline_undos(which)
     sub.add_argument("--json", action="store_true", help=OUTCOME_JSON_HELP)
     sub = tool(
         "mail",
@@ -229,17 +324,11 @@ def add_timeline_commands(commands: Any, command: Command, shared: argparse.Argu
     )
     sub.add_argument("file", metavar="FILE", nargs="?", help="a plan file to check")
     sub.set_defaults(opens="handler")  # reads no database
-    playbook_parser = commands.add_parser(
+    playbook_commands = command_group(
+        commands,
+        shared,
         "playbook",
-        parents=[shared],
-        help="the organisation's playbook: check a file, or show the one in force",
-        allow_abbrev=False,
-    )
-    playbook_commands = playbook_parser.add_subparsers(
-        dest="playbook_command",
-        metavar="PLAYBOOK_COMMAND",
-        title="playbook commands",
-        required=True,
+        "the organisation's playbook: check a file, or show the one in force",
     )
     sub = command(
         playbook_commands,
@@ -284,15 +373,19 @@ def add_timeline_commands(commands: Any, command: Command, shared: argparse.Argu
         "timeline:cmd_sign_off",
         "record a termination team's sign-off (or --withdraw)",
     )
+    sub.set_defaults(check=check_sign_off)
     sub.add_argument("account", metavar="ACCOUNT", help="the account number")
     sub.add_argument(
-        "team",
+        "teams",
         metavar="TEAM",
+        nargs="+",
         help="customer_operations, finance, marketing_exclusion, marketing_references, "
-        "sales_ops or final",
+        "sales_ops or final; several are signed together or not at all",
     )
     sub.add_argument("--note", default="", help="who confirmed it, and how")
-    sub.add_argument("--withdraw", action="store_true", help="withdraw a sign-off")
+    sub.add_argument("--withdraw", action="store_true", help="withdraw a sign-off (one TEAM)")
+    sub.add_argument("--json", action="store_true", help=OUTCOME_JSON_HELP)
+    add_expected_version(sub)
     sub = command(
         commands,
         "deactivate",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from data import cancellations, customers, users
+from data import cancellations, customers, notices, users
 from data.cancellations import Outcome
 from data.customers import ToolView
 from data.dates import parse_date
@@ -108,8 +108,9 @@ def cmd_owner(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_notify(args: argparse.Namespace, settings: Settings) -> int:
     logins = [] if args.nobody else list(args.logins)
-    outcome = cancellations.set_notify(
-        acting_login(settings), args.account, logins, expected_version=version(args)
+    parties = [] if args.nobody else list(args.party)
+    outcome = notices.choose_notified(
+        acting_login(settings), args.account, logins, parties, expected_version=version(args)
     )
     return report(args, outcome)
 
