@@ -2,7 +2,10 @@
 and relative, in the customer's time zone), the milestone each gates (Process or Close),
 responsible party, state and who did them; overdue tasks stand out. Enter does the highlighted
 task the way the plan says it is done. The Timeline stays workable after Process, until the
-termination case is closed (c, once every task is done)."""
+termination case is closed (c, once every task is done).
+
+Its columns give way by priority at narrow widths (``screens.fitted``); the detail lines under
+the table show the highlighted task in full. Every time reads in the customer's zone, named."""
 
 from __future__ import annotations
 
@@ -30,10 +33,16 @@ from data.timeline import (
     TaskState,
     TaskView,
     TerminationView,
+    Timeline,
+    sign_off_many,
+    undo_sign_off,
+    undo_task,
+    zoned,
 )
 from data.views import sign_off_choices
 from screens.base import OffboardScreen, Session
-from screens.form_confirmations import ActionForm, DecisionForm, StepForm
+from screens.fitted import Column, FittedTable
+from screens.form_confirmations import ActionForm, DecisionForm
 from screens.form_screen import FormScreen
 from screens.forms import EffectiveDateForm, GuidForm
 from screens.milestones import (
@@ -44,6 +53,7 @@ from screens.milestones import (
     close_dialog,
     tasks_left,
 )
+from screens.timeline_forms import SignOffForm, TaskForm
 from screens.widgets import GLYPH_GREEN, GLYPH_RED, SectionLine
 
 # The milestone a task gates, as its column says it.
@@ -58,6 +68,51 @@ MARKS = {
     TaskState.UPCOMING: ("· later", ""),
     TaskState.UNSCHEDULED: ("? no date", "bold $warning"),
 }
+
+
+# The Timeline's columns, in display order; the priority says which give way first (highest).
+COLUMNS = (
+    Column("state", "State", 0, most=10),
+    Column("due", "Due", 3, most=24),
+    Column("when", "When", 2, most=25),
+    Column("gates", "For", 4, most=7),
+    Column("task", "Task", 1, least=24, flex=True),
+    Column("done", "Done by", 5, most=16),
+    Column("party", "Party", 6, most=30),
+)
+
+
+def due_words(task: TaskView, time_zone: str) -> str:
+    """When a task is due, with the zone: a day is the customer's, a time names its zone."""
+    if task.due is None:
+        return "no due date until the effective date is set"
+    if task.due.timed:
+        return f"due {task.due.absolute()}"
+    return f"due by the end of {task.due.absolute()}, {time_zone}"
+
+
+def task_detail(task: TaskView, time_zone: str, customer: str = "") -> Content:
+    """The highlighted task in full, for the detail lines under a table: its name (and the
+    customer's, on Today); where it stands — who did it when (in the customer's zone, named)
+    with the note or the e-mail's recipients, or how late it is; then when it is due, its
+    parties and the milestone it holds back."""
+    mark, style = MARKS[task.state]
+    gates = GATES.get(task.task.gates, (str(task.task.gates), ""))[0]
+    head = Content.assemble(
+        (f"{customer} — " if customer else "", "bold"), (task.task.title, "bold")
+    )
+    if task.done is not None:
+        note = f" — {task.detail}" if task.detail else ""
+        if not note and task.done.note:
+            note = f" — {task.done.note}"
+        state = Content.assemble(
+            (mark, style), f" by {task.done.by}, {zoned(task.done.at, time_zone)}{note}"
+        )
+    else:
+        detail = f" — {task.detail}" if task.detail else ""
+        state = Content.assemble((mark, style), f" — {task.relative}{detail}")
+    about = f"{due_words(task, time_zone)} · {task.task.party_names} · holds back {gates}"
+    return Content("\n").join([head, state, Content(about)])
 
 
 def sign_off_steps(view: TerminationView) -> list[tuple[str, str, StepDone | None]]:
@@ -77,26 +132,33 @@ class TimelineScreen(OffboardScreen):
     HELP_TEXT = (
         "The termination runs for about a month: each task has a due date counted from Begin or "
         "from the effective date (contract end or de-provisioning), in the customer's time "
-        "zone. Red tasks are overdue, yellow ones due today. Enter does the highlighted task: "
-        "ticks it (with a note), or opens what completes it — the GUIDs of the deactivated "
-        "access, the account team's hold or approval, Data Purge Done (only after approval), "
-        "the sign-offs, the final termination e-mail. u reopens a task ticked by mistake; f "
-        "sets the effective date (a past one only once you confirm the contract really ended "
-        "then). The For column says which milestone a task holds back: Process (cancel the "
-        "customer record) or Close (the termination case; the customer becomes a Former "
-        "Customer). After Process the Timeline stays workable; c closes the case once every "
-        "task is done."
+        "zone; every time shown names its zone. Red tasks are overdue, yellow ones due today. "
+        "Enter does the highlighted task: ticks it (with a note), or opens what completes it — "
+        "the GUIDs of the deactivated access, the account team's hold or approval, Data Purge "
+        "Done (only after approval), the sign-offs (space ticks several to sign at once), the "
+        "final termination e-mail. The lines under the table show the highlighted task in "
+        "full. g goes to the cancellation's tool. z undoes the highlighted sign-off (the final "
+        "one first, else the latest) or a task ticked by hand, while the cancellation is "
+        "pending; u reopens a task ticked by mistake (also after Process); f sets the effective "
+        "date (a past one only once you confirm the contract really ended then). The For column "
+        "says which milestone a task holds back: Process (cancel the customer record) or Close "
+        "(the termination case; the customer becomes a Former Customer). After Process the "
+        "Timeline stays workable; c closes the case once every task is done."
     )
     GUARDED_ACTIONS: ClassVar[frozenset[str]] = frozenset(
-        {"do", "reopen", "effective", "close_case"}
+        {"do", "reopen", "undo", "effective", "close_case"}
     )
+    # Most important first: the Footer shows them in this order.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "do", "Do task", priority=True),
-        Binding("u", "reopen", "Reopen"),
+        Binding("g", "tool", "Go to tool"),
+        Binding("z", "undo", "Undo"),
         Binding("f", "effective", "Effective date"),
         # Shown once the cancellation is processed: the case is then closed from here too.
         CLOSE_BINDING,
         Binding("r", "refresh", "Refresh"),
+        # In the palette and Help; z undoes a tick in the Footer's room.
+        Binding("u", "reopen", "Reopen a ticked task", show=False),
     ]
 
     @dataclass
@@ -115,22 +177,15 @@ class TimelineScreen(OffboardScreen):
         yield Header()
         yield Static(f"Loading the timeline of {self.account}…", id="timeline-head")
         yield SectionLine(id="timeline-section")
-        yield DataTable(id="tasks", cursor_type="row", zebra_stripes=True)
+        yield FittedTable(COLUMNS, id="tasks")
+        yield Static("", id="timeline-detail", classes="row-detail")
         yield Static("", id="timeline-line", classes="reason-line")
         yield Footer()
 
     def on_mount(self) -> None:
         self.title = "Timeline"
         self.sub_title = self.account
-        table = self.query_one("#tasks", DataTable)
-        table.add_column("State", key="state", width=10)
-        table.add_column("Due", key="due", width=24)
-        table.add_column("When", key="when", width=21)
-        table.add_column("For", key="gates", width=7)
-        table.add_column("Task", key="task", width=36)
-        table.add_column("Done by", key="done", width=12)
-        table.add_column("Party", key="party")
-        table.focus()
+        self.query_one("#tasks", FittedTable).focus()
 
     def on_screen_resume(self) -> None:
         self.load()
@@ -151,49 +206,45 @@ class TimelineScreen(OffboardScreen):
         case = ""
         if not view.pending:
             case = " · Cancelled, case open" if view.case_open else " · Cancelled, case closed"
+        # The customer is named in the header above.
         self.query_one("#timeline-head", Static).update(
             Text.assemble(
-                (view.customer_name, "bold"),
-                f"{case} · {effective} · {line.time_zone} · today {line.today:%a %Y-%m-%d}",
+                (effective, "bold"),
+                f"{case} · {line.time_zone} · today {line.today:%a %Y-%m-%d}",
             )
         )
         section = self.query_one("#timeline-section", SectionLine)
         if view.sections:
             section.show(view.sections[0], processed=not view.pending)
         section.display = bool(view.sections)
-        table = self.query_one("#tasks", DataTable)
-        keep = table.cursor_row
-        table.clear()
-        for task in line.tasks:
-            mark, style = MARKS[task.state]
-            row_style = style if task.state is TaskState.OVERDUE else ""
-            # When it was done is in the When column, in the customer's time.
-            done = task.done.by if task.done is not None else ""
-            detail = f" — {task.detail}" if task.detail and task.state is not TaskState.DONE else ""
-            gates, gates_style = GATES.get(task.task.gates, (str(task.task.gates), ""))
-            table.add_row(
-                Content.styled(mark, style),
-                Content.styled(task.due.absolute() if task.due else "—", row_style),
-                Content.styled(task.relative, style if task.is_late else ""),
-                Content.styled(gates, gates_style if task.state is not TaskState.DONE else ""),
-                Content.styled(task.task.title + detail, row_style),
-                Text(done),
-                Text(task.task.party_names),
-                key=task.key,
-            )
+        table = self.query_one("#tasks", FittedTable)
+        cursor = table.cursor_row
         if self.focus_task is not None:
             keys = [task.key for task in line.tasks]
             if self.focus_task in keys:
-                table.move_cursor(row=keys.index(self.focus_task))
+                cursor = keys.index(self.focus_task)
             self.focus_task = None
-        elif keep is not None and keep < table.row_count:
-            table.move_cursor(row=keep)
+        table.set_rows(task_rows(line), cursor)
+        self._show_detail()
         self._show_line()
+
+    @on(DataTable.RowHighlighted, "#tasks")
+    def _highlighted_row(self) -> None:
+        self._show_detail()
+        self.refresh_bindings()
+
+    def _show_detail(self) -> None:
+        task = self.highlighted()
+        detail = self.query_one("#timeline-detail", Static)
+        if self.view is None or task is None:
+            detail.update("")
+            return
+        detail.update(task_detail(task, self.view.timeline.time_zone))
 
     def _show_line(self) -> None:
         reason = self.unavailable_reason("do")
         line = self.query_one("#timeline-line", Static)
-        words = "Enter does the highlighted task; f sets the effective date."
+        words = "Enter does the highlighted task; g goes to the tool."
         if self.view is not None and not self.view.pending and not reason:
             left = len(tasks_left(self.view.timeline))
             words = (
@@ -224,7 +275,7 @@ class TimelineScreen(OffboardScreen):
     def unavailable_reason(self, action: str) -> str:
         if self.view is None:
             return "The timeline is still loading."
-        if action == "refresh":
+        if action in ("refresh", "tool"):
             return ""
         if not self.view.case_open:
             return (
@@ -237,13 +288,74 @@ class TimelineScreen(OffboardScreen):
             task = self.highlighted()
             if task is None or task.task.completed_by != DoneBy.HAND or task.done is None:
                 return "Only a task ticked by hand can be reopened."
+        if action == "undo":
+            return self._undo_reason()
         return ""
+
+    def _undo_reason(self) -> str:
+        assert self.view is not None
+        task = self.highlighted()
+        if not self.view.pending:
+            return (
+                f"{self.view.customer_name}'s cancellation is processed: a sign-off or a task "
+                "can only be undone while it is pending."
+            )
+        if task is None:
+            return "Highlight a sign-off or a task ticked by hand to undo it."
+        if task.task.completed_by == DoneBy.SIGN_OFFS:
+            if not self.view.sign_offs:
+                return "No sign-off is recorded yet, so there is nothing to undo."
+            return ""
+        if task.task.completed_by == DoneBy.HAND:
+            if task.done is None:
+                return f"'{task.task.title}' is not ticked, so there is nothing to undo."
+            return ""
+        return "Only a sign-off or a task ticked by hand can be undone (z)."
 
     # ------------------------------------------------------------------ actions
 
     def action_refresh(self) -> None:
         self.load()
         self.notify("Re-read the timeline.", timeout=2)
+
+    def action_tool(self) -> None:
+        self.post_message(self.OpenTool(self.account))
+
+    def action_undo(self) -> None:
+        task = self.highlighted()
+        view = self.view
+        if view is None or task is None:
+            return
+        reason = self.unavailable_reason("undo")
+        if reason:
+            self.notify(reason, title="Unavailable", severity="warning")
+            return
+        login, account, version = self.session.login, self.account, view.version
+        time_zone = view.timeline.time_zone
+        if task.task.completed_by == DoneBy.SIGN_OFFS:
+            key, label, done = last_sign_off(view)
+            self._open(
+                ActionForm(
+                    "Undo a sign-off",
+                    f"{label}: recorded by {done.by} on {zoned(done.at, time_zone)}. The final "
+                    "confirmation is undone first, then the latest one; the audit trail keeps "
+                    "who had signed. Enter on the Sign-offs task undoes any other (ctrl+u).",
+                    save=partial(undo_sign_off, login, account, key, expected_version=version),
+                    save_label="Undo",
+                )
+            )
+            return
+        assert task.done is not None
+        self._open(
+            ActionForm(
+                "Undo a tick",
+                f"{task.task.title}: ticked by {task.done.by} on "
+                f"{zoned(task.done.at, time_zone)}. The tick is taken back (the audit trail "
+                "keeps both).",
+                save=partial(undo_task, login, account, task.key, expected_version=version),
+                save_label="Undo",
+            )
+        )
 
     def action_effective(self) -> None:
         if self.view is None or self.unavailable_reason("effective"):
@@ -314,11 +426,12 @@ class TimelineScreen(OffboardScreen):
                 StepDone(task.key, task.task.title, done.by, done.at, done.note) if done else None
             )
             self._open(
-                StepForm(
+                TaskForm(
                     task.task.title,
-                    f"{task.task.party_names}; due {task.due.absolute() if task.due else 'once dated'}."
+                    f"{task.task.party_names}; {due_words(task, self.view.timeline.time_zone)}."
                     " Enter ticks it with the note; ctrl+u takes a tick back.",
                     steps=[(task.key, task.task.title, step)],
+                    time_zone=self.view.timeline.time_zone,
                     confirm=lambda key, note: termination.complete_task(
                         login, account, key, note, expected_version=version
                     ),
@@ -406,18 +519,48 @@ class TimelineScreen(OffboardScreen):
         self.load()
 
 
-def sign_off_form(view: TerminationView, login: str) -> StepForm:
-    """The termination team's sign-offs, each with who recorded it and when."""
+def sign_off_form(view: TerminationView, login: str) -> SignOffForm:
+    """The termination team's sign-offs, each with who recorded it and when (in the customer's
+    zone, named); several are signed at once in one change."""
     account, version = view.account, view.version
-    return StepForm(
+    return SignOffForm(
         "Sign-offs of the termination team",
-        "Record each team's sign-off as it comes in (a note says who confirmed it); the final "
-        "confirmation comes last. ctrl+u withdraws one recorded by mistake.",
+        "Space ticks several, Enter signs them; ctrl+u undoes one.",
         steps=sign_off_steps(view),
-        confirm=lambda key, note: termination.sign_off(
-            login, account, key, note, expected_version=version
-        ),
-        take_back=lambda key: termination.withdraw_sign_off(
-            login, account, key, expected_version=version
-        ),
+        time_zone=view.timeline.time_zone,
+        sign=lambda keys, note: sign_off_many(login, account, keys, note, expected_version=version),
+        undo=lambda key: undo_sign_off(login, account, key, expected_version=version),
     )
+
+
+def last_sign_off(view: TerminationView) -> tuple[str, str, StepDone]:
+    """The sign-off ``z`` undoes: the final confirmation when it is in (the others rest on
+    it), else the one recorded last."""
+    steps = [(key, title, done) for key, title, done in sign_off_steps(view) if done is not None]
+    # The playbook lists its final confirmation last.
+    final = next((step for step in steps if step[0] == view.sign_off_list[-1][0]), None)
+    if final is not None:
+        return final
+    # Signed together, they share a moment: the one written last comes later in the list.
+    return max(reversed(steps), key=lambda step: step[2].at)
+
+
+def task_rows(line: Timeline) -> list[tuple[str, dict[str, object]]]:
+    """The Timeline's rows, each cell by its column's key."""
+    rows: list[tuple[str, dict[str, object]]] = []
+    for task in line.tasks:
+        mark, style = MARKS[task.state]
+        row_style = style if task.state is TaskState.OVERDUE else ""
+        detail = f" — {task.detail}" if task.detail and task.state is not TaskState.DONE else ""
+        gates, gates_style = GATES.get(task.task.gates, (str(task.task.gates), ""))
+        cells: dict[str, object] = {
+            "state": Content.styled(mark, style),
+            "due": Content.styled(task.due.absolute() if task.due else "—", row_style),
+            "when": Content.styled(task.relative, style if task.is_late else ""),
+            "gates": Content.styled(gates, gates_style if task.state is not TaskState.DONE else ""),
+            "task": Content.styled(task.task.title + detail, row_style),
+            "done": Text(task.done.by if task.done is not None else ""),
+            "party": Text(task.task.party_names),
+        }
+        rows.append((task.key, cells))
+    return rows

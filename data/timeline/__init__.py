@@ -12,7 +12,8 @@ as before; each job lives in its own module:
 - ``plan``: the plan's format, its parser (PlanError) and the plan each case runs on (its
   playbook's);
 - ``schedule``: due rules, due moments by wall-clock rules, "now" and relative words;
-- ``sign_offs``: the termination team's sign-offs;
+- ``sign_offs``: the termination team's sign-offs; several signed at once, and an undo while
+  the cancellation is pending;
 - ``facts``: what has happened on each cancellation, read in a fixed number of queries;
 - ``guids``: the GUIDs of deactivated access;
 - ``tasks``: a cancellation's tasks judged against now (the Timeline);
@@ -53,6 +54,7 @@ from data.timeline.schedule import (
     local_now,
     relative,
     start_of,
+    zoned,
 )
 from data.timeline.sections import (
     TERMINATION_SECTION_NAMES,
@@ -72,7 +74,10 @@ from data.timeline.sign_offs import (
     SignOff,
     sign_off_key,
     sign_off_labels,
+    sign_off_many,
     sign_off_team,
+    undo_sign_off,
+    undo_task,
 )
 from data.timeline.tasks import TaskState, TaskView, Timeline, timeline, urgency
 from data.timeline.today import (
@@ -133,6 +138,7 @@ __all__ = [
     "relative",
     "sign_off_key",
     "sign_off_labels",
+    "sign_off_many",
     "sign_off_section",
     "sign_off_team",
     "start_of",
@@ -141,6 +147,9 @@ __all__ = [
     "timeline",
     "timeline_section",
     "timelines_of",
+    "undo_sign_off",
+    "undo_task",
     "urgency",
     "use_plan",
+    "zoned",
 ]

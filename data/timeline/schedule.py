@@ -79,6 +79,16 @@ def _normalise(moment: arrow.Arrow) -> arrow.Arrow:
     return moment.to("UTC").to(moment.tzinfo)
 
 
+def zoned(moment: dt.datetime | None, time_zone: str | dt.tzinfo) -> str:
+    """A stored UTC moment in the customer's zone, the zone named: ``2026-11-29 04:32 MST``
+    (every time the Timeline, Today and their dialogs show reads this way)."""
+    if moment is None:
+        return "an unknown time"
+    where = zone(time_zone) if isinstance(time_zone, str) else time_zone
+    local = arrow.get(moment, tzinfo="UTC").to(where)
+    return f"{local.format('YYYY-MM-DD HH:mm')} {local.tzname()}"
+
+
 def local_now(time_zone: str) -> arrow.Arrow:
     """Now in the customer's zone."""
     return arrow.get(clock.now(), tzinfo="UTC").to(zone(time_zone))

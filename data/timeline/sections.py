@@ -52,14 +52,20 @@ def _next_words(task: TaskView) -> str:
 
 def timeline_section(view: Timeline, *, pending: bool = True) -> Section:
     """Red while a task is overdue; the tasks that gate Process hold Process back, those that
-    gate Close show as waiting for Close ("Ready for Process; 9 tasks for Close, next: …")."""
+    gate Close show as waiting for Close ("Ready for Process; 9 tasks for Close, next: …").
+
+    The words count every row the Timeline shows, the task done by Process itself included, so
+    the summary and the rows agree: with every other task done, a pending case reads "12 of 13
+    tasks done; the last is done by Process (1 day overdue)", never "All 12 tasks done" above
+    an overdue row. Process itself never holds Process back."""
     name = TERMINATION_SECTION_NAMES[SectionKey.TIMELINE]
     counted = [task for task in view.tasks if task.counts]
+    total = len(view.tasks)
+    done = sum(1 for task in view.tasks if task.state is TaskState.DONE)
     before_process = _open(counted, Milestone.PROCESS)
     before_close = _open(counted, Milestone.CLOSE)
     late = view.late()
     late_process = [task for task in late if task.task.gates is Milestone.PROCESS]
-    done = len(counted) - len(before_process) - len(before_close)
     if view.effective_date is None and (before_process or before_close):
         summary = "Set the effective date (contract end or de-provisioning)"
         if late:
@@ -71,7 +77,7 @@ def timeline_section(view: Timeline, *, pending: bool = True) -> Section:
             SectionState.BLOCKING,
             summary,
             len(late) + 1,
-            len(counted),
+            total,
             milestone,
         )
     if before_process:
@@ -80,12 +86,9 @@ def timeline_section(view: Timeline, *, pending: bool = True) -> Section:
         else:
             first = min(before_process + before_close, key=urgency)
             state = SectionState.WAITING
-            summary = (
-                f"Nothing due today; next: {_next_words(first)}. "
-                f"{done} of {len(counted)} tasks done"
-            )
+            summary = f"Nothing due today; next: {_next_words(first)}. {done} of {total} tasks done"
         return Section(
-            SectionKey.TIMELINE, name, state, summary, len(late), len(counted), Milestone.PROCESS
+            SectionKey.TIMELINE, name, state, summary, len(late), total, Milestone.PROCESS
         )
     if before_close:
         ready = "Ready for Process; " if pending else ""
@@ -99,16 +102,21 @@ def timeline_section(view: Timeline, *, pending: bool = True) -> Section:
                 f"{ready}{count} task{'s' if count != 1 else ''} for Close, "
                 f"next: {_next_words(first)}"
             )
-        return Section(
-            SectionKey.TIMELINE, name, state, summary, len(late), len(counted), Milestone.CLOSE
-        )
+        return Section(SectionKey.TIMELINE, name, state, summary, len(late), total, Milestone.CLOSE)
+    left = [task for task in view.tasks if task.state is not TaskState.DONE]
+    if left:
+        # Only what Process itself does is left: said, with how late it is, like its row.
+        when = f" ({left[0].relative})" if left[0].due is not None else ""
+        summary = f"{done} of {total} tasks done; the last is done by Process{when}"
+    else:
+        summary = f"All {total} tasks done"
     return Section(
         SectionKey.TIMELINE,
         name,
         SectionState.CLEAR,
-        f"All {len(counted)} tasks done",
+        summary,
         0,
-        len(counted),
+        total,
         _gated([task.task for task in counted]),
     )
 

@@ -34,6 +34,7 @@ from data.timeline.schedule import (
     local_now,
     relative,
     start_of,
+    zoned,
 )
 
 if TYPE_CHECKING:
@@ -230,8 +231,7 @@ def timeline(
             detail = f"{detail}; {NOT_BEFORE_EFFECTIVE}" if detail else NOT_BEFORE_EFFECTIVE
         if done is not None:
             state = TaskState.DONE
-            local = arrow.get(done.at, tzinfo="UTC").to(now.tzinfo)
-            words = f"done {local.format('YYYY-MM-DD HH:mm')}"
+            words = f"done {zoned(done.at, now.tzinfo)}"
         elif due is None:
             state, words = TaskState.UNSCHEDULED, "no effective date"
         elif due.at < now:

@@ -1,20 +1,28 @@
 """The termination timeline in the app, driven by keys: the Timeline section on the tool, the
-Timeline screen (overdue tasks, refusals kept on screen, the order of hold and purge) and Today."""
+Timeline screen (overdue tasks, refusals kept on screen, the order of hold and purge) and Today;
+and issue 14: both fit 80 columns with the highlighted task in full under the table, times name
+the customer's zone in rows and dialogs alike, g goes to the tool, several sign-offs at once, z
+undoes a sign-off or a tick while pending, s sorts Today."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Input, OptionList, Static
+from textual.widgets.data_table import ColumnKey
 
+from data import clock
 from data.customers import read_termination, tool_view
-from data.models import CustomerType
+from data.db import connection
+from data.models import Cancellation, CancellationState, Customer, CustomerType
 from data.timeline import TaskState
 from screens.customer_list import CustomerListScreen
+from screens.fitted import FittedTable
 from screens.form_confirmations import ActionForm, DecisionForm, StepForm
 from screens.forms import GuidForm
 from screens.timeline import TimelineScreen
+from screens.timeline_forms import SignOffForm, TaskForm
 from screens.today import TodayScreen
 from screens.tool import ToolScreen
 from tests.app.conftest import settle
@@ -128,12 +136,17 @@ async def test_no_purge_before_approval_and_a_hold_needs_a_review_date(
         # Data Purge Done before any approval: refused by the data layer, said on screen.
         table.move_cursor(row=row_of(screen, "data_purged"))
         await pilot.press("enter")
-        assert isinstance(app.screen, ActionForm)
+        purge = app.screen
+        assert isinstance(purge, ActionForm)
         await pilot.press("enter")
         await settle(pilot)
-        assert app.screen is screen
+        # The refusal is said in the form, which stays open; Escape goes back.
+        assert app.screen is purge
+        assert "not deactivated yet" in str(purge.query_one("#form-message", Static).render())
         assert not read_termination(FOUR_DAYS_IN).purged
-        assert any("not deactivated yet" in n.message for n in app._notifications)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
         # A hold with a reason but no review date stays open and says what is missing.
         table.move_cursor(row=row_of(screen, "data_decision"))
         await pilot.press("enter")
@@ -175,11 +188,15 @@ async def test_sign_offs_open_from_the_tool_and_the_final_one_waits(
         await settle(pilot)
         assert app.screen is tool
         assert sections_of(app)["sign_offs"].section.summary.startswith("2 of 6 signed")
-        # The final confirmation before the others: refused, nothing recorded.
+        # The final confirmation before the others: refused in the form, nothing recorded.
         await open_section(pilot, "sign_offs")
+        form = app.screen
+        assert isinstance(form, SignOffForm)
         await pilot.press("end", "enter")
         await settle(pilot)
-        assert any("final confirmation comes after" in n.message for n in app._notifications)
+        assert app.screen is form
+        message = str(form.query_one("#form-message", Static).render())
+        assert "final confirmation comes after" in message
         assert set(read_termination(FOUR_DAYS_IN).sign_offs) == {"finance", "customer_operations"}
 
 
@@ -218,3 +235,195 @@ async def test_today_lists_the_late_tasks_most_urgent_first_and_opens_one(
         await pilot.press("m")
         await settle(pilot)
         assert {row.account for row in today.rows} == {FOUR_DAYS_IN}
+
+
+# ----------------------------------------------------------------------------- issue 14
+
+
+def detail_of(screen: TimelineScreen | TodayScreen) -> str:
+    selector = "#timeline-detail" if isinstance(screen, TimelineScreen) else "#today-detail"
+    return str(screen.query_one(selector, Static).render())
+
+
+async def test_the_timeline_fits_80_columns_and_shows_the_highlighted_task_in_full(
+    make_app: Callable[..., OffboardApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_timeline(pilot)
+        table = screen.query_one("#tasks", FittedTable)
+        # The least important columns give way; the task keeps most of the width.
+        assert table.shown == ["state", "when", "task"]
+        assert table.columns[ColumnKey("task")].width >= 30
+        table.move_cursor(row=row_of(screen, "final_termination_mail"))
+        await pilot.pause()
+        detail = detail_of(screen)
+        # The whole name, its parties, what it holds back and when it is due (with its zone).
+        assert (
+            "Final termination e-mail with the data purge information (cc CS Ops, Sales Ops, "
+            in detail
+        )
+        assert "due Sat 2026-02-07 00:00 PST" in detail and "Order Management" in detail
+        assert "holds back Close" in detail
+        # A done task: who and when, the same instant as its row, the zone named.
+        table.move_cursor(row=row_of(screen, "notice_received"))
+        await pilot.pause()
+        row_when = str(table.get_row_at(0)[table.shown.index("when")])
+        assert row_when == "done 2026-01-15 01:30 PST"
+        assert "✓ done by Lead, 2026-01-15 01:30 PST — Non-renewal letter" in detail_of(screen)
+        assert "(end of the day" not in detail_of(screen)
+        assert "due by the end of Sun 2026-01-11, America/Los_Angeles" in detail_of(screen)
+        # Wider, the due dates and what each task holds back come back.
+        await pilot.resize_terminal(120, 36)
+        await settle(pilot)
+        assert table.shown[:4] == ["state", "due", "when", "task"]
+
+
+async def test_a_done_task_reads_the_same_instant_in_its_row_and_its_dialog(
+    make_app: Callable[..., OffboardApp],
+) -> None:
+    """Issue 14: a row said done 21:11, its dialog 05:11. Both now name the customer's zone."""
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_timeline(pilot)
+        screen.query_one("#tasks", DataTable).move_cursor(row=row_of(screen, "attrition_box"))
+        await pilot.press("enter")
+        form = app.screen
+        assert isinstance(form, TaskForm)
+        label = str(form.query_one("#steps", OptionList).get_option_at_index(0).prompt)
+        assert "Lead, 2026-01-15 01:30 PST" in label
+        await pilot.press("enter")  # already done: says so, in the same zone
+        message = str(form.query_one("#form-message", Static).render())
+        assert message.startswith("'\"Customer Attrition\" checked on the customer's account' was")
+        assert "on 2026-01-15 01:30 PST" in message
+
+
+async def test_g_goes_to_the_cancellations_tool_from_the_timeline_and_today(
+    make_app: Callable[..., OffboardApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_timeline(pilot)
+        await pilot.press("g")
+        await settle(pilot)
+        assert isinstance(app.screen, ToolScreen) and app.screen.account == FOUR_DAYS_IN
+        app.screen.post_message(CustomerListScreen.OpenToday())
+        await settle(pilot)
+        today = app.screen
+        assert isinstance(today, TodayScreen)
+        today.query_one("#today", DataTable).move_cursor(row=0)
+        await pilot.press("g")
+        await settle(pilot)
+        assert isinstance(app.screen, ToolScreen)
+        assert app.screen.account == today.rows[0].account == "100015"
+
+
+async def test_several_sign_offs_at_once_and_z_undoes_the_latest(
+    make_app: Callable[..., OffboardApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_timeline(pilot)
+        table = screen.query_one("#tasks", DataTable)
+        table.move_cursor(row=row_of(screen, "sign_offs"))
+        # Nothing to undo but Finance's; z is available on the sign-offs row.
+        await pilot.pause()
+        assert screen.check_action("undo", ()) is True
+        await pilot.press("enter")
+        form = app.screen
+        assert isinstance(form, SignOffForm)
+        # space ticks the highlighted outstanding one and moves on to the next (Finance signed).
+        await pilot.press("space", "space", "space")
+        assert form.ticked == {"customer_operations", "marketing_exclusion", "marketing_references"}
+        await pilot.press("space")  # Sales Ops; on to the final confirmation
+        await pilot.press("up", "up", "space")  # untick Marketing (public references)
+        form.query_one("#note", Input).value = "Weekly termination call"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        signed = read_termination(FOUR_DAYS_IN).sign_offs
+        assert set(signed) == {"finance", "customer_operations", "marketing_exclusion", "sales_ops"}
+        assert signed["sales_ops"].note == "Weekly termination call"
+        # z undoes the latest (the last of those signed together), after a confirmation.
+        await pilot.press("z")
+        undo = app.screen
+        assert isinstance(undo, ActionForm)
+        assert undo.title_text == "Undo a sign-off"
+        assert undo.explanation.startswith("Sales Ops confirms no pipeline: recorded by Lead on ")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert set(read_termination(FOUR_DAYS_IN).sign_offs) == {
+            "finance",
+            "customer_operations",
+            "marketing_exclusion",
+        }
+        # On a hand-ticked task z undoes the tick; on one not ticked it says why not.
+        table.move_cursor(row=row_of(screen, "attrition_box"))
+        await pilot.press("z", "enter")
+        await settle(pilot)
+        assert screen.view is not None
+        assert screen.view.timeline.tasks[row_of(screen, "attrition_box")].done is None
+        await pilot.pause()
+        assert screen.check_action("undo", ()) is None
+        assert screen.unavailable_reason("undo").endswith(
+            "is not ticked, so there is nothing to undo."
+        )
+
+
+async def test_z_is_unavailable_once_the_cancellation_is_processed(
+    make_app: Callable[..., OffboardApp], db_path: str
+) -> None:
+    with connection():
+        customer = Customer.get(Customer.account == FOUR_DAYS_IN)
+        Cancellation.update(
+            state=CancellationState.PROCESSED, processed_at=clock.now(), processed_by=1
+        ).where(Cancellation.customer == customer).execute()
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_timeline(pilot)
+        screen.query_one("#tasks", DataTable).move_cursor(row=row_of(screen, "sign_offs"))
+        await pilot.pause()
+        assert screen.check_action("undo", ()) is None
+        assert "can only be undone while it is pending" in screen.unavailable_reason("undo")
+        await pilot.press("z")
+        assert app.screen is screen
+
+
+async def test_today_fits_80_columns_and_s_cycles_the_sort(
+    make_app: Callable[..., OffboardApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        today = app.screen
+        assert isinstance(today, TodayScreen)
+        table = today.query_one("#today", FittedTable)
+        assert "task" in table.shown and "customer" in table.shown
+        head = lambda: str(today.query_one("#today-count", Static).render())  # noqa: E731
+        assert head().endswith("sorted by due (s)")
+        assert "when" not in table.shown  # gives way first, the state says how late
+        due_order = list(today.rows)
+        await pilot.press("s")
+        await settle(pilot)
+        assert head().endswith("sorted by customer (s)")
+        assert table.columns[ColumnKey("customer")].label.plain == "Customer ▼"
+        names = [row.customer_name for row in today.rows]
+        assert names == sorted(names) and names[0] != names[-1]
+        await pilot.press("s")
+        await settle(pilot)
+        assert head().endswith("sorted by task (s)")
+        titles = [row.task.task.title.lower() for row in today.rows]
+        assert titles == sorted(titles)
+        await pilot.press("s")
+        await settle(pilot)
+        assert today.rows == due_order
+        # The highlighted row in full under the table: customer, task, its due day and zone.
+        dated = next(n for n, row in enumerate(today.rows) if row.task.due is not None)
+        table.move_cursor(row=dated)
+        await pilot.pause()
+        detail = detail_of(today)
+        row = today.rows[dated]
+        assert f"{row.customer_name} ({row.account}) — {row.task.task.title}" in detail
+        assert row.task.relative in detail and f", {row.time_zone} · " in detail

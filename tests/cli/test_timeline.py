@@ -1,5 +1,6 @@
 """The termination timeline from the command line: today, timeline, plan, and the operations
-that move it on (effective, task, sign-off, deactivate, data), with their refusals; and the
+that move it on (effective, task, sign-off — several teams at once, all or nothing —,
+deactivate, data, and undo --sign-off / --task while pending), with their refusals; and the
 organisation's own plan, named in the configuration.
 
 The demo's dates follow the real clock (it is built when the session starts), so these tests
@@ -23,9 +24,13 @@ from typing import Any
 import pytest
 
 from data import timeline
+from data.db import connection
+from data.demo import load
+from data.models import AuditEvent, Customer
 from data.playbook import DEFAULT_PLAYBOOK
 from data.timeline import DEFAULT_PLAN
-from tests.cli.conftest import Run
+from tests.cli.conftest import LEAD, Run
+from tests.conftest import OpenedDatabase
 
 MANY_RED = "100012"  # begun by the test's user
 COLLECTIONS = "100015"  # begun by Riley; no effective date
@@ -67,6 +72,7 @@ PLAN_KEYS = [
     "purge_requested",
     "data_purged",
 ]
+SIGN_OFF_TEAMS = ("customer_operations", "marketing_exclusion", "marketing_references", "sales_ops")
 SETTING_VARIABLES = ("OFFBOARD_CONFIG", "OFFBOARD_PLAN", "OFFBOARD_TEMPLATES")
 
 GOOD_PLAN = """\
@@ -657,6 +663,154 @@ def test_sign_off_refuses_a_team_it_does_not_know(run: Run, demo_db: str) -> Non
         "offboard: Invalid input: 'legal' is not a sign-off. Use one of: customer_operations, "
         "finance, marketing_exclusion, marketing_references, sales_ops, final.\n"
     )
+
+
+# ------------------------------------------------ several sign-offs at once, and undo (both backends)
+
+
+@pytest.fixture
+def demo_each(db: OpenedDatabase) -> OpenedDatabase:
+    """The demo loaded into an empty database of each backend (SQLite and PostgreSQL), which
+    OFFBOARD_DATABASE names."""
+    load(login=LEAD)
+    return db
+
+
+def audit_actions(account: str) -> list[str]:
+    """The audit events' actions on the customer, oldest first."""
+    with connection():
+        customer = Customer.get(Customer.account == account)
+        query = (
+            AuditEvent.select(AuditEvent.action)
+            .where(AuditEvent.customer == customer.id)
+            .order_by(AuditEvent.id)
+        )
+        return [str(event.action) for event in query]
+
+
+def test_sign_off_takes_several_teams_together_or_none(run: Run, demo_each: OpenedDatabase) -> None:
+    # The final confirmation among them, a sign-off missing: refused whole, nothing signed.
+    early = refused(run, "sign-off", MANY_RED, "customer_operations", "final")
+    assert early == (
+        "offboard: Invalid input: The final confirmation comes after every other sign-off, so "
+        "nothing was signed. Tick these too, or leave the final one for later: Marketing adds "
+        "the customer to the exclusion lists; Marketing removes public references to the "
+        "customer; Sales Ops confirms no pipeline.\n"
+    )
+    # Finance signed in the demo: refused whole, Customer Operations not signed either.
+    again = refused(run, "sign-off", MANY_RED, "customer_operations", "finance")
+    assert again.startswith(
+        "offboard: Invalid input: Already recorded, so nothing was signed: 'Finance confirms "
+        f"invoicing and payment status' by {ME} on "
+    )
+    assert refused(run, "sign-off", MANY_RED, "sales_ops", "legal").startswith(
+        "offboard: Invalid input: 'legal' is not a sign-off. Use one of: "
+    )
+    assert sections_of(run, MANY_RED)["sign_offs"]["summary"].startswith("1 of 6 signed; ")
+    before = version(run, MANY_RED)
+
+    # The rest, the final confirmation first on the line: recorded in the playbook's order.
+    result = run(
+        "sign-off",
+        MANY_RED,
+        "final",
+        "sales_ops",
+        "customer_operations",
+        "marketing_exclusion",
+        "marketing_references",
+        "--note",
+        "Weekly call",
+        "--json",
+        "--expected-version",
+        str(before),
+    )
+
+    assert result.code == 0, result.err
+    shown = json.loads(result.out)
+    assert set(shown) == {"account", "message", "count", "version", "customer"}
+    assert (shown["account"], shown["count"], shown["version"]) == (MANY_RED, 5, before + 1)
+    assert shown["message"] == (
+        "Signed 5 sign-offs: Customer Operations confirms customer attrition; Marketing adds the "
+        "customer to the exclusion lists; Marketing removes public references to the customer; "
+        "Sales Ops confirms no pipeline; Order Management's final confirmation."
+    )
+    assert shown["customer"]["account"] == MANY_RED
+    section = sections_of(run, MANY_RED)["sign_offs"]
+    assert (section["state"], section["summary"]) == (
+        "clear",
+        f"All 6 signed; final confirmation by {ME}",
+    )
+    assert audit_actions(MANY_RED)[-5:] == ["sign off"] * 5
+    # One team still reads as before; a stale version is refused.
+    stale = refused(run, "sign-off", MANY_RED, "finance", "--withdraw", "--expected-version", "1")
+    assert stale.startswith("offboard: Conflict: ")
+    assert done(run, "sign-off", MANY_RED, "final", "--withdraw") == (
+        "Withdrawn: Order Management's final confirmation.\n"
+    )
+
+
+def test_sign_off_withdraws_one_team_at_a_time(run: Run, demo_db: str) -> None:
+    result = run("sign-off", MANY_RED, "finance", "sales_ops", "--withdraw")
+
+    assert result.code == 2
+    assert result.err.endswith("error: --withdraw takes one TEAM; withdraw the others one by one\n")
+
+
+def test_undo_takes_back_a_sign_off_and_a_hand_ticked_task_while_pending(
+    run: Run, demo_each: OpenedDatabase
+) -> None:
+    undone = run("undo", MANY_RED, "--sign-off", "finance", "--json")
+
+    assert undone.code == 0, undone.err
+    shown = json.loads(undone.out)
+    assert shown["message"] == (
+        "Undone: Finance confirms invoicing and payment status (the audit trail keeps who had "
+        "signed)."
+    )
+    assert sections_of(run, MANY_RED)["sign_offs"]["summary"].startswith("0 of 6 signed; ")
+    assert "'Finance confirms invoicing and payment status' is not signed" in refused(
+        run, "undo", MANY_RED, "--sign-off", "finance"
+    )
+    # The final confirmation rests on the others: it is undone first.
+    done(run, "sign-off", MANY_RED, "finance", *SIGN_OFF_TEAMS, "final")
+    assert refused(run, "undo", MANY_RED, "--sign-off", "sales_ops") == (
+        "offboard: Conflict: Undo the final confirmation ('Order Management's final "
+        "confirmation') first: it rests on 'Sales Ops confirms no pipeline'.\n"
+    )
+    assert done(run, "undo", MANY_RED, "--sign-off", "final").startswith(
+        "Undone: Order Management's final confirmation"
+    )
+    assert done(run, "undo", MANY_RED, "--sign-off", "Sales Ops confirms no pipeline").startswith(
+        "Undone: Sales Ops confirms no pipeline"
+    )
+
+    # A task ticked by hand, taken back: it is no longer done; one not ticked is refused.
+    if tasks_of(run, MANY_RED)["attrition_box"]["state"] != "done":
+        done(run, "task", MANY_RED, "attrition_box", "--note", "checked")
+    assert done(run, "undo", MANY_RED, "--task", "attrition_box").startswith("Undone: ")
+    assert tasks_of(run, MANY_RED)["attrition_box"]["state"] != "done"
+    assert "is not ticked by hand, so there is nothing to undo" in refused(
+        run, "undo", MANY_RED, "--task", "attrition_box"
+    )
+    assert refused(run, "undo", MANY_RED, "--task", "no_such_task").startswith("offboard: ")
+    assert audit_actions(MANY_RED).count("undo sign-off") == 3
+    assert audit_actions(MANY_RED)[-1] == "undo task"
+
+    # Processed: the undo is refused and says why.
+    processed = refused(run, "undo", PROCESSED, "--task", "attrition_box")
+    assert "can only be undone while the cancellation is pending. Nothing was changed." in (
+        processed
+    )
+    assert "can only be undone while the cancellation is pending" in refused(
+        run, "undo", PROCESSED, "--sign-off", "finance"
+    )
+
+
+def test_undo_takes_one_thing_at_a_time(run: Run, demo_db: str) -> None:
+    result = run("undo", MANY_RED, "--sign-off", "finance", "--task", "attrition_box")
+
+    assert result.code == 2
+    assert "argument --task: not allowed with argument --sign-off" in result.err
 
 
 # ----------------------------------------------------------------------------- deactivate

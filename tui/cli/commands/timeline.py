@@ -1,5 +1,6 @@
-"""The termination timeline commands: today, timeline, plan, effective, task, sign-off,
-deactivate and data."""
+"""The termination timeline commands: today, timeline, plan, effective, task, sign-off (one
+team, or several at once: all or nothing), deactivate and data; and ``undo --sign-off`` /
+``undo --task``, the team lead's undo while the cancellation is pending."""
 
 from __future__ import annotations
 
@@ -93,12 +94,44 @@ def cmd_task(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_sign_off(args: argparse.Namespace, settings: Settings) -> int:
+    # Imported here, not at the top: a command loads its own module only, so `plan`, `today`
+    # and the others here do not load the fields commands (tests/cli/test_lazy_commands.py).
+    from tui.cli.commands.fields import report, version
+
     login = acting_login(settings)
-    if args.withdraw:
-        out(termination.withdraw_sign_off(login, args.account, args.team).message)
+    expected = version(args)
+    teams: list[str] = args.teams
+    if args.withdraw:  # one team: the grammar says so (check_sign_off)
+        outcome = termination.withdraw_sign_off(
+            login, args.account, teams[0], expected_version=expected
+        )
+    elif len(teams) == 1:
+        outcome = termination.sign_off(
+            login, args.account, teams[0], args.note, expected_version=expected
+        )
     else:
-        out(termination.sign_off(login, args.account, args.team, args.note).message)
-    return 0
+        outcome = timeline.sign_off_many(
+            login, args.account, teams, args.note, expected_version=expected
+        )
+    return report(args, outcome)
+
+
+def cmd_undo_sign_off(args: argparse.Namespace, settings: Settings) -> int:
+    from tui.cli.commands.fields import report, version  # see cmd_sign_off
+
+    outcome = timeline.undo_sign_off(
+        acting_login(settings), args.account, args.sign_off, expected_version=version(args)
+    )
+    return report(args, outcome)
+
+
+def cmd_undo_task(args: argparse.Namespace, settings: Settings) -> int:
+    from tui.cli.commands.fields import report, version  # see cmd_sign_off
+
+    outcome = timeline.undo_task(
+        acting_login(settings), args.account, args.task, expected_version=version(args)
+    )
+    return report(args, outcome)
 
 
 def cmd_deactivate(args: argparse.Namespace, settings: Settings) -> int:
