@@ -85,6 +85,8 @@ class CancellationView:
     # termination case: "Cancelled — termination case open: 5 tasks left, next: …".
     scenario_name: str = ""
     case_summary: str = ""
+    # The playbook's parties (keys) notified on Process besides ``notify`` (data.notices).
+    notify_parties: tuple[str, ...] = ()
 
     @property
     def scenario_label(self) -> str:
@@ -279,6 +281,9 @@ def _cancellation_view(
         playbook_digest=playbook_digest,
         playbook_note=playbook_note,
         scenario_name=scenario_label(str(cancellation.scenario), playbook),
+        notify_parties=tuple(
+            key for key in str(cancellation.notify_parties or "").split(",") if key.strip()
+        ),
     )
 
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import arrow
 
 from data import outbox
-from data.cancellations.kernel import open_case
+from data.cancellations.kernel import Outcome, change, open_case
 from data.dates import today_in, zone
 from data.db import connection
-from data.errors import InvalidInput, clip
+from data.errors import InvalidInput, NotFound, clip
 from data.models import (
     Cancellation,
     CancellationState,
@@ -240,7 +241,9 @@ def compose_task_email(account: str, login: str, task: str) -> Draft:
                 .where((NotifyUser.cancellation == cancellation) & (User.email != ""))
                 .order_by(User.login)
             )
-            recipients = ", ".join(str(user.email) for user in users if user.email)
+            told = [str(user.email) for user in users if user.email]
+            told += [address for _, address in notified_parties(cancellation, playbook)]
+            recipients = ", ".join(dict.fromkeys(told))
         purge = next((t for t in view.tasks if t.task.completed_by == DoneBy.PURGE), None)
         decision = next((t for t in view.tasks if t.task.completed_by == DoneBy.DECISION), None)
         if cancellation.data_decision == Decision.HOLD:
@@ -285,3 +288,155 @@ def compose_task_email(account: str, login: str, task: str) -> Draft:
             warnings=warnings,
             cc=copied,
         )
+
+
+# ----------------------------------------------------------------------------- who is told
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Someone who may be notified when the cancellation is processed: a user (``key`` is the
+    login) or one of the playbook's parties (``key`` is the party's key, ``party`` is True)."""
+
+    key: str
+    name: str
+    email: str  # the address(es), comma-separated; empty: nothing can reach them
+    party: bool
+    chosen: bool
+
+
+@dataclass(frozen=True)
+class NotifyChoices:
+    """Everyone who may be notified on Process, the chosen ones marked, and the customer's
+    version they were read at (a change made from them is refused if it moved on)."""
+
+    account: str
+    version: int
+    users: tuple[Recipient, ...]
+    parties: tuple[Recipient, ...]
+
+    @property
+    def chosen_logins(self) -> tuple[str, ...]:
+        return tuple(user.key for user in self.users if user.chosen)
+
+    @property
+    def chosen_parties(self) -> tuple[str, ...]:
+        return tuple(party.key for party in self.parties if party.chosen)
+
+
+def party_keys(cancellation: Cancellation) -> tuple[str, ...]:
+    """The parties chosen on a cancellation, in the order they were chosen."""
+    text = str(cancellation.notify_parties or "")
+    return tuple(key for key in (part.strip() for part in text.split(",")) if key)
+
+
+def notified_parties(cancellation: Cancellation, playbook: Playbook) -> list[tuple[str, str]]:
+    """The chosen parties the playbook still gives addresses: (label, address) for each
+    address, in the order chosen."""
+    found: list[tuple[str, str]] = []
+    for key in party_keys(cancellation):
+        party = playbook.parties.get(key)
+        for address in party.email if party is not None else ():
+            found.append((party.label if party is not None else key, address))
+    return found
+
+
+def notify_choices(account: str) -> NotifyChoices:
+    """Every active user and every party of the case's playbook that has an address, with those
+    chosen to be notified on Process marked (a chosen user who was deactivated since is listed
+    too, so the choice can be seen and undone)."""
+    with connection():
+        customer = Customer.by_account(account)
+        cancellation = open_case(customer)
+        if cancellation is None or cancellation.state != CancellationState.PENDING:
+            return NotifyChoices(str(customer.account), int(customer.version), (), ())
+        chosen = {
+            int(user.id)
+            for user in User.select(User.id)
+            .join(NotifyUser)
+            .where(NotifyUser.cancellation == cancellation)
+        }
+        users = tuple(
+            Recipient(
+                str(user.login),
+                str(user.display_name),
+                str(user.email or ""),
+                False,
+                int(user.id) in chosen,
+            )
+            for user in User.select()
+            .where(User.active | User.id.in_(list(chosen) or [0]))
+            .order_by(User.display_name, User.login)
+        )
+        picked = set(party_keys(cancellation))
+        playbook = playbook_for(cancellation)
+        parties = tuple(
+            Recipient(key, party.label, ", ".join(party.email), True, key in picked)
+            for key, party in playbook.parties.items()
+            if party.email
+        )
+        return NotifyChoices(str(customer.account), int(customer.version), users, parties)
+
+
+def choose_notified(
+    login: str,
+    account: str,
+    logins: Sequence[str],
+    parties: Sequence[str] = (),
+    *,
+    expected_version: int | None = None,
+) -> Outcome:
+    """Choose who is notified when the cancellation is processed: users (any active one) and
+    the playbook's parties that have an address. The choice replaces the one before; an empty
+    one notifies nobody."""
+    with change(login, account, expected_version, doing="choose who is notified") as c:
+        users = []
+        for name in dict.fromkeys(str(n).strip().lower() for n in logins):
+            user = User.get_or_none(User.login == name)
+            if user is None:
+                raise NotFound(
+                    f"There is no user '{clip(name)}' to notify. 'offboard users list' shows "
+                    "the logins."
+                )
+            if not user.active:
+                raise InvalidInput(f"{user.display_name} is deactivated and cannot be notified.")
+            users.append(user)
+        playbook = playbook_for(c.cancellation)
+        reachable = [key for key, party in playbook.parties.items() if party.email]
+        keys = list(dict.fromkeys(str(k).strip() for k in parties if str(k).strip()))
+        for key in keys:
+            if key not in reachable:
+                named = key in playbook.parties
+                raise InvalidInput(
+                    f"The playbook's party '{clip(key)}' "
+                    + (
+                        "has no e-mail address, so it cannot be notified"
+                        if named
+                        else "does not exist"
+                    )
+                    + f". Parties that can be notified: {', '.join(reachable) or 'none'}."
+                )
+        before_users = [
+            str(u.login)
+            for u in User.select(User.login)
+            .join(NotifyUser)
+            .where(NotifyUser.cancellation == c.cancellation)
+            .order_by(User.login)
+        ]
+        before_parties = list(party_keys(c.cancellation))
+        NotifyUser.delete().where(NotifyUser.cancellation == c.cancellation).execute()
+        if users:
+            NotifyUser.insert_many(
+                [{"cancellation": c.cancellation.id, "user": user.id} for user in users]
+            ).execute()
+        Cancellation.update(notify_parties=",".join(keys)).where(
+            Cancellation.id == c.cancellation.id
+        ).execute()
+        c.audit(
+            "set notify",
+            before={"notify": before_users, "parties": before_parties},
+            after={"notify": [str(u.login) for u in users], "parties": keys},
+        )
+        names = [str(u.display_name) for u in users] + [playbook.parties[k].label for k in keys]
+        told = ", ".join(names) or "nobody"
+        return c.outcome(f"On Process, {told} will be notified.", len(names))

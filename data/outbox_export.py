@@ -30,9 +30,12 @@ def _write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-def export_queued(directory: str | Path, *, sender: str | None = None) -> list[Path]:
-    """Write each queued message as ``<id>-<kind>.eml`` in ``directory`` (its To and Cc headers
-    as it will be sent); they stay queued.
+def export_queued(
+    directory: str | Path, *, sender: str | None = None, account: str | None = None
+) -> list[Path]:
+    """Write each queued message (of one customer's ``account``, when given) as
+    ``<id>-<kind>.eml`` in ``directory`` (its To and Cc headers as it will be sent); they stay
+    queued.
 
     For a site without SMTP: the files open in any mail client, to be sent from there. A
     message to a customer under the no-contact rule is not written (``send`` withdraws it)."""
@@ -48,6 +51,10 @@ def export_queued(directory: str | Path, *, sender: str | None = None) -> list[P
             f"Cannot create the folder {folder}: {error.strerror or error}. Name a folder "
             "you may write to."
         ) from error
+    customer: Customer | None = None
+    if account is not None:
+        with connection():
+            customer = Customer.by_account(account)  # NotFound for an unknown account
     written: list[Path] = []
     after: int | None = None
     while True:
@@ -59,6 +66,8 @@ def export_queued(directory: str | Path, *, sender: str | None = None) -> list[P
             )
             if after is not None:
                 query = query.where(OutboxMessage.id > after)
+            if customer is not None:
+                query = query.where(OutboxMessage.customer == customer)
             page = list(query.order_by(OutboxMessage.id).limit(PAGE_LIMIT))
             emails = []
             for message in page:

@@ -34,6 +34,7 @@ from data.notices import Draft, compose_offboarding_notice, compose_task_email
 from data.termination import queue_task_email
 from screens.base import OffboardScreen, Session
 from screens.dialogs import ConfirmDialog
+from screens.outbox import MailQueued, waiting_words
 
 
 class EmailScreen(OffboardScreen):
@@ -43,7 +44,8 @@ class EmailScreen(OffboardScreen):
         "The offboarding notice tells the customer's admin when the account closes and how to "
         "save their data, module by module. Read it in Preview; Edit (F2 switches) changes "
         "the text, which is Markdown. ctrl+s queues it in the outbox; Admin notified turns green "
-        "once it is sent. Nothing is sent to a customer that has been sent to collections."
+        "once it is sent: the app sends it at once when a mail server is configured; without "
+        "one it stays queued and the Outbox (o on the tool) exports it as an .eml file. Nothing is sent to a customer that has been sent to collections."
     )
     GUARDED_ACTIONS: ClassVar[frozenset[str]] = frozenset({"queue"})
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -229,11 +231,14 @@ class EmailScreen(OffboardScreen):
         status = self.query_one("#email-status", Static)
         status.update(event.message)
         status.set_class(True, "-blocked")
-        self.notify(event.message, title="Not queued", severity="error")
+        self.notify(event.message, title="Not queued", severity="error", markup=False)
 
     def on_email_screen_queued(self, event: Queued) -> None:
         self.queueing = False
-        self.notify(event.outcome.message, title="Queued")
+        self.notify(
+            f"{event.outcome.message} {waiting_words(self.session)}", title="Queued", markup=False
+        )
+        self.app.post_message(MailQueued())  # sent now, when the app sends mail
         self.draft = None  # nothing left to lose
         self.dismiss()
 

@@ -1,7 +1,7 @@
 """The forms that confirm work done or decide: the steps of a scenario's section or a timeline
 (one confirmation at a time, each can be taken back), a change that needs only a yes (approve
-deletion, Data Purge Done), and the account team's decision on the data (hold or approve its
-deletion).
+deletion, Data Purge Done), the account team's decision on the data (hold or approve its
+deletion), and Process itself with who will be notified.
 
 Each saves through ``FormScreen`` (screens/form_screen.py).
 """
@@ -9,31 +9,45 @@ Each saves through ``FormScreen`` (screens/form_screen.py).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import ClassVar
 
-from textual import on
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.widgets import Button, Input, Label, OptionList, Static
+from textual.message import Message
+from textual.widgets import Button, Input, Label, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
+from textual.widgets.selection_list import Selection
 
+from data import cancellations, notices
 from data.cancellations import Outcome
+from data.customers import ToolView
 from data.dates import when
+from data.notices import NotifyChoices, Recipient
 from data.rules import StepDone
 from screens.form_screen import FormScreen
+from screens.milestones import process_lines
+from screens.outbox import MailQueued
 
 
 class StepForm(FormScreen):
     """The steps of a scenario's section (Finance's e-mail, the payment, Billing's confirmation…):
-    Enter confirms the highlighted step with the note typed; ctrl+u takes a confirmation back."""
+    Enter confirms the highlighted step with the note typed; ctrl+u takes a confirmation back.
+
+    The Timeline's forms (screens/timeline_forms.py) are this form with their own words: the
+    class attributes below, and ``at_words`` for the time a step was done."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         *FormScreen.BINDINGS,
         Binding("ctrl+u", "take_back", "Take back"),
     ]
+    NOTE_PLACEHOLDER: ClassVar[str] = "Note (optional): who confirmed it, and how"
+    DONE_WORD: ClassVar[str] = "confirmed"  # "'Payment' was confirmed by …"
+    NOTHING_TO_TAKE_BACK: ClassVar[str] = "is not confirmed, so there is nothing to take back"
 
     def __init__(
         self,
@@ -53,22 +67,27 @@ class StepForm(FormScreen):
         with Vertical(classes="dialog"):
             yield from self.compose_heading()
             yield OptionList(
-                *[Option(self._label(title, done), id=key) for key, title, done in self.steps],
+                *[Option(self.label(title, done), id=key) for key, title, done in self.steps],
                 id="steps",
             )
-            yield Input(placeholder="Note (optional): who confirmed it, and how", id="note")
+            yield Input(placeholder=self.NOTE_PLACEHOLDER, id="note")
             yield Static("", id="form-message", classes="field-message -invalid")
             yield from self.compose_buttons()
 
-    @staticmethod
-    def _label(title: str, done: StepDone | None) -> Content:
+    def at_words(self, done: StepDone) -> str:
+        """When the step was done, as the form shows it."""
+        return when(done.at)
+
+    def done_words(self, done: StepDone) -> str:
+        """Who and when, and the note."""
+        note = f": {done.note}" if done.note else ""
+        return f"{done.by}, {self.at_words(done)}{note}"
+
+    def label(self, title: str, done: StepDone | None, ticked: bool = False) -> Content:
         if done is None:
             return Content.assemble(("✗ ", "$error bold"), title, ("  not yet", "$text-muted"))
-        note = f": {done.note}" if done.note else ""
         return Content.assemble(
-            ("✓ ", "$success bold"),
-            title,
-            (f"  {done.by}, {when(done.at)}{note}", "$text-muted"),
+            ("✓ ", "$success bold"), title, (f"  {self.done_words(done)}", "$text-muted")
         )
 
     def on_mount(self) -> None:
@@ -89,12 +108,12 @@ class StepForm(FormScreen):
     def action_save(self) -> None:
         chosen = self._highlighted()
         if chosen is None:
-            self.show_invalid("Choose a step with the arrows, then press Enter.")
+            self.show_invalid("Choose one with the arrows, then press Enter.")
             return
         key, title, done = chosen
         if done is not None:
             self.show_invalid(
-                f"'{title}' was confirmed by {done.by} on {when(done.at)}. "
+                f"'{title}' was {self.DONE_WORD} by {done.by} on {self.at_words(done)}. "
                 "ctrl+u takes it back if that was a mistake."
             )
             return
@@ -107,7 +126,7 @@ class StepForm(FormScreen):
             return
         key, title, done = chosen
         if done is None:
-            self.show_invalid(f"'{title}' is not confirmed, so there is nothing to take back.")
+            self.show_invalid(f"'{title}' {self.NOTHING_TO_TAKE_BACK}.")
             return
         self.save_with(partial(self.take_back, key))
 
@@ -200,3 +219,189 @@ class DecisionForm(FormScreen):
             )
             return
         self.save_with(partial(self.save_decision, decision, reason, review))
+
+
+class ProcessForm(FormScreen):
+    """The Process confirmation (seed 002): what Process will do, and who will be notified by
+    e-mail — every active user and the playbook's parties that have an address, the chosen ones
+    ticked (space changes a tick). ``y`` (or ctrl+s) saves a changed choice and processes;
+    ``n`` or Escape does nothing."""
+
+    DEFAULT_CSS = """
+    ProcessForm #notify {
+        height: auto;
+        max-height: 10;
+        border: none;
+        padding: 0;
+        background: $boost;
+    }
+    ProcessForm #form-message {
+        display: none;
+    }
+    ProcessForm #form-message.-shown {
+        display: block;
+    }
+    ProcessForm #notify-label {
+        margin-top: 0;
+    }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *FormScreen.BINDINGS,
+        Binding("y", "save", "Process"),
+        Binding("n", "cancel", "Cancel"),
+    ]
+
+    @dataclass
+    class Loaded(Message):
+        choices: NotifyChoices
+
+    def __init__(self, view: ToolView, login: str) -> None:
+        # What Process will do; who is notified is the list below the text, to change. The
+        # question is the title, so that the list fits an 80x24 terminal.
+        self.lines = process_lines(view)
+        question, *rest = self.lines
+        shown = [line for line in rest if line.strip() and not line.startswith(NOTIFIED_LINE)]
+        super().__init__(question, "\n".join(shown), save_label="Process")
+        self.account = view.customer.account
+        self.version = view.customer.version
+        self.login = login
+        # As the tool read it, until the full list is read.
+        self.named = ", ".join(view.cancellation.notify) if view.cancellation else ""
+        self.choices: NotifyChoices | None = None
+        # The choice this form saved already (Process was then refused), and so the version.
+        self.saved: tuple[set[str], set[str]] | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield from self.compose_heading()
+            yield Label(
+                "Notified by e-mail (space ticks or unticks; y processes):",
+                id="notify-label",
+                classes="field-label",
+            )
+            yield SelectionList[str](id="notify")
+            yield Static(
+                f"Reading who may be notified… (chosen: {self.named or 'nobody'})",
+                id="notify-summary",
+            )
+            yield Static("", id="form-message", classes="field-message -invalid")
+            yield from self.compose_buttons()
+
+    def compose_buttons(self) -> ComposeResult:
+        with Horizontal(classes="dialog-buttons"):
+            yield Button("Process (y)", variant="primary", id="save")
+            yield Button("Cancel (n)", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#notify", SelectionList).focus()
+        self._fit(self.size.height)
+        self._read()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit(event.size.height)
+
+    def _fit(self, height: int) -> None:
+        """As many people as the terminal leaves room for (the rest scroll), so the text and
+        the buttons stay in view: five at 24 rows, ten from 29."""
+        text = sum(1 + len(line) // 70 for line in self.explanation.splitlines())
+        # The frame (4), the title (2), the text (and a blank line), the label, the summary and
+        # the buttons (4) around the list.
+        room = height - 4 - 2 - (text + 1) - 1 - 1 - 5
+        self.query_one("#notify", SelectionList).styles.max_height = max(3, min(10, room))
+
+    def show_invalid(self, message: str) -> None:
+        shown = self.query_one("#form-message", Static)
+        shown.set_class(bool(message), "-shown")
+        shown.update(message)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="read")
+    def _read(self) -> None:
+        self.post_read(self.Loaded(notices.notify_choices(self.account)))
+
+    def on_process_form_loaded(self, event: Loaded) -> None:
+        self.choices = event.choices
+        options = self.query_one("#notify", SelectionList)
+        options.clear_options()
+        # The chosen ones first, then the playbook's parties, then everyone else by name.
+        people = sorted(
+            (*event.choices.users, *event.choices.parties),
+            key=lambda person: (not person.chosen, not person.party),
+        )
+        options.add_options(
+            [
+                Selection(_recipient_label(person), _value(person), person.chosen)
+                for person in people
+            ]
+        )
+        self._show_summary()
+
+    @on(SelectionList.SelectedChanged, "#notify")
+    def _ticked(self) -> None:
+        self._show_summary()
+
+    def _chosen(self) -> tuple[list[str], list[str]]:
+        selected = list(self.query_one("#notify", SelectionList).selected)
+        logins = [value[2:] for value in selected if value.startswith("u:")]
+        parties = [value[2:] for value in selected if value.startswith("p:")]
+        return logins, parties
+
+    def _show_summary(self) -> None:
+        if self.choices is None:
+            return
+        logins, parties = self._chosen()
+        names = {_value(p): p.name for p in (*self.choices.users, *self.choices.parties)}
+        chosen = [names[f"u:{login}"] for login in logins] + [names[f"p:{k}"] for k in parties]
+        unreachable = [
+            person.name
+            for person in self.choices.users
+            if person.key in logins and not person.email
+        ]
+        text = f"{len(chosen)} chosen: {', '.join(chosen)}" if chosen else "Nobody is notified."
+        if unreachable:
+            text += f" ({', '.join(unreachable)}: no e-mail address, not told)"
+        self.query_one("#notify-summary", Static).update(text)
+
+    def action_save(self) -> None:
+        logins, parties = self._chosen()
+        if self.saved is not None:
+            before = self.saved
+        elif self.choices is not None:
+            before = (set(self.choices.chosen_logins), set(self.choices.chosen_parties))
+        else:
+            before = (set(logins), set(parties))  # not read yet: nothing was changed
+        changed = (set(logins), set(parties)) != before
+        self.save_with(partial(self._process, logins, parties, changed))
+
+    def on_form_screen_saved(self, _event: FormScreen.Saved) -> None:
+        # The notification was queued: sent now, when the app sends mail. (Textual then runs
+        # FormScreen's own handler too, which closes the form.)
+        self.app.post_message(MailQueued())
+
+    def _process(self, logins: list[str], parties: list[str], changed: bool) -> Outcome:
+        """Runs in the form's worker: a changed choice first, then Process on the version it
+        left (a colleague's change in between refuses both)."""
+        version = self.version
+        if changed:
+            version = notices.choose_notified(
+                self.login, self.account, logins, parties, expected_version=version
+            ).version
+            # Saved: should Process be refused, the form stays open on this choice and version.
+            self.version, self.saved = version, (set(logins), set(parties))
+        return cancellations.process(self.login, self.account, expected_version=version)
+
+
+NOTIFIED_LINE = "• Notified by e-mail:"
+
+
+def _value(person: Recipient) -> str:
+    return f"{'p' if person.party else 'u'}:{person.key}"
+
+
+def _recipient_label(person: Recipient) -> Content:
+    if person.party:
+        return Content.assemble(
+            person.name, (" · playbook party", "$text-muted"), (f"  {person.email}", "$text-muted")
+        )
+    if not person.email:
+        return Content.assemble(person.name, ("  no e-mail address", "$text-warning"))
+    return Content.assemble(person.name, (f"  {person.email}", "$text-muted"))

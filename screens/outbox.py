@@ -1,22 +1,33 @@
 """The e-mails of one customer: queued, sending, sent, partly sent, failed, uncertain (each with
 what happened) or withdrawn, newest first, and the highlighted one read as it will arrive. A
 failed message can be put back in the queue (t), an uncertain one resent (s, after a warning that
-it may arrive twice) or marked sent (m), an unsent one withdrawn (w)."""
+it may arrive twice) or marked sent (m), an unsent one withdrawn (w).
+
+Mail goes out from the running app when SMTP is configured: the ``Courier`` sends what is queued
+in a thread worker, with the same claim and retry rules as ``offboard outbox send``
+(``data.delivery``), every ``SEND_EVERY`` seconds and right after something is queued
+(``MailQueued``); what it did reaches every open screen as ``MailSent``, and they re-read. Without
+SMTP the screen says so, and x writes the customer's queued e-mails as .eml files."""
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on, work
-from textual.app import ComposeResult
+from textual import events, on, work
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.reactive import var
-from textual.widgets import DataTable, Footer, Header, Markdown, Static
+from textual.widgets import DataTable, Footer, Header, Input, Label, Markdown, Static
 
+from data.cancellations import Outcome
 from data.dates import when
 from data.models import (
     OutboxStatus,
@@ -24,8 +35,15 @@ from data.models import (
 from data.outbox_review import OutboxRow, mark_sent, outbox_page, requeue, resend, withdraw
 from screens.base import OffboardScreen, Session
 from screens.dialogs import ConfirmDialog
+from screens.form_screen import FormScreen
+
+if TYPE_CHECKING:
+    from data.delivery import DeliveryReport
+    from data.mail_transport import SmtpSettings
 
 PAGE = 50
+SEND_EVERY = 30.0  # seconds between the running app's sends of what is queued
+NO_SMTP = "No SMTP configured — mail stays queued; x exports .eml files."
 STATUS_STYLES: dict[str, str] = {
     OutboxStatus.QUEUED: "$text-warning",
     OutboxStatus.SENDING: "$text-warning bold",
@@ -56,25 +74,199 @@ def status_text(row: OutboxRow) -> str:
     return row.status
 
 
+@dataclass
+class MailQueued(Message):
+    """Something was queued, or put back in the queue: the app sends it now, when it may."""
+
+
+@dataclass
+class MailSent(Message):
+    """The running app sent what was queued (``report``), or could not (``problem``)."""
+
+    report: DeliveryReport | None
+    problem: str = ""
+
+    @property
+    def changed(self) -> bool:
+        """Whether a message changed state: the screens showing mail re-read."""
+        return bool(self.problem) or (self.report is not None and self.report.handled > 0)
+
+
+def mail_line(session: Session) -> str:
+    """How mail goes out from this app, in a line."""
+    if session.mail_server:
+        return (
+            f"Mail goes out from this app through {session.mail_server} (every "
+            f"{SEND_EVERY:.0f} s; d sends now, x exports .eml files)."
+        )
+    return NO_SMTP
+
+
+def waiting_words(session: Session) -> str:
+    """What a queued e-mail waits for, said when it is queued."""
+    if session.mail_server:
+        return f"It goes out from this app through {session.mail_server} now."
+    return (
+        "No SMTP configured — it stays queued (sections waiting for it stay red); x in the "
+        "Outbox (o) exports it as an .eml file."
+    )
+
+
+class Courier:
+    """Sends the outbox from the running app: ``send`` starts a thread worker (never the UI
+    thread) that runs ``data.delivery.send_queued`` — the claims, retries and back-off of
+    ``offboard outbox send`` — and posts ``MailSent`` to every open screen. One run at a time;
+    a send asked for during a run follows it."""
+
+    def __init__(self, app: App[Any], smtp: SmtpSettings) -> None:
+        self.app = app
+        self.smtp = smtp
+        self.lock = threading.Lock()
+        self.running = False
+        self.again = False
+        self.sender_id = ""
+        self.last_problem = ""
+
+    def start(self) -> None:
+        """Send now (what an earlier session left queued), then every ``SEND_EVERY`` s."""
+        self.app.set_interval(SEND_EVERY, self.send, name="mail")
+        self.send()
+
+    def send(self) -> None:
+        with self.lock:
+            if self.running:
+                self.again = True
+                return
+            self.running = True
+        self.app.run_worker(self._run, thread=True, group="mail", name="mail", exit_on_error=False)
+
+    def _run(self) -> None:
+        from data.delivery import default_sender_id, send_queued
+
+        if not self.sender_id:
+            self.sender_id = f"{default_sender_id()}/app"[:120]
+        try:
+            try:
+                sent = MailSent(send_queued(self.smtp, sender_id=self.sender_id))
+            except Exception as error:  # a refusal, a database problem: said, and tried again
+                sent = MailSent(None, str(error) or error.__class__.__name__)
+            if sent.problem and sent.problem != self.last_problem:  # said once, not each run
+                self._on_app_thread(
+                    self.app.notify,
+                    sent.problem,
+                    title="Mail not sent",
+                    severity="error",
+                    markup=False,
+                )
+            elif sent.report is not None and sent.report.handled:
+                severity = "warning" if sent.report.unsent else "information"
+                self._on_app_thread(
+                    self.app.notify,
+                    sent.report.summary,
+                    title="Mail",
+                    severity=severity,
+                    markup=False,
+                )
+            self.last_problem = sent.problem
+            if sent.changed:
+                for screen in list(self.app.screen_stack):
+                    screen.post_message(MailSent(sent.report, sent.problem))
+        finally:
+            with self.lock:
+                self.running = False
+                again, self.again = self.again, False
+            if again:
+                self._on_app_thread(self.send)
+
+    def _on_app_thread(self, call: Callable[..., object], *args: Any, **kwargs: Any) -> None:
+        """Run ``call`` on the app's thread; nothing once the app has stopped (quitting while
+        a send runs)."""
+        with contextlib.suppress(RuntimeError):
+            self.app.call_from_thread(call, *args, **kwargs)
+
+
+class ExportForm(FormScreen):
+    """Write the customer's queued e-mails as .eml files into a folder (they stay queued)."""
+
+    def __init__(self, account: str, folder: str, sender: str) -> None:
+        super().__init__(
+            "Export the queued e-mails",
+            "Each e-mail queued for this customer is written as an .eml file, which any mail "
+            "client opens, to be sent from there. They stay queued: withdraw each one you send "
+            "by hand (w), or it goes out again once a mail server is configured.",
+            save_label="Export",
+        )
+        self.account = account
+        self.folder = folder
+        self.sender = sender
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield from self.compose_heading()
+            yield Label("Folder", classes="field-label")
+            yield Input(self.folder, id="folder")
+            yield Static("", id="form-message", classes="field-message -invalid")
+            yield from self.compose_buttons()
+
+    def on_mount(self) -> None:
+        self.query_one("#folder", Input).focus()
+
+    @on(Input.Submitted, "#folder")
+    def _submitted(self) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
+        folder = self.query_one("#folder", Input).value.strip()
+        if not folder:
+            self.show_invalid("Name a folder to write the .eml files to.")
+            return
+        self.save_with(lambda: self._export(folder))
+
+    def _export(self, folder: str) -> Outcome:
+        from data.outbox_export import export_queued
+
+        paths = export_queued(folder, sender=self.sender or None, account=self.account)
+        if not paths:
+            return Outcome(f"No e-mail is queued for {self.account}: nothing was written.", "", 0)
+        return Outcome(f"Wrote {len(paths)} .eml files to {folder}.", self.account, 0, len(paths))
+
+
+def default_export_folder() -> str:
+    return str(Path.home() / "offboard-outbox")
+
+
 class OutboxScreen(OffboardScreen):
     """The outbox of one customer."""
 
     HELP_TEXT = (
         "Every e-mail offboard queued for this customer: the offboarding notice to the admin and "
         "the notification to your colleagues when a cancellation is processed. Queued ones go "
-        "out when 'offboard outbox send' runs (or are exported as .eml files with 'offboard "
-        "outbox export DIR'); failures are retried with back-off and show their error. A message "
+        "out from this app when a mail server is configured ([smtp] in the configuration; d "
+        "sends at once), or when 'offboard outbox send' runs; without one they stay queued and "
+        "x exports them as .eml files. Failures are retried with back-off and show their "
+        "error. A message "
         "handed to the mail server that got no answer is uncertain (it may have arrived) and is "
         "never sent again by itself: s resends it (it may arrive twice), m marks it sent. t puts "
         "a failed message back in the queue; w withdraws one that is not sent yet."
     )
+    # Send is not greyed out: without SMTP, d says why nothing can be sent. d and x are named
+    # on the mail line above the table (the Footer keeps the message's own keys, q and ?).
     GUARDED_ACTIONS: ClassVar[frozenset[str]] = frozenset(OPERATIONS)
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r", "refresh", "Refresh"),
-        Binding("t", "retry", "Retry"),
-        Binding("s", "resend", "Resend"),
-        Binding("m", "mark_sent", "Mark sent"),
-        Binding("w", "withdraw", "Withdraw"),
+        Binding("d", "send", "Send now", show=False, tooltip="Send what is queued (needs SMTP)"),
+        Binding(
+            "x", "export", "Export .eml", show=False, tooltip="Write the queued e-mails as files"
+        ),
+        Binding("t", "retry", "Retry", tooltip="Put a failed e-mail back in the queue"),
+        Binding(
+            "s", "resend", "Resend", tooltip="Queue an uncertain e-mail again (may arrive twice)"
+        ),
+        Binding("m", "mark_sent", "Mark sent", tooltip="Record that an uncertain e-mail arrived"),
+        Binding("w", "withdraw", "Withdraw", tooltip="Take a queued or failed e-mail back unsent"),
+        # Shown in Help and the palette; the screen re-reads by itself when mail goes out.
+        Binding("r", "refresh", "Refresh", show=False, tooltip="Read the outbox again"),
+        # Escape goes back everywhere; at 80 columns the Footer keeps q and ? instead.
+        Binding("escape", "back", "Back", show=False),
     ]
 
     @dataclass
@@ -97,10 +289,12 @@ class OutboxScreen(OffboardScreen):
         self.rows: dict[int, OutboxRow] = {}
         self.more = False
         self.loading = False
+        self.columns: list[tuple[str, str, int]] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("Reading the outbox…", id="outbox-summary", classes="reason-line")
+        yield Static(mail_line(self.session), id="mail-line", classes="reason-line")
         yield DataTable(id="messages", cursor_type="row")
         with VerticalScroll(id="message-view"):
             yield Static("", id="message-head")
@@ -110,15 +304,31 @@ class OutboxScreen(OffboardScreen):
     def on_mount(self) -> None:
         self.title = "Outbox"
         self.sub_title = self.account
+        self.query_one("#mail-line", Static).set_class(not self.session.mail_server, "-blocked")
         table = self.query_one("#messages", DataTable)
-        table.add_column("Created", key="created", width=16)
-        table.add_column("Kind", key="kind", width=24)
-        # The status before the recipients, so a narrow terminal still shows it.
-        table.add_column("Status", key="status", width=24)
-        table.add_column("Tries", key="tries", width=5)
-        table.add_column("To", key="to", width=28)
+        self._lay_out(self.size.width)
         table.focus()
         self.load()
+
+    # ------------------------------------------------------------------ columns
+
+    def on_resize(self, event: events.Resize) -> None:
+        if columns_for(event.size.width) != self.columns:
+            self._lay_out(event.size.width)
+
+    def _lay_out(self, width: int) -> None:
+        """The columns that fit, by priority (status, recipients, subject, then when, tries,
+        kind); the highlighted message's full To, Cc and Subject are in the pane below."""
+        self.columns = columns_for(width)
+        table = self.query_one("#messages", DataTable)
+        cursor = table.cursor_row
+        table.clear(columns=True)
+        for key, label, size in self.columns:
+            table.add_column(label, key=key, width=size)
+        for row in sorted(self.rows.values(), key=lambda row: -row.id):
+            table.add_row(*self._cells(row), key=str(row.id))
+        if table.row_count:
+            table.move_cursor(row=min(cursor, table.row_count - 1))
 
     # ------------------------------------------------------------------ reading
 
@@ -154,15 +364,17 @@ class OutboxScreen(OffboardScreen):
             summary.update(shown)
         self._show_highlighted()
 
-    @staticmethod
-    def _cells(row: OutboxRow) -> tuple[str | Content, ...]:
-        return (
-            when(row.created_at),
-            row.kind,
-            Content.styled(status_text(row), STATUS_STYLES.get(row.status, "")),
-            str(row.attempts),
-            ", ".join(row.recipients),
-        )
+    def _cells(self, row: OutboxRow) -> tuple[str | Content, ...]:
+        more = f" +{len(row.recipients) - 1}" if len(row.recipients) > 1 else ""
+        cells: dict[str, str | Content] = {
+            "status": Content.styled(status_text(row), STATUS_STYLES.get(row.status, "")),
+            "to": (row.recipients[0] if row.recipients else "-") + more,
+            "subject": row.subject,
+            "created": when(row.created_at),
+            "tries": str(row.attempts),
+            "kind": row.kind,
+        }
+        return tuple(cells[key] for key, _, _ in self.columns)
 
     @on(DataTable.RowHighlighted, "#messages")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -195,6 +407,10 @@ class OutboxScreen(OffboardScreen):
             ("To: ", "bold"),
             ", ".join(row.recipients),
             f"  ({row.audience})",
+            "\n",
+            ("Status: ", "bold"),
+            (status_text(row), STATUS_STYLES.get(row.status, "")),
+            f" · {row.kind} · created {when(row.created_at)} · {row.attempts} tries",
         ]
         if row.cc:
             lines += ["\n", ("Cc: ", "bold"), ", ".join(row.cc)]
@@ -211,6 +427,13 @@ class OutboxScreen(OffboardScreen):
     # ------------------------------------------------------------------ changes
 
     def unavailable_reason(self, action: str) -> str:
+        if action == "send":
+            if not self.session.mail_server:
+                return (
+                    "No SMTP configured, so nothing can be sent from here: set [smtp] in the "
+                    "configuration, or press x to export the queued e-mails as .eml files."
+                )
+            return ""
         row = self.current
         if row is None:
             return "There is no e-mail here."
@@ -264,5 +487,45 @@ class OutboxScreen(OffboardScreen):
         self.post_message(self.Changed(operation(self.session.login, message_id), action))
 
     def on_outbox_screen_changed(self, event: Changed) -> None:
-        self.notify(f"'{event.row.subject}' is {DONE[event.action]}.", title="Outbox")
+        self.notify(f"'{event.row.subject}' is {DONE[event.action]}.", title="Outbox", markup=False)
+        if event.action in ("retry", "resend"):
+            self.app.post_message(MailQueued())  # back in the queue: sent at once, if it may be
         self.load()
+
+    # ------------------------------------------------------------------ sending
+
+    def action_send(self) -> None:
+        reason = self.unavailable_reason("send")
+        if reason:
+            self.notify(reason, title="Not sent", severity="warning", markup=False)
+            return
+        self.notify(f"Sending what is queued through {self.session.mail_server}…", timeout=3)
+        self.app.post_message(MailQueued())
+
+    def on_mail_sent(self, _event: MailSent) -> None:
+        self.load()
+
+    def action_export(self) -> None:
+        self.app.push_screen(ExportForm(self.account, default_export_folder(), ""), self._exported)
+
+    def _exported(self, outcome: Outcome | None) -> None:
+        if outcome is not None:
+            self.notify(outcome.message, title="Exported", markup=False)
+
+
+def columns_for(width: int) -> list[tuple[str, str, int]]:
+    """The Outbox table's columns for a terminal ``width``: status and recipients always, the
+    subject taking what is left, then when it was created, the tries and the kind as room
+    allows."""
+    room = width - 4  # the scrollbar and the table's edges
+    columns = [("status", "Status", 22), ("to", "To", 26)]
+    extra = [("created", "Created", 16), ("tries", "Tries", 5), ("kind", "Kind", 24)]
+    subject_min = 24
+    used = sum(size + 2 for _, _, size in columns)  # each cell has one space either side
+    for column in extra:
+        if used + column[2] + 2 + subject_min + 2 <= room:
+            columns.append(column)
+            used += column[2] + 2
+    order = ["created", "status", "tries", "to", "subject", "kind"]
+    columns.append(("subject", "Subject", max(subject_min, room - used - 2)))
+    return sorted(columns, key=lambda column: order.index(column[0]))

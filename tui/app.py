@@ -11,13 +11,14 @@ import os
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
+from textual.theme import Theme
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
@@ -27,7 +28,18 @@ from data.db import default_database_path, describe, open_database
 from data.errors import OffboardError
 from data.users import UserRow, list_users
 from screens.base import DataWork, OffboardScreen, Session
-from tui.config import USER_VARIABLE, Settings, load_settings, machine_login
+from tui.config import (
+    USER_VARIABLE,
+    Settings,
+    load_settings,
+    machine_login,
+    read_theme,
+    save_theme,
+)
+
+if TYPE_CHECKING:
+    from data.mail_transport import SmtpSettings
+    from screens.outbox import Courier, MailQueued
 
 
 class OffboardApp(App[None]):
@@ -36,8 +48,12 @@ class OffboardApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "offboard"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit"),
-        Binding("question_mark", "help", "Help"),
+        Binding(
+            "q", "quit", "Quit", tooltip="Leave offboard (nothing is lost: every change is saved)"
+        ),
+        Binding(
+            "question_mark", "help", "Help", tooltip="Every key of this screen and what it does"
+        ),
     ]
 
     @dataclass
@@ -47,10 +63,20 @@ class OffboardApp(App[None]):
         user: UserRow | None
 
     def __init__(
-        self, location: str, login: str, *, notice_days: int = 3, login_chosen: bool = True
+        self,
+        location: str,
+        login: str,
+        *,
+        notice_days: int = 3,
+        login_chosen: bool = True,
+        smtp: SmtpSettings | None = None,
     ) -> None:
         super().__init__()
         self.session = Session(login=login, location=location, notice_days=notice_days)
+        # With a mail server, the app sends the outbox itself (screens/outbox.py's Courier).
+        self.smtp = smtp
+        self.session.mail_server = smtp.address if smtp is not None else ""
+        self.courier: Courier | None = None
         # Named by the person (not just their machine's login name): on PostgreSQL a login
         # that differs from the connection's role is then refused (data.audit.acting_login).
         self.login_chosen = login_chosen
@@ -60,7 +86,17 @@ class OffboardApp(App[None]):
 
     def on_mount(self) -> None:
         self.sub_title = self.session.login
+        # The theme chosen in an earlier run (ctrl+p, "Change theme"), remembered when changed.
+        remembered = read_theme()
+        if remembered in self.available_themes:
+            self.theme = remembered
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
         self._start()
+
+    def _remember_theme(self, theme: Theme) -> None:
+        problem = save_theme(theme.name)
+        if problem:
+            self.notify(problem, title="Theme not remembered", severity="warning")
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="start")
     def _start(self) -> None:
@@ -83,6 +119,16 @@ class OffboardApp(App[None]):
         from screens.customer_list import CustomerListScreen
 
         self.push_screen(CustomerListScreen(self.session))
+        if self.smtp is not None:
+            from screens.outbox import Courier
+
+            self.courier = Courier(self, self.smtp)
+            self.courier.start()
+
+    def on_mail_queued(self, _event: MailQueued) -> None:
+        # Something was queued: send it now, when the app sends mail (else it stays queued).
+        if self.courier is not None:
+            self.courier.send()
 
     # ------------------------------------------------------------------ errors
 
@@ -191,16 +237,26 @@ class OffboardApp(App[None]):
         screen = self.screen
         if isinstance(screen, HelpScreen):
             return
-        keys = []
-        seen: set[str] = set()
+        keys: list[tuple[str, str, str]] = []
+        seen: dict[str, int] = {}
+        # What each action does, for Help's last column (the bindings' tooltips).
+        tooltips: dict[str, str] = {}
         for active in screen.active_bindings.values():
             binding = active.binding
-            if not binding.description or binding.action in seen:
+            if not binding.description:
+                continue
+            if binding.action in seen:
+                # Another key for the same action (q and Textual's ctrl+q): listed together.
+                index = seen[binding.action]
+                key, description, state = keys[index]
+                more = binding.key_display or self.get_key_display(binding)
+                keys[index] = (f"{key} {more}", description, state)
                 continue
             # A widget's own keys (scrolling, focus) are Textual's; list the ones offboard adds.
             if not binding.show and active.node not in (screen, self):
                 continue
-            seen.add(binding.action)
+            seen[binding.action] = len(keys)
+            tooltips[binding.description] = active.tooltip or binding.tooltip
             reason = ""
             if not active.enabled and isinstance(screen, OffboardScreen):
                 reason = screen.unavailable_reason(binding.action)
@@ -208,11 +264,11 @@ class OffboardApp(App[None]):
             keys.append(
                 (binding.key_display or self.get_key_display(binding), binding.description, state)
             )
-        keys.sort(key=lambda entry: entry[0] in {"q", "?", "^p"})
+        keys.sort(key=lambda entry: bool({"q", "?", "^p"} & set(entry[0].split())))
         keys.append(("ctrl+p", "Command palette (every action here)", "available"))
         title = screen.sub_title or screen.title or "offboard"
         about = getattr(screen, "HELP_TEXT", "")
-        self.push_screen(HelpScreen(str(title), str(about), keys))
+        self.push_screen(HelpScreen(str(title), str(about), keys, tooltips))
 
 
 def create_app(
@@ -230,7 +286,11 @@ def create_app(
         login and login.strip().lower() != machine_login().strip().lower()
     )
     return OffboardApp(
-        settings.location, settings.login, notice_days=settings.notice_days, login_chosen=chosen
+        settings.location,
+        settings.login,
+        notice_days=settings.notice_days,
+        login_chosen=chosen,
+        smtp=settings.smtp,
     )
 
 

@@ -40,6 +40,17 @@ def utc_local_time() -> Iterator[None]:
     time.tzset()
 
 
+@pytest.fixture(autouse=True)
+def no_mail_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app sends the outbox itself when [smtp] is configured: no test reads the machine's
+    configuration (a test that wants a mail server names its own)."""
+    empty = tmp_path / "no-config.toml"
+    empty.write_text("", encoding="utf-8")
+    monkeypatch.setenv("OFFBOARD_CONFIG", str(empty))
+    for variable in ("HOST", "PORT", "SECURITY", "USER", "FROM", "TIMEOUT"):
+        monkeypatch.delenv(f"OFFBOARD_SMTP_{variable}", raising=False)
+
+
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo database, built once (with the clock frozen) and copied for each test."""
@@ -47,6 +58,14 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with clock.frozen(FROZEN_NOW):
         open_database(str(path))
         data.demo.load(login="lead")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def ui_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Where the app remembers its theme: this test's own file, never the user's."""
+    path = tmp_path / "ui.json"
+    monkeypatch.setenv("OFFBOARD_UI_FILE", str(path))
     return path
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from textual.coordinate import Coordinate
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Markdown, Static, TabbedContent, TextArea
 
@@ -132,6 +133,12 @@ async def test_billing_shows_past_due_invoices_and_flagged_notes(
         assert "Sent to collections. No further contact with the admin." in notes
 
 
+def first_status(screen: OutboxScreen) -> str:
+    """The Status cell of the newest message (the columns that fit depend on the width)."""
+    table = screen.query_one("#messages", DataTable)
+    return str(table.get_cell_at(Coordinate(0, table.get_column_index("status"))))
+
+
 async def test_the_outbox_lists_and_withdraws(make_app: Callable[..., OffboardApp]) -> None:
     app = make_app()
     async with app.run_test(size=(110, 30)) as pilot:
@@ -140,9 +147,16 @@ async def test_the_outbox_lists_and_withdraws(make_app: Callable[..., OffboardAp
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, OutboxScreen)
-        # Newest first: the final termination e-mail of its timeline, then the sent notice.
-        assert screen.query_one("#messages", DataTable).row_count == 2
+        # Newest first: the approval chain's three e-mails of its cancel request (two asking
+        # for an approval, then the approval), the final termination e-mail of its timeline,
+        # then the sent notice.
+        assert screen.query_one("#messages", DataTable).row_count == 5
         assert screen.current is not None and screen.current.status == "queued"
+        assert screen.current.subject.startswith("Approved: Cancel Pinecrest Home Health")
+        await pilot.press("down", "down", "down")
+        await settle(pilot)
+        assert screen.current is not None and screen.current.status == "queued"
+        assert screen.current.subject.startswith("Final termination: Pinecrest Home Health")
         await pilot.press("down")
         await settle(pilot)
         assert screen.current is not None and screen.current.status == "sent"
@@ -168,7 +182,7 @@ async def test_the_outbox_lists_and_withdraws(make_app: Callable[..., OffboardAp
         await pilot.press("w")
         await settle(pilot)
         assert [m.status for m in outbox_page(NON_RENEWAL)] == [OutboxStatus.WITHDRAWN]
-        assert "withdrawn" in str(outbox.query_one("#messages", DataTable).get_row_at(0)[2])
+        assert "withdrawn" in first_status(outbox)
 
 
 UNCERTAIN_NOTE = (
@@ -208,7 +222,7 @@ async def test_an_uncertain_message_shows_what_happened_and_is_resent_after_a_wa
         assert screen.current is not None and screen.current.id == pk
         summary = str(screen.query_one("#outbox-summary", Static).render())
         assert "1 uncertain" in summary
-        status = str(screen.query_one("#messages", DataTable).get_row_at(0)[2])
+        status = first_status(screen)
         assert status == "uncertain: maybe sent"
         head = str(screen.query_one("#message-head", Static).render())
         assert "What happened:" in head and "no answer came" in head
@@ -246,7 +260,9 @@ async def test_an_uncertain_message_can_be_marked_sent(
         await settle(pilot)
         await pilot.press("m")
         await settle(pilot)
-        [newest, _] = outbox_page(NOTICE_SENT)
+        # The newest of its five messages (the approval of its cancel request) was uncertain.
+        newest = outbox_page(NOTICE_SENT)[0]
+        assert len(outbox_page(NOTICE_SENT)) == 5
         assert newest.status == OutboxStatus.SENT
         assert newest.last_error.startswith("Marked sent by ")
 
