@@ -15,6 +15,7 @@ import io
 import itertools
 import os
 import random
+import re
 import shutil
 import sqlite3
 import time
@@ -29,7 +30,7 @@ from data.db import MIGRATIONS, open_database
 from data.sections import SectionKey
 
 # Bump when the rows generated change, so cached databases are rebuilt.
-GENERATOR_VERSION = 4
+GENERATOR_VERSION = 5
 SEED = 20261121
 CACHE = Path(__file__).resolve().parent / ".cache"
 BATCH = 50_000
@@ -93,6 +94,7 @@ TABLES: dict[str, tuple[str, ...]] = {
         "billing_status",
         "modules",
     ),
+    "customer_word": ("customer_id", "words", "name_key"),
     SectionKey.ASSETS: ("id", "customer_id", "name", "start_date", "live", "cease_date"),
     SectionKey.CASES: (
         "id",
@@ -127,6 +129,7 @@ TABLES: dict[str, tuple[str, ...]] = {
         "decision_reason",
         "closed_at",
         "closed_by_id",
+        "notify_parties",
     ),
     "cancellation_reason": ("id", "cancellation_id", "reason_id"),
     "notify_user": ("id", "cancellation_id", "user_id"),
@@ -292,6 +295,17 @@ def name_key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
+WORD = re.compile(r"\w+")
+
+
+def name_words(name: str) -> list[str]:
+    # The same as data.customer_search.name_words: the name from each of its words on.
+    key = name_key(name)
+    starts = {0} if key else set()
+    starts.update(match.start() for match in WORD.finditer(key))
+    return sorted({key[start:][:200] for start in starts})
+
+
 # ----------------------------------------------------------------------------- the rows
 
 
@@ -363,6 +377,13 @@ def customers(p: Plan) -> Iterator[Row]:
             "Current",
             "LMS",
         )
+
+
+def customer_words(p: Plan) -> Iterator[Row]:
+    """Each customer's name words, as data.customer_search.index_name_words writes them."""
+    for row in customers(p):
+        for words in name_words(row[2]):
+            yield (row[0], words, row[3])
 
 
 def _record_owners(p: Plan, kind: SectionKey) -> tuple[list[int], list[int]]:
@@ -529,10 +550,12 @@ def table_rows(shape: Shape) -> Iterator[tuple[str, Iterable[Row]]]:
     yield "user", users(p)
     yield "reason", reasons(p)
     yield "customer", customers(p)
+    yield "customer_word", customer_words(p)
     for kind in KINDS:
         yield kind, records(p, kind)
     made = cancellations(p)
-    yield "cancellation", made.cancellation
+    # No playbook party is chosen to be notified (migration 0017's column, NOT NULL).
+    yield "cancellation", ((*row, "") for row in made.cancellation)
     yield "cancellation_reason", made.reasons
     yield "notify_user", made.notify
     yield "expiry", made.expiry

@@ -45,10 +45,13 @@ def customer_list_page(
     limit: int,
     counted: bool,
 ) -> tuple[list[CustomerRow], int | None]:
-    """A page of the customer list after ``after``, and (``counted``) how many match in all."""
+    """A page of the customer list after ``after``, and (``counted``) how many match in all (a
+    search's count stops at LIST_COUNT_LIMIT)."""
+    from data.customer_search import LIST_COUNT_LIMIT
+
     with connection():
         rows = customer_page(search, status, after=after, limit=limit)
-        total = customer_count(search, status) if counted else None
+        total = customer_count(search, status, up_to=LIST_COUNT_LIMIT) if counted else None
     return rows, total
 
 

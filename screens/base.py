@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.events import Key
 from textual.message import Message
 from textual.message_pump import MessagePump
 from textual.screen import ModalScreen, Screen
@@ -38,6 +39,9 @@ class Session:
     loaded: bool = False
     refusal: str = "Checking your roles…"
     notice_days: int = 3
+    # Where the running app sends the outbox ("host:port"); empty: no SMTP configured, mail
+    # stays queued (the Outbox exports it as .eml files).
+    mail_server: str = ""
 
     def learn(self, user: UserRow | None) -> None:
         """Take what the database says about the acting user."""
@@ -59,6 +63,18 @@ class Session:
                 f"{user.display_name} has neither the customer-cancellation nor the crm-admin "
                 "role, so you can only browse."
             )
+            # Retention (issue 15): save attempts and approvals are theirs all the same.
+            yours = []
+            if "retention" in user.roles:
+                yours.append("save attempts (s on a customer)")
+            if set(user.roles) & {"approver", "finance", "accounting"}:
+                yours.append("Approvals (a on the start screen)")
+            if yours:
+                self.refusal = (
+                    f"{user.display_name} has neither the customer-cancellation nor the "
+                    f"crm-admin role: cancellations are read-only to you; {' and '.join(yours)} "
+                    "are open."
+                )
         else:
             self.refusal = ""
 
@@ -71,6 +87,7 @@ class ScreenActions(Provider):
     def _entries(self) -> list[tuple[str, str, bool]]:
         screen = self.screen
         entries: dict[str, tuple[str, str, bool]] = {}
+        self._tooltips: dict[str, str] = {}
         for active in screen.active_bindings.values():
             binding = active.binding
             if active.node is not screen or not binding.description:
@@ -78,6 +95,7 @@ class ScreenActions(Provider):
             entries.setdefault(
                 binding.action, (binding.description, binding.action, active.enabled)
             )
+            self._tooltips.setdefault(binding.action, binding.tooltip)
         return list(entries.values())
 
     def _run(self, action: str, enabled: bool) -> None:
@@ -90,7 +108,12 @@ class ScreenActions(Provider):
 
     def _help(self, action: str, enabled: bool) -> str:
         if enabled:
-            return "Action on this screen"
+            # What the action does: its binding's tooltip (every action should have one), else
+            # the description itself.
+            tooltips: dict[str, str] = getattr(self, "_tooltips", {})
+            return tooltips.get(action) or next(
+                (title for title, named, _ in self._entries() if named == action), action
+            )
         reason = getattr(self.screen, "unavailable_reason", lambda _action: "")(action)
         return f"Unavailable: {reason}" if reason else "Unavailable here"
 
@@ -140,9 +163,9 @@ class OffboardScreen(DataWork, Screen[None]):
     COMMANDS: ClassVar = {ScreenActions}
     HELP_TEXT: ClassVar[str] = ""
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back"),
-        Binding("j", "move(1)", "Down", show=False),
-        Binding("k", "move(-1)", "Up", show=False),
+        Binding("escape", "back", "Back", tooltip="Back to the screen before"),
+        Binding("j", "move(1)", "Down", show=False, tooltip="Move down (as ↓)"),
+        Binding("k", "move(-1)", "Up", show=False, tooltip="Move up (as ↑)"),
     ]
 
     @dataclass
@@ -215,6 +238,20 @@ class OffboardScreen(DataWork, Screen[None]):
         if action in self.GUARDED_ACTIONS:
             return None if self.unavailable_reason(action) else True
         return True
+
+    def on_key(self, event: Key) -> None:
+        # A key whose action is unavailable says why, rather than doing nothing (the bindings
+        # are checked after the screen has seen the key, and skip a disabled action).
+        for binding in self._bindings.key_to_bindings.get(event.key, ()):
+            action = binding.action
+            if action not in self.GUARDED_ACTIONS or self.check_action(action, ()) is True:
+                continue
+            reason = self.unavailable_reason(action)
+            if reason:
+                event.stop()
+                event.prevent_default()
+                self.notify(reason, title="Unavailable", severity="warning")
+                return
 
     def action_back(self) -> None:
         self.dismiss()

@@ -13,15 +13,20 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.reactive import var
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 from textual.worker import get_current_worker
 
+from data.customer_search import LIST_COUNT_LIMIT, ready_to_process
 from data.customers import CustomerRow, PendingCancellation, pending_cancellations
 from data.models import CustomerStatus
 from data.views import customer_list_page
 from screens.base import OffboardScreen, Session
+from screens.footer import KeyFooter
 
 PAGE = 100
+# The pending cancellations the start screen lists by name (the rest are counted).
+PENDING_SHOWN = 3
+READY = "✓ ready to process"
 # Load the next page when the cursor comes this close to the last row loaded.
 LOOKAHEAD = 25
 FILTERS: tuple[str | None, ...] = (None, *CustomerStatus)
@@ -42,19 +47,60 @@ class CustomerListScreen(OffboardScreen):
     # than twice, the footer lays out its keys fewer times.
     AUTO_FOCUS = "#customers"
     HELP_TEXT = (
-        "Every customer, sorted by name. Type / to search by name or account number as you "
-        "type; f changes the status filter. Enter opens the customer; from there b begins a "
+        "Every customer, sorted by name. Type / to search as you type: a word of the name, or "
+        "its start (health finds Pinecrest Home Health), or an account number; f steps the "
+        "status filter forward, F back. Enter opens the customer; from there b begins a "
         "cancellation. When you have cancellations pending (or processed with their termination "
         "case still open), o takes you straight back to the most urgent. i imports your "
-        "customers from a CRM export (a Salesforce data export)."
+        "customers from a CRM export (a Salesforce data export). r opens the Reports (churn "
+        "reasons, voluntary vs non-payment, save rate, time to cancel, win-back); ctrl+r "
+        "refreshes the list."
+    )
+    GUARDED_ACTIONS: ClassVar[frozenset[str]] = frozenset({"resume"})
+    # The Footer's keys, most important first: at 80 columns the first ones show.
+    FOOTER_ORDER: ClassVar[tuple[str, ...]] = (
+        "search",
+        "resume",
+        "today",
+        "help",
+        "quit",
+        "approvals",
+        "cycle_status(1)",
+        "reports",
+        "import_export",
+        "refresh",
     )
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "search", "Search"),
-        Binding("f", "cycle_status", "Filter status"),
-        Binding("o", "resume", "Resume pending"),
-        Binding("t", "today", "Today"),
+        Binding(
+            "slash",
+            "search",
+            "Search",
+            tooltip="Search as you type: a word of a name, its start, or an account number",
+        ),
+        Binding(
+            "f",
+            "cycle_status(1)",
+            "Filter status",
+            tooltip="Next status filter: All → Live → Live (PC) → Cancelled",
+        ),
+        Binding(
+            "F",
+            "cycle_status(-1)",
+            "Filter back",
+            show=False,
+            tooltip="The status filter steps back (shift+f)",
+        ),
+        Binding(
+            "o",
+            "resume",
+            "Resume pending",
+            tooltip="Open the tool of your most urgent pending cancellation",
+        ),
+        Binding("t", "today", "Today", tooltip="Every task due today or overdue"),
         Binding("i", "import_export", "Import", tooltip="Import a CRM export"),
-        Binding("r", "refresh", "Refresh"),
+        Binding("r", "reports", "Reports"),
+        Binding("a", "approvals", "Approvals", tooltip="Change requests waiting for your approval"),
+        Binding("ctrl+r", "refresh", "Refresh"),
         Binding("escape", "back", "Clear search", show=False),
     ]
 
@@ -69,9 +115,11 @@ class CustomerListScreen(OffboardScreen):
 
     @dataclass
     class PendingLoaded(Message):
-        """The cancellations the acting user has pending."""
+        """The cancellations the acting user has pending, and which of those listed are ready
+        to Process."""
 
         pending: list[PendingCancellation]
+        ready: set[str]
 
     # The acting user's pending cancellations, most urgent first; o is enabled by them.
     pending: var[list[PendingCancellation]] = var(list, bindings=True)
@@ -88,12 +136,14 @@ class CustomerListScreen(OffboardScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="list-bar"):
-            yield Input(placeholder="Search by name or account number  ( / )", id="search")
+            yield Input(
+                placeholder="Search a word of a name, or an account number  ( / )", id="search"
+            )
             yield Static("Status: All", id="status-filter")
         yield Static("", id="pending-line")
         yield DataTable(id="customers", cursor_type="row", zebra_stripes=True)
         yield Static("Loading customers…", id="list-count")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = "offboard"
@@ -131,7 +181,9 @@ class CustomerListScreen(OffboardScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="pending")
     def _load_pending(self) -> None:
         pending = pending_cancellations(self.session.login)
-        self.post_read(self.PendingLoaded(pending))
+        # Ready to Process: evaluated only for the ones the line lists (each reads its rules).
+        shown = [row.account for row in pending[:PENDING_SHOWN] if not row.case_note]
+        self.post_read(self.PendingLoaded(pending, ready_to_process(shown)))
 
     def on_customer_list_screen_page_loaded(self, event: PageLoaded) -> None:
         if event.query != self.query_state:
@@ -156,8 +208,9 @@ class CustomerListScreen(OffboardScreen):
         self.fetching = False
         if event.total is not None:
             noun = "customer" if event.total == 1 else "customers"
+            more = " or more" if self.query_state.search and event.total >= LIST_COUNT_LIMIT else ""
             self.query_one("#list-count", Static).update(
-                f"{event.total:,} {noun}" if event.total else self._empty_message()
+                f"{event.total:,}{more} {noun}" if event.total else self._empty_message()
             )
         if not self.listed:
             self.listed = True
@@ -169,7 +222,10 @@ class CustomerListScreen(OffboardScreen):
     def _empty_message(self) -> str:
         query = self.query_state
         if query.search:
-            return f"No customer's name or account number starts with '{query.search}'."
+            return (
+                f"No customer has a word of its name, or an account number, starting with "
+                f"'{query.search}'."
+            )
         if query.status:
             return f"No customer is {query.status}."
         return "There are no customers yet. Load the demo with: offboard demo"
@@ -198,12 +254,13 @@ class CustomerListScreen(OffboardScreen):
                 )
                 + " Press o to resume it, t for today's tasks."
             ]
-            for row in self.pending[:3]:
+            for row in self.pending[:PENDING_SHOWN]:
                 nxt = f" — next: {row.next_task}" if row.next_task else ""
                 state = row.case_note or f"begun {when(row.begun_at)}"
-                lines.append(f"  • {row.name} ({row.account}), {state}{nxt}")
-            if count > 3:
-                lines.append(f"  … and {count - 3} more (t lists their tasks)")
+                ready = f" {READY}," if row.account in event.ready else ""
+                lines.append(f"  • {row.name} ({row.account}),{ready} {state}{nxt}")
+            if count > PENDING_SHOWN:
+                lines.append(f"  … and {count - PENDING_SHOWN} more (t lists their tasks)")
             line.update(Text("\n".join(lines)))
         line.display = bool(self.pending)
 
@@ -244,9 +301,10 @@ class CustomerListScreen(OffboardScreen):
             search.value = ""
         self.query_one("#customers", DataTable).focus()
 
-    def action_cycle_status(self) -> None:
+    def action_cycle_status(self, step: int = 1) -> None:
+        """The next status filter (``step`` 1), or the one before (-1)."""
         position = FILTERS.index(self.query_state.status)
-        status = FILTERS[(position + 1) % len(FILTERS)]
+        status = FILTERS[(position + step) % len(FILTERS)]
         self.query_state = Query(self.query_state.search, status)
         self.query_one("#status-filter", Static).update(f"Status: {status or 'All'}")
         self.reload()
@@ -266,6 +324,16 @@ class CustomerListScreen(OffboardScreen):
 
     def action_import_export(self) -> None:
         self.post_message(self.OpenImport())
+
+    def action_approvals(self) -> None:
+        from screens.approvals import ApprovalsScreen  # retention (issue 15)
+
+        self.app.push_screen(ApprovalsScreen(self.session))
+
+    def action_reports(self) -> None:
+        from screens.reports import ReportsScreen  # plotext: loaded when Reports first opens
+
+        self.app.push_screen(ReportsScreen(self.session))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "resume":

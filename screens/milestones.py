@@ -24,7 +24,12 @@ from data.models import CustomerStatus, CustomerType
 from data.timeline import TaskView, Timeline, left_for_close
 from screens.dialogs import ConfirmDialog
 
-CLOSE_BINDING = Binding("c", "close_case", "Close termination case")
+CLOSE_BINDING = Binding(
+    "c",
+    "close_case",
+    "Close termination case",
+    tooltip="Close the case once every task is done: the customer becomes a Former Customer",
+)
 
 
 @dataclass

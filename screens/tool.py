@@ -9,6 +9,7 @@ what is left, the Timeline works its tasks and c closes the case once they are d
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -21,12 +22,13 @@ from textual.content import Content
 from textual.message import Message
 from textual.reactive import var
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Header, ListItem, ListView, Static
+from textual.widgets import Header, ListItem, ListView, Static
 
 from data import cancellations
 from data.cancellations import Outcome
 from data.customers import ToolView
 from data.models import CancellationState, DoneBy
+from data.playbook import Milestone
 from data.records import RECORD_KINDS
 from data.rules import Section, SectionKey, describe_red
 from data.users import ReasonRow, UserRow
@@ -34,6 +36,8 @@ from data.views import sends_notice, tool_screen
 from screens.base import OffboardScreen, Session
 from screens.customer import banner_text
 from screens.dialogs import ConfirmDialog
+from screens.footer import KeyFooter
+from screens.form_confirmations import ProcessForm
 from screens.milestones import (
     CLOSE_BINDING,
     CaseClosed,
@@ -42,13 +46,13 @@ from screens.milestones import (
     close_case,
     close_dialog,
     close_reason,
-    process_lines,
     removal_refused,
     view_tasks_left,
 )
 from screens.tool_forms import scenario_form, section_form
-from screens.widgets import PlaybookLine, SectionLine
+from screens.widgets import PlaybookLine, SectionLine, for_close
 
+PROCESS = Milestone.PROCESS
 # What the tool lets anyone do whatever state the cancellation is in: read, and move to its other
 # screens (the data layer checks what they change).
 READING = frozenset({"refresh", "manage", "billing", "outbox", "timeline"})
@@ -76,8 +80,54 @@ class SectionList(ListView):
     """The sections; Enter manages the highlighted one."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "select_cursor", "Manage", show=True),
+        Binding(
+            "enter",
+            "select_cursor",
+            "Manage",
+            show=True,
+            tooltip="Open what clears the highlighted section: its form, or its records",
+        ),
     ]
+
+
+def progress_words(sections: Sequence[Section]) -> str:
+    """ "9 of 13 clear": of the sections that can hold a milestone back, how many are clear."""
+    counted = [section for section in sections if section.milestone is not None]
+    clear = sum(1 for section in counted if not section.holds_back)
+    return f"{clear} of {len(counted)} clear"
+
+
+def fitted(reason: str, width: int, lines: int = 2) -> str:
+    """The reason Process is unavailable, in at most ``lines`` lines of ``width``: a list of
+    section names that would not fit is left to the ✗ above it (p and Help give it whole)."""
+    if width <= 0 or len(reason) <= lines * width - 4:
+        return reason
+    head, _, rest = reason.partition(" still red: ")
+    if not rest:
+        return reason
+    later = rest.partition("; ")[2]
+    short = f"{head} still red (the ✗ above)"
+    return f"{short}; {later}" if later else f"{short}."
+
+
+def detail_words(section: Section, *, processed: bool = False) -> Text:
+    """The highlighted section in full: its name, state and whole summary (the list's line may
+    be cut), and what Enter does on it."""
+    if section.is_red:
+        state = "for Close" if for_close(section) and not processed else "red"
+    elif section.holds_back:
+        state = "waiting"
+    elif section.milestone is None:
+        state = "optional"
+    else:
+        state = "clear"
+    if section.key in RECORD_KINDS:
+        enter = "Enter: its records"
+    elif section.key in (SectionKey.TIMELINE, SectionKey.ACCESS_DATA, SectionKey.SIGN_OFFS):
+        enter = "Enter: the Timeline" if section.key != SectionKey.SIGN_OFFS else "Enter: sign off"
+    else:
+        enter = "Enter: its form"
+    return Text.assemble((section.name, "bold"), f" ({state}) — {section.summary}  · {enter}")
 
 
 class ToolScreen(OffboardScreen):
@@ -100,18 +150,62 @@ class ToolScreen(OffboardScreen):
         {"remove", "process", "scenario", "email", "close_case"}
     )
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r", "refresh", "Refresh"),
+        Binding("r", "refresh", "Refresh", tooltip="Re-read the cancellation and its sections"),
         # Shown only once processed (before Process it stands where Process does).
         CLOSE_BINDING,
-        Binding("x", "remove", "Remove Cancellation"),
-        Binding("p", "process", "Process"),
-        Binding("s", "scenario", "Scenario"),
-        Binding("e", "email", "E-mail admin"),
-        Binding("b", "billing", "Billing"),
-        Binding("o", "outbox", "Outbox"),
-        Binding("t", "timeline", "Timeline"),
-        Binding("m", "manage", "Manage section", show=False),
+        Binding(
+            "x",
+            "remove",
+            "Remove",
+            tooltip=(
+                "Remove Cancellation: abort it, the customer returns to its earlier status (asks)"
+            ),
+        ),
+        Binding(
+            "p",
+            "process",
+            "Process",
+            tooltip="Cancel the customer once every section Process waits for is clear (asks)",
+        ),
+        Binding("s", "scenario", "Scenario", tooltip="Change the scenario: which sections it adds"),
+        Binding("e", "email", "E-mail admin", tooltip="Write the offboarding notice to the admin"),
+        Binding("b", "billing", "Billing", show=False, tooltip="The customer's invoices and notes"),
+        Binding(
+            "o",
+            "outbox",
+            "Outbox",
+            show=False,
+            tooltip="The e-mails queued and sent for this customer",
+        ),
+        Binding("f", "case_file", "Case file", show=False, tooltip="Write the case file (HTML)"),
+        Binding(
+            "t",
+            "timeline",
+            "Timeline",
+            tooltip="The termination plan's tasks, the effective date, sign-offs",
+        ),
+        Binding(
+            "m",
+            "manage",
+            "Manage section",
+            show=False,
+            tooltip="Open what clears the highlighted section (as Enter)",
+        ),
     ]
+    # The Footer's keys, most important first: at 80 columns the first ones show.
+    FOOTER_ORDER: ClassVar[tuple[str, ...]] = (
+        "select_cursor",
+        "process",
+        "close_case",
+        "timeline",
+        "help",
+        "quit",
+        "email",
+        "scenario",
+        "refresh",
+        "remove",
+        "back",
+    )
 
     @dataclass
     class Loaded(Message):
@@ -136,6 +230,8 @@ class ToolScreen(OffboardScreen):
         self.users: list[UserRow] = []
         self.last_outcome = ""
         self._left_for_screen = False
+        # The section last opened from the tool: once it reads clear, the cursor moves on.
+        self._worked_on: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -143,10 +239,12 @@ class ToolScreen(OffboardScreen):
         yield Static(f"Loading the cancellation of {self.account}…", id="tool-customer")
         yield Static("", id="tool-scenario")
         yield PlaybookLine(id="tool-playbook")
+        yield Static("", id="tool-progress")
         with Vertical(id="sections-box"):
             yield SectionList(id="sections")
+        yield Static("", id="section-detail")
         yield Static("", id="process-line", classes="reason-line")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = "Cancellation Tool"
@@ -212,7 +310,37 @@ class ToolScreen(OffboardScreen):
             if sections.index:
                 first = sections.children[sections.index]
                 self.call_after_refresh(sections.scroll_to_widget, first, top=True, animate=False)
+        self._move_on(sections, event.view.sections)
+        self.query_one("#tool-progress", Static).update(
+            Text.assemble(("Sections: ", ""), (progress_words(event.view.sections), "bold"))
+        )
+        self._show_detail()
         self._show_process_line()
+
+    def _move_on(self, sections: SectionList, shown: Sequence[Section]) -> None:
+        """Back from the section worked on, now clear: the cursor moves to the next red one
+        (those that hold Process back first, while pending), so Enter opens it at once."""
+        worked_on, self._worked_on = self._worked_on, None
+        index = sections.index
+        if worked_on is None or index is None or index >= len(shown):
+            return
+        if shown[index].key != worked_on or shown[index].is_red:
+            return
+        order = [*range(index + 1, len(shown)), *range(index)]
+        first = [n for n in order if shown[n].is_red and shown[n].holds_back_for(PROCESS)]
+        then = [n for n in order if shown[n].is_red]
+        target = (first if self.pending else []) or then
+        if target:
+            sections.index = target[0]
+
+    @on(ListView.Highlighted, "#sections")
+    def _show_detail(self) -> None:
+        item = self.query_one("#sections", SectionList).highlighted_child
+        detail = self.query_one("#section-detail", Static)
+        if isinstance(item, SectionItem):
+            detail.update(detail_words(item.section, processed=not self.pending))
+        else:
+            detail.update("")
 
     @staticmethod
     def _scenario_line(view: ToolView) -> Content:
@@ -242,11 +370,14 @@ class ToolScreen(OffboardScreen):
         elif not self.pending and self.view is not None and self.view.cancellation is not None:
             line.update(Text(after_process_words(self.view)))
         elif reason:
-            line.update(Text(reason))
+            line.update(Text(fitted(reason, self.size.width - 2)))
         else:
             line.update("Every section Process waits for is clear: press p to Process.")
         line.set_class(bool(reason) and self.pending, "-blocked")
         line.set_class(not reason and self.pending, "-ready")
+
+    def on_resize(self) -> None:
+        self._show_process_line()
 
     # ------------------------------------------------------------------ availability
 
@@ -301,6 +432,10 @@ class ToolScreen(OffboardScreen):
         self.load()
         self.notify("Re-read the cancellation.", timeout=2)
 
+    def on_mail_sent(self, _event: Message) -> None:
+        # The app sent mail (screens/outbox.py MailSent): Admin notified may have turned green.
+        self.load()
+
     @on(ListView.Selected, "#sections")
     def _selected(self) -> None:
         self.action_manage()
@@ -311,8 +446,17 @@ class ToolScreen(OffboardScreen):
         if self.view is None or not isinstance(item, SectionItem):
             return
         key = item.section.key
+        # Once a red section is cleared, the cursor moves on to the next red one (fewer keys).
+        self._worked_on = key if item.section.is_red else None
         if key in RECORD_KINDS:
             self.post_message(self.OpenManage(self.account, key))
+            return
+        if key in (SectionKey.RETENTION, SectionKey.APPROVAL):
+            # Retention (issue 15): the save attempt form, or the linked change request.
+            from screens.retention_forms import open_retention_section
+
+            login, customer = self.session.login, self.view.customer
+            open_retention_section(self, login, customer, key, self.load)
             return
         if key == SectionKey.NO_CONTACT:
             self.notify(item.section.summary, title="No contact (collections)", severity="warning")
@@ -363,6 +507,17 @@ class ToolScreen(OffboardScreen):
     def action_outbox(self) -> None:
         self.post_message(self.OpenOutbox(self.account))
 
+    def action_case_file(self) -> None:
+        from data.case_file import default_name, write  # the case file (issue 16, part F)
+
+        account = self.account
+
+        def written() -> None:
+            path = write(account, default_name(account))
+            self.app.call_from_thread(self.notify, f"Wrote {path}", title="Case file written")
+
+        self.run_worker(written, thread=True, exclusive=True, exit_on_error=False, group="case")
+
     def _form_closed(self, outcome: Outcome | None) -> None:
         if outcome is not None:
             self.notify(outcome.message, title="Saved")
@@ -389,14 +544,12 @@ class ToolScreen(OffboardScreen):
     def action_process(self) -> None:
         if self.unavailable_reason("process") or self.view is None:
             return
-        self.app.push_screen(
-            ConfirmDialog("Process cancellation", process_lines(self.view), "Process"),
-            self._process_confirmed,
-        )
+        # The confirmation lists who is notified and lets the team lead change it.
+        self.app.push_screen(ProcessForm(self.view, self.session.login), self._processed)
 
-    def _process_confirmed(self, confirmed: bool | None) -> None:
-        if confirmed and self.view is not None:
-            self._change("process", self.view.customer.version)
+    def _processed(self, outcome: Outcome | None) -> None:
+        if outcome is not None:
+            self.post_message(self.Changed("process", outcome))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="change")
     def _change(self, action: str, version: int) -> None:

@@ -168,6 +168,52 @@ def read_config_file(path: Path, *, required: bool = False) -> dict[str, dict[st
     return sections
 
 
+# ----------------------------------------------------------------------------- the app's own state
+# What the app remembers between runs (the chosen theme), beside the configuration file but
+# apart from it: the app writes it, a person need not. ``OFFBOARD_UI_FILE`` names another file.
+UI_FILE_VARIABLE = "OFFBOARD_UI_FILE"
+UI_FILE_NAME = "ui.json"
+THEME_NAME_LENGTH = 64
+
+
+def ui_state_path(environ: Mapping[str, str] | None = None) -> Path:
+    """The file the app remembers its theme in: ``ui.json`` beside the configuration file."""
+    env = os.environ if environ is None else environ
+    named = env.get(UI_FILE_VARIABLE, "").strip()
+    return Path(named).expanduser() if named else config_path(env).parent / UI_FILE_NAME
+
+
+def read_theme(environ: Mapping[str, str] | None = None) -> str | None:
+    """The theme chosen in an earlier run, or None: a missing, unreadable or broken file is as
+    good as none (the app starts on its default theme and never fails for it)."""
+    import json
+
+    try:
+        document = json.loads(ui_state_path(environ).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    theme = document.get("theme") if isinstance(document, dict) else None
+    if not isinstance(theme, str) or not 0 < len(theme) <= THEME_NAME_LENGTH:
+        return None
+    return theme
+
+
+def save_theme(theme: str, environ: Mapping[str, str] | None = None) -> str:
+    """Remember the theme for the next run; an empty string, or why it could not be written
+    (the app says so once and goes on)."""
+    import json
+
+    path = ui_state_path(environ)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.tmp")
+        temporary.write_text(json.dumps({"theme": theme}) + "\n", encoding="utf-8")
+        temporary.replace(path)
+    except OSError as error:
+        return f"The theme could not be remembered in {path}: {error.strerror or error}."
+    return ""
+
+
 # ----------------------------------------------------------------------------- values
 
 

@@ -16,6 +16,7 @@ from data import audit, clock
 from data.crm.mapping import Mapping
 from data.crm.reading import ExportFile, RowError, boolean, text
 from data.crm.summary import ObjectSummary
+from data.customer_search import index_accounts, index_name_words
 from data.dates import is_time_zone
 from data.db import database, is_sqlite
 from data.errors import clip, printable
@@ -340,6 +341,7 @@ def import_accounts(run: Run) -> None:
         externals: set[str] = set()
         numbers: dict[str, int] = {}
         inserts: list[tuple[Any, ...]] = []
+        renamed: list[tuple[int, str]] = []
         seen: list[int] = []
         for entry in chunk:
             if isinstance(entry, str):
@@ -437,6 +439,8 @@ def import_accounts(run: Run) -> None:
             Customer.update(
                 **changed, name_key=name_key(name), version=int(version) + 1, updated_at=now
             ).where(Customer.id == pk).execute()
+            if "name" in changed:
+                renamed.append((int(pk), name))
             run.events.append(
                 {
                     **audit.event(
@@ -451,6 +455,9 @@ def import_accounts(run: Run) -> None:
             if not kept:
                 summary.updated += 1
         run.insert("customer", CUSTOMER_INSERTED, inserts)
+        # The words a search finds a name by: the new customers', and the renamed ones'.
+        index_accounts(row[0] for row in inserts)
+        index_name_words(renamed)
         run.mark_seen("customer", seen)
     summary.gone_from_crm = before_count - matched
 

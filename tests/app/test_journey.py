@@ -20,9 +20,10 @@ from screens.customer import CustomerScreen
 from screens.customer_list import CustomerListScreen
 from screens.dialogs import ConfirmDialog
 from screens.email import EmailScreen
-from screens.form_confirmations import ActionForm, DecisionForm, StepForm
+from screens.form_confirmations import ActionForm, DecisionForm, ProcessForm, StepForm
 from screens.forms import ChoiceForm, DateForm, GuidForm, ReasonsForm
 from screens.manage import ManageScreen
+from screens.retention_forms import NO_ATTEMPT, SaveAttemptForm
 from screens.timeline import TimelineScreen
 from screens.tool import SectionItem, SectionList, ToolScreen
 from tests.app.conftest import FROZEN_NOW, FROZEN_TODAY, settle, settle_until
@@ -43,19 +44,22 @@ def red_keys(app: OffboardApp) -> set[str]:
     return {key for key, item in sections_of(app).items() if item.section.is_red}
 
 
-async def open_section(pilot: Pilot[None], key: str) -> None:
-    """Move to the section with the arrows and press Enter, as a person would."""
+async def open_section(pilot: Pilot[None], key: str, *, enter: bool = True) -> None:
+    """Move to the section with the arrows and press Enter, as a person would (``enter``
+    False: only move there)."""
     app = pilot.app
     sections = app.screen.query_one("#sections", SectionList)
     sections.focus()
     # The tool lists the sections in the rules' own order, the scenario's before the mood.
     keys = [item.section.key for item in sections.query(SectionItem)]
-    assert [k for k in keys if k in SECTION_KEYS] == list(SECTION_KEYS)
+    listed = [k for k in keys if k in SECTION_KEYS]
+    assert listed == [k for k in SECTION_KEYS if k in listed]
     target = keys.index(key)
     while sections.index != target:
         await pilot.press("down" if (sections.index or 0) < target else "up")
-    await pilot.press("enter")
-    await settle(pilot)
+    if enter:
+        await pilot.press("enter")
+        await settle(pilot)
 
 
 async def choose(pilot: Pilot[None], value: str) -> None:
@@ -229,6 +233,11 @@ async def clear_the_tool(pilot: Pilot[None]) -> None:
         await pilot.press("escape")
         await settle(pilot)
 
+    # Retention (when the playbook shows it): a note why no save attempt was made.
+    if "retention" in sections_of(app):
+        await open_section(pilot, "retention", enter=False)
+        await clear_retention(CountingPilot(pilot))
+
     # The scenario's steps: each confirmed with a note, who and when recorded.
     for key, note in (
         ("bill_till_payout", "Set in the escalation case"),
@@ -291,6 +300,7 @@ async def test_whole_journey_from_live_to_cancelled(make_app: Callable[..., Offb
             "cases",
             "opportunities",
             "sales_orders",
+            "retention",
             "bill_till_payout",
             "auto_renewal",
             "admin_notified",
@@ -299,10 +309,20 @@ async def test_whole_journey_from_live_to_cancelled(make_app: Callable[..., Offb
             "access_data",
         }
         # Process is shown, disabled, with the reason: Sign-offs and Access & data are red, but
-        # they hold back Close (their tasks gate it), not Process.
+        # they hold back Close (their tasks gate it), not Process. The line under the sections
+        # names them while that fits in two lines, else points at the ✗ (p says which).
         assert tool.check_action("process", ()) is None
-        assert text_of(tool, "#process-line").startswith(
-            "Process is unavailable: 11 sections still red: Cancellation reasons"
+        assert tool.unavailable_reason("process").startswith(
+            "Process is unavailable: 12 sections still red: Cancellation reasons"
+        )
+        assert text_of(tool, "#process-line") == (
+            "Process is unavailable: 12 sections still red (the ✗ above)."
+        )
+        await pilot.press("p")
+        assert isinstance(app.screen, ToolScreen)  # nothing opens: a notification says why
+        assert any(
+            n.message.startswith("Process is unavailable: 12 sections still red: Cancellation")
+            for n in app._notifications
         )
 
         await clear_the_tool(pilot)
@@ -327,8 +347,9 @@ async def test_whole_journey_from_live_to_cancelled(make_app: Callable[..., Offb
 
         # Process: the confirmation says what will happen, and that the case stays open.
         await pilot.press("p")
+        await settle(pilot)
         dialog = app.screen
-        assert isinstance(dialog, ConfirmDialog)
+        assert isinstance(dialog, ProcessForm)
         body = "\n".join(dialog.lines)
         assert "Status: Live (PC) → Cancelled" in body
         assert "Owner: Tess Okafor (already applied)" in body
@@ -456,3 +477,206 @@ async def test_remove_cancellation_returns_the_customer_to_live(
         assert tool_view("100012").cancellation is None
         assert pending_cancellations("lead") == []
         assert not app.screen.query_one("#pending-line", Static).display
+
+
+# ---------------------------------------------------------------------------- the key count
+# Issue 14, "Fewer keys": a demo cancellation from Begin to Process with the default playbook in
+# at most 60 keys, typed text not counted. The path is the shortest honest one a team lead
+# would take: every section is cleared through its own form or Manage table, by keys only.
+KEY_BUDGET = 60
+
+
+class CountingPilot:
+    """The Pilot, counting the keys pressed; ``type`` enters text, which is not counted."""
+
+    def __init__(self, pilot: Pilot[None]) -> None:
+        self.pilot = pilot
+        self.app = pilot.app
+        self.keys: list[str] = []
+
+    async def press(self, *keys: str) -> None:
+        self.keys.extend(keys)
+        await self.pilot.press(*keys)
+
+    async def type(self, text: str) -> None:
+        await self.pilot.press(*text)
+
+    async def pause(self, delay: float | None = None) -> None:
+        await self.pilot.pause(delay)
+
+
+async def settled(keys: CountingPilot) -> None:
+    await settle(keys.pilot)
+
+
+def highlighted_key(app: OffboardApp) -> str:
+    sections = app.screen.query_one("#sections", SectionList)
+    item = sections.highlighted_child
+    assert isinstance(item, SectionItem)
+    return item.section.key
+
+
+async def clear_retention(keys: CountingPilot) -> None:
+    """Retention (part E): a note on the cancellation why no save attempt was made, by keys.
+    Enter on the section opens the save attempt form on the outcome list (at "Open"); Down
+    reaches "No attempt made (note why)", the last choice; Enter picks it and moves to the
+    note, where the why is typed; Enter saves it."""
+    app = keys.app
+    tool = app.screen
+    assert isinstance(tool, ToolScreen)
+    assert highlighted_key(app) == "retention"
+    note = "The customer had already signed elsewhere"
+    await keys.press("enter")
+    await settled(keys)
+    form = app.screen
+    assert isinstance(form, SaveAttemptForm)
+    outcome = form.query_one("#outcome", OptionList)
+    assert form.focused is outcome
+    await keys.press("down")
+    assert outcome.highlighted is not None
+    assert outcome.get_option_at_index(outcome.highlighted).id == NO_ATTEMPT
+    await keys.press("enter")
+    assert form.focused is form.query_one("#note", Input)
+    await keys.type(note)
+    await keys.press("enter")
+    await settled(keys)
+    assert app.screen is tool
+    assert "retention" not in red_keys(app)
+    assert sections_of(app)["retention"].section.summary == f"No save attempt: {note}"
+
+
+async def test_a_demo_cancellation_from_begin_to_process_in_at_most_60_keys(
+    make_app: Callable[..., OffboardApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        keys = CountingPilot(pilot)
+        await settled(keys)
+        # Find Lighthouse Counseling and open it.
+        await keys.press("slash")
+        await keys.type("ligh")
+        await keys.press("enter", "enter")
+        await settled(keys)
+        assert isinstance(app.screen, CustomerScreen)
+
+        # Begin: the scenario form opens on the playbook's default (a buyout); Enter takes it.
+        await keys.press("b")
+        assert isinstance(app.screen, ChoiceForm)
+        await keys.press("enter")
+        await settled(keys)
+        tool = app.screen
+        assert isinstance(tool, ToolScreen)
+        assert customer_detail(SMALL_LIVE).status == CustomerStatus.PENDING_CANCELLATION
+
+        # Each form that clears a section leaves the cursor on the next red one: Enter again.
+        assert highlighted_key(app) == "reasons"
+        await keys.press("enter")
+        assert isinstance(app.screen, ReasonsForm)
+        await keys.press("space", "ctrl+s")  # the first reason on the list
+        await settled(keys)
+        assert app.screen is tool and "reasons" not in red_keys(app)
+
+        assert highlighted_key(app) == "ownership"
+        await keys.press("enter")
+        assert isinstance(app.screen, ChoiceForm)
+        await keys.press("down", "enter")  # no owner is preselected: the first one offered
+        await settled(keys)
+        assert app.screen is tool and "ownership" not in red_keys(app)
+
+        assert highlighted_key(app) == "expiry"
+        await keys.press("enter")
+        assert isinstance(app.screen, DateForm)
+        await keys.type("+1y")
+        await keys.press("enter")
+        await settled(keys)
+        assert app.screen is tool and "expiry" not in red_keys(app)
+
+        # The record sections: Manage, then cease or close every open one (a = all).
+        for key, state in (
+            ("assets", None),
+            ("cases", "Closed"),
+            ("opportunities", "Lost"),
+            ("sales_orders", "Cancelled"),
+        ):
+            assert highlighted_key(app) == key
+            await keys.press("enter")
+            await settled(keys)
+            manage = app.screen
+            assert isinstance(manage, ManageScreen)
+            await keys.press("a")
+            form = app.screen
+            if state is None:
+                assert isinstance(form, DateForm)
+                await keys.press("enter")  # as of today
+            else:
+                assert isinstance(form, ChoiceForm)
+                await choose(keys, state)  # type: ignore[arg-type]
+            await settled(keys)
+            assert app.screen is manage and not manage._section().is_red
+            await keys.press("escape")
+            await settled(keys)
+            assert app.screen is tool and key not in red_keys(app)
+
+        # Retention: the note why no save attempt was made, in the save attempt form.
+        assert "retention" in red_keys(app)
+        await clear_retention(keys)
+
+        # The scenario's steps, each confirmed in turn: the form opens on the first one not yet
+        # confirmed, and Enter confirms it (the note is optional).
+        for key, steps in (("final_amount", 2), ("admin_notified", 1)):
+            for _ in range(steps):
+                assert highlighted_key(app) == key
+                await keys.press("enter")
+                assert isinstance(app.screen, StepForm)
+                await keys.press("enter")
+                await settled(keys)
+                assert app.screen is tool
+            assert key not in red_keys(app)
+
+        # The Timeline: the effective date, then the tasks that gate Process.
+        assert highlighted_key(app) == "timeline"
+        await keys.press("enter")
+        await settled(keys)
+        timeline = app.screen
+        assert isinstance(timeline, TimelineScreen) and timeline.view is not None
+        await keys.press("f")
+        assert isinstance(app.screen, DateForm)
+        await keys.type(EFFECTIVE.isoformat())
+        await keys.press("enter")
+        await settled(keys)
+        assert app.screen is timeline
+        gating = [
+            t.key
+            for t in timeline.view.timeline.tasks
+            if t.task.gates is Milestone.PROCESS and t.state is not TaskState.DONE
+        ]
+        table = timeline.query_one("#tasks", DataTable)
+        for task in gating:
+            row = [t.key for t in timeline.view.timeline.tasks].index(task)
+            while table.cursor_row != row:
+                await keys.press("down" if table.cursor_row < row else "up")
+            await keys.press("enter")
+            await settled(keys)
+            form = app.screen
+            assert isinstance(form, StepForm), task
+            await keys.press("ctrl+s")
+            await settled(keys)
+            assert app.screen is timeline
+        await keys.press("escape")
+        await settled(keys)
+        assert app.screen is tool
+        assert tool.check_action("process", ()) is True, tool.unavailable_reason("process")
+
+        # Process: the confirmation says what happens; y does it.
+        await keys.press("p")
+        await settled(keys)
+        await keys.press("ctrl+s")
+        await settle_until(
+            pilot,
+            lambda: text_of(tool, "#banner").startswith("Cancelled — termination case open"),
+            "the processed cancellation's banner",
+        )
+        assert app.screen is tool
+        assert customer_detail(SMALL_LIVE).status == CustomerStatus.CANCELLED
+        print(f"{len(keys.keys)} keys: {' '.join(keys.keys)}")
+        assert len(keys.keys) <= KEY_BUDGET, keys.keys

@@ -26,7 +26,7 @@ NOT_AT_START = (
     "playhouse.migrations",
     "playhouse.db_url",
 )
-FIRST_SCREENS = ["screens.base", "screens.customer_list"]
+FIRST_SCREENS = ["screens.base", "screens.customer_list", "screens.footer"]
 
 
 def not_needed(modules: list[str]) -> list[str]:

@@ -1,5 +1,5 @@
-"""Reading customers for the list and the customer view: name order, prefix search on name and
-account number, the status filter, keyset paging and the counts beside them."""
+"""Reading customers for the list and the customer view: name order, search on the start of a
+name's words and of an account number, the status filter, keyset paging and the counts beside them."""
 
 from __future__ import annotations
 
@@ -55,9 +55,10 @@ SEARCHES = [
     ("acme", ["500001", "510000"]),
     ("  ACME   WID", ["500001", "510000"]),
     ("beacon", ["500123"]),
-    ("dental", []),  # the start of the name, not any word in it
+    ("dental", ["500123"]),  # the start of any word of the name
+    ("ental", []),  # not the middle of a word
     ("5001", ["500123"]),  # an account prefix
-    ("12", ["500999", "123456"]),  # a name prefix and an account prefix
+    ("12", ["500999", "123456", "612345"]),  # name words and an account prefix
     ("6123", ["612345"]),
     ("zephyr 1", ["612345"]),
     ("nothing like it", []),
@@ -95,7 +96,8 @@ def test_search_folds_case_beyond_ascii(world: World) -> None:
 
 
 def test_search_and_status_together(listed: World) -> None:
-    assert accounts(customers.customer_page("12", "cancelled")) == []
+    assert accounts(customers.customer_page("12", "cancelled")) == ["612345"]  # a word
+    assert accounts(customers.customer_page("123", "cancelled")) == []
     assert accounts(customers.customer_page("6", "cancelled")) == ["612345"]
     assert customers.customer_count("5", "live") == 3
 

@@ -46,6 +46,10 @@ WALKED_IN_ORDER = {"customer"}
 TABLE_ALIAS = re.compile(r'(?:FROM|JOIN|UPDATE|INTO)\s+"(\w+)"(?:\s+AS\s+"(\w+)")?')
 SUBQUERY_ALIAS = re.compile(r'\)\s+AS\s+"(\w+)"')
 PLAN_STEP = re.compile(r"^(SCAN|SEARCH) (\S+)(.*)$")
+# The terms of a SEARCH's constraint, "(customer_id=? AND date>?)": an equality pins the rows,
+# a lower and an upper bound (a word's prefix, a report's period) a slice of them.
+SEARCH_TERMS = re.compile(r"\((.*)\)\s*$")
+EQUALITY = re.compile(r"^\w+=\?$")
 
 
 @dataclass(frozen=True)
@@ -130,7 +134,27 @@ def review(path: Path, statements: list[Statement]) -> Review:
                     result.problems.append(
                         f"reads a whole index of {table}: {row[3]} — {statement.sql}"
                     )
+                elif kind == "SEARCH" and table not in WALKED_IN_ORDER and _open_ended(rest):
+                    # Every customer's expiries after a date, say (through a report's index
+                    # when the customer's is missing): the table from a point to its end.
+                    result.problems.append(
+                        f"reads {table} from a point to its end: {row[3]} — {statement.sql}"
+                    )
     return result
+
+
+def _open_ended(rest: str) -> bool:
+    """Whether a SEARCH's index constraint is one bound alone (``date>?``): no equality, and
+    not both a lower and an upper bound."""
+    found = SEARCH_TERMS.search(rest)
+    if found is None:
+        return False
+    terms = [term.strip() for term in found.group(1).split(" AND ")]
+    if any(EQUALITY.match(term) for term in terms):
+        return False
+    lower = any(">" in term for term in terms)
+    upper = any("<" in term for term in terms)
+    return lower != upper
 
 
 def assert_indexed(path: Path, statements: list[Statement], reads: set[str]) -> None:
@@ -201,7 +225,8 @@ def test_a_sections_records_are_paged_through_indexes(
     assert_indexed(plans_db, statements, {generate.TABLE_NAMES[section]})
 
 
-SEARCHES = ["", "m", "me", "mer", "1", "10", "1005", "10050"]
+# "h" and "health" find a word inside names (Meridian Health Partners): the name-words index.
+SEARCHES = ["", "m", "me", "mer", "1", "10", "1005", "10050", "h", "health", "health p"]
 STATUSES = [None, "live", "live-pc", "cancelled"]
 
 
@@ -213,9 +238,12 @@ def test_the_customer_list_searches_and_pages_through_indexes(
     # Lowered so that both ways of reading account matches run on this small database: "1" and
     # "10" match more than 200 accounts (read in name order), "1005" and "10050" fewer (sorted).
     monkeypatch.setattr(customer_search, "ACCOUNT_SORT_LIMIT", 200)
+    # Likewise for the words of names: "h" is read in name order, "health p" sorted.
+    monkeypatch.setattr(customer_search, "WORD_SORT_LIMIT", 200)
     with caught() as statements:
         first = customers.customer_page(search, status, limit=100)
         customers.customer_count(search, status)
+        customers.customer_count(search, status, up_to=customer_search.LIST_COUNT_LIMIT)
         if first:
             last = first[-1]
             customers.customer_page(search, status, after=(last.key, last.id), limit=100)
@@ -274,9 +302,10 @@ def test_process_reads_and_writes_through_indexes(built: Path, tmp_path: Path) -
             "asset",
         ),
         (
-            ["customer_name_key", "customer_status_name_key"],
+            ["customer_word_words_name_key_customer_id"],
+            # A search reads the words of names through their index.
             lambda _: customers.customer_page("mer", None),
-            "customer",
+            "customer_word",
         ),
         (
             ["expiry_customer_id", "expiry_customer_id_date"],
