@@ -38,6 +38,7 @@ from bench.floor import Floor  # noqa: E402
 from bench.generate import FULL, LEAD, SMALL, make_ready  # noqa: E402
 from data import cancellations, customers, records, rules  # noqa: E402
 from data.chain import event_hash  # noqa: E402
+from data.customer_search import LIST_COUNT_LIMIT  # noqa: E402
 from data.db import SQLITE_PRAGMAS, connection, database, open_database  # noqa: E402
 from data.models import AuditEvent, Cancellation, Customer, User  # noqa: E402
 from data.sections import SectionKey  # noqa: E402
@@ -48,6 +49,8 @@ PARTS = ("data", "bulk", "process", "app")
 PROBE = ROOT / "bench" / "app_probe.py"
 # Searches as a team lead types them: a name, then an account number, 1 to 3 characters.
 NAME_SEARCH = "mer"
+# A word inside a name ("Meridian Health Partners"), as typed: the search finds any word's start.
+WORD_SEARCH = "health"
 ACCOUNT_SEARCH = FULL.large_account[:3]
 SEARCH_LIMIT_MS = 16.0
 
@@ -212,12 +215,14 @@ def data_layer_figures(
         def run() -> object:
             with connection():
                 rows = customers.customer_page(term, None, limit=page)
-                return rows, customers.customer_count(term, None)
+                return rows, customers.customer_count(term, None, up_to=LIST_COUNT_LIMIT)
 
         return run
 
-    for kind, text in (("name", NAME_SEARCH), ("account", ACCOUNT_SEARCH)):
-        for length in (1, 2, 3):
+    searches = (("name", NAME_SEARCH, (1, 2, 3)), ("account", ACCOUNT_SEARCH, (1, 2, 3)))
+    searches += (("word", WORD_SEARCH, (1, 3, 6)),)
+    for kind, text, lengths in searches:
+        for length in lengths:
             term = text[:length]
             search = listing(term)
             search()
@@ -713,9 +718,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         action="append",
-        choices=(*PARTS, "crm"),
+        choices=(*PARTS, "crm", "reports"),
         help="measure only these parts (repeat it): data = 1-3, bulk = 7, process = 6, app = 4-5, "
-        "crm = 8-9 (the Salesforce import, bench/crm.py; run only when asked for)",
+        "crm = 8-9 (the Salesforce import, bench/crm.py; run only when asked for), reports = 10 "
+        "(bench/reports.py; run only when asked for)",
     )
     parser.add_argument("--crm-runs", type=int, default=3, help="imports of the CRM export")
     parser.add_argument("--json", type=Path, default=RESULTS / "latest.json")
@@ -781,6 +787,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             say("importing a Salesforce export of 100,000 accounts (bench/crm.py)…")
             figures += crm_figures(args.crm_runs, work, rebuild=args.rebuild)
+        if "reports" in parts_sqlite:
+            from bench.reports import report_figures
+
+            say("timing each report on a copy of the large database (bench/reports.py)…")
+            figures += report_figures(large, work, args.runs)
     if args.postgres:
         figures += postgres_figures(
             args.postgres, args.runs, max(1, args.process_runs // 2), page, parts, args.bulk_runs

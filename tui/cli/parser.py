@@ -12,9 +12,17 @@ from typing import Any, NoReturn
 from data import customers
 from data.errors import InvalidInput
 from data.models import OutboxStatus, Role
-from tui.cli.case_grammar import add_cancellation_commands, add_expected_version, record_id
+from tui.cli.case_grammar import (
+    add_cancellation_commands,
+    add_expected_version,
+    command_group,
+    record_id,
+)
 from tui.cli.crm_grammar import add_crm_commands
 from tui.cli.output import PROG
+from tui.cli.report_grammar import add_report_commands
+from tui.cli.retention_grammar import add_retention_commands
+from tui.cli.serve_grammar import add_serve_command
 from tui.config import USER_VARIABLE
 
 STATUS_CHOICES = tuple(customers.STATUS_FILTERS)
@@ -111,12 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.set_defaults(opens="create")
 
-    db_parser = commands.add_parser(
-        "db", parents=[shared], help="create and administer the database", allow_abbrev=False
-    )
-    db_commands = db_parser.add_subparsers(
-        dest="db_command", metavar="DB_COMMAND", title="db commands", required=True
-    )
+    db_commands = command_group(commands, shared, "db", "create and administer the database")
     sub = command(
         db_commands,
         "init",
@@ -134,12 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
         "login", metavar="LOGIN", help="the offboard user's login, and the role's name"
     )
 
-    audit_parser = commands.add_parser(
-        "audit", parents=[shared], help="check the audit trail", allow_abbrev=False
-    )
-    audit_commands = audit_parser.add_subparsers(
-        dest="audit_command", metavar="AUDIT_COMMAND", title="audit commands", required=True
-    )
+    audit_commands = command_group(commands, shared, "audit", "check the audit trail")
     sub = command(
         audit_commands,
         "verify",
@@ -155,7 +153,11 @@ def build_parser() -> argparse.ArgumentParser:
         choices=STATUS_CHOICES,
         help="only customers with this status: Live, Live (PC) or Cancelled",
     )
-    sub.add_argument("--search", metavar="TEXT", help="names or account numbers starting with TEXT")
+    sub.add_argument(
+        "--search",
+        metavar="TEXT",
+        help="customers with a word of the name, or an account number, starting with TEXT",
+    )
     sub.add_argument("--json", action="store_true", help="print one JSON array")
 
     sub = command(
@@ -166,13 +168,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_cancellation_commands(commands, command, shared)
     add_crm_commands(commands, command, shared)
+    add_retention_commands(commands, command, shared)
+    add_report_commands(commands, command, shared, audit_commands)
+    add_serve_command(commands, command)
 
-    users_parser = commands.add_parser(
-        "users", parents=[shared], help="list, add and change users", allow_abbrev=False
-    )
-    users_commands = users_parser.add_subparsers(
-        dest="users_command", metavar="USERS_COMMAND", title="users commands", required=True
-    )
+    users_commands = command_group(commands, shared, "users", "list, add and change users")
     sub = command(users_commands, "list", "users:cmd_users_list", "list every user")
     sub.add_argument("--json", action="store_true", help="print one JSON array")
     sub = command(
@@ -199,14 +199,11 @@ def build_parser() -> argparse.ArgumentParser:
     activity.add_argument("--inactive", dest="active", action="store_const", const=False)
     sub.add_argument("--email", help="the new e-mail address ('' to clear it)")
 
-    reasons_parser = commands.add_parser(
+    reasons_commands = command_group(
+        commands,
+        shared,
         "reasons",
-        parents=[shared],
-        help="the cancellation reasons: the list, and a cancellation's choice (set)",
-        allow_abbrev=False,
-    )
-    reasons_commands = reasons_parser.add_subparsers(
-        dest="reasons_command", metavar="REASONS_COMMAND", title="reasons commands", required=True
+        "the cancellation reasons: the list, and a cancellation's choice (set)",
     )
     sub = command(
         reasons_commands, "list", "users:cmd_reasons_list", "list the cancellation reasons"
@@ -239,14 +236,11 @@ def build_parser() -> argparse.ArgumentParser:
             "id", metavar="ID", type=record_id, help="the id 'reasons list --all' shows"
         )
 
-    outbox_parser = commands.add_parser(
+    outbox_commands = command_group(
+        commands,
+        shared,
         "outbox",
-        parents=[shared],
-        help="the e-mail outbox: list, send, export, retry, resend, mark-sent, withdraw",
-        allow_abbrev=False,
-    )
-    outbox_commands = outbox_parser.add_subparsers(
-        dest="outbox_command", metavar="OUTBOX_COMMAND", title="outbox commands", required=True
+        "the e-mail outbox: list, send, export, retry, resend, mark-sent, withdraw",
     )
     sub = command(
         outbox_commands, "list", "outbox:cmd_outbox_list", "list the outbox, newest first"
