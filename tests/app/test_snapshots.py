@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, ListView
 
 from data import cancellations, termination
 from data.demo import finish_termination
@@ -165,7 +165,9 @@ def test_scenario_step_form(
         await settle(pilot)
         pilot.app.screen.post_message(CustomerListScreen.OpenTool(NON_RENEWAL))
         await settle(pilot)
-        for _ in range(8):  # down to "Bill till Payout set"
+        sections = pilot.app.screen.query_one("#sections", ListView)
+        keys = [getattr(getattr(item, "section", None), "key", "") for item in sections.children]
+        for _ in range(keys.index("bill_till_payout") - (sections.index or 0)):
             await pilot.press("down")
         await pilot.press("enter")
         await settle(pilot)
