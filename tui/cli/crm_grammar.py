@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tui.cli.case_grammar import Command
+from tui.cli.case_grammar import Command, command_group
 
 MAPPING_HELP = (
     "a TOML file whose settings replace the default mapping's (data/crm/salesforce.toml, "
@@ -26,14 +26,13 @@ def add_crm_commands(commands: Any, command: Command, shared: Any) -> None:
 
 def add_import_commands(commands: Any, command: Command, shared: Any) -> None:
     """``offboard import salesforce DIR``: tui/cli/commands/crm.py."""
-    import_parser = commands.add_parser(
+    import_commands = command_group(
+        commands,
+        shared,
         "import",
-        parents=[shared],
-        help="import customers and their records from a CRM export",
-        allow_abbrev=False,
-    )
-    import_commands = import_parser.add_subparsers(
-        dest="import_command", metavar="CRM", title="CRMs", required=True
+        "import customers and their records from a CRM export",
+        metavar="CRM",
+        title="CRMs",
     )
     sub = command(
         import_commands,
@@ -60,14 +59,13 @@ def add_import_commands(commands: Any, command: Command, shared: Any) -> None:
 
 def add_export_commands(commands: Any, command: Command, shared: Any) -> None:
     """``offboard export salesforce DIR``: tui/cli/commands/crm_export.py."""
-    export_parser = commands.add_parser(
+    export_commands = command_group(
+        commands,
+        shared,
         "export",
-        parents=[shared],
-        help="export what was resolved in offboard back to a CRM",
-        allow_abbrev=False,
-    )
-    export_commands = export_parser.add_subparsers(
-        dest="export_command", metavar="CRM", title="CRMs", required=True
+        "export what was resolved in offboard back to a CRM",
+        metavar="CRM",
+        title="CRMs",
     )
     sub = command(
         export_commands,
