@@ -3,8 +3,9 @@ straight through the database driver (sqlite3 or psycopg2) on a connection kept 
 
 Sections: what ``rules.evaluate`` reads, one query each (the customer, its pending cancellation,
 its reason names and new owner, its future expiries, the total and blocking records of each of
-the five kinds, the scenario's confirmed steps, the latest offboarding notice and the latest
-sent one, and the timeline's facts: ticked tasks and sign-offs, and its e-mails). The tool's
+the five kinds, Retention's note or latest save attempt and Approval's linked cancel request,
+the scenario's confirmed steps, the latest offboarding notice and the latest sent one, and the
+timeline's facts: ticked tasks and sign-offs, and its e-mails). The tool's
 reads add the customer's owner, the cancellation's people and notify list, and the invoices.
 Blocking records: one keyset query. Bulk changes: one transaction with one executemany UPDATE
 (on PostgreSQL psycopg2's fast form: one UPDATE joined on a VALUES list of the rows) and one
@@ -138,6 +139,20 @@ class Floor:
             "COALESCE(SUM(amount) FILTER (WHERE status != 'paid'), 0) "
             f"FROM invoice WHERE customer_id = {mark}"
         )
+        # Retention (issue 15): the note why no save attempt was made, else the customer's
+        # latest attempt with its author; Approval: the cancel request the cancellation is
+        # linked to, else the customer's latest one it would link to, in one query.
+        self.retention_note_sql = f"SELECT note FROM retention_note WHERE cancellation_id = {mark}"
+        self.attempt_sql = (
+            'SELECT s.id, s.outcome, s.at, u.display_name FROM save_attempt s LEFT JOIN "user" u '
+            f"ON u.id = s.by_id WHERE s.customer_id = {mark} ORDER BY s.at DESC, s.id DESC LIMIT 1"
+        )
+        self.request_sql = (
+            "SELECT id, state, decided_at, step, chain FROM change_request "
+            f"WHERE cancellation_id = {mark} OR (customer_id = {mark} AND kind = 'cancel' "
+            "AND cancellation_id IS NULL AND state != 'recalled') "
+            "ORDER BY cancellation_id IS NULL, id DESC LIMIT 1"
+        )
         self.blocking_sql = (
             'SELECT id, customer_id, name, start_date, live, cease_date FROM "asset" '
             f"WHERE customer_id = {mark} AND ({blocking[SectionKey.ASSETS]}) AND id > {mark} "
@@ -171,6 +186,18 @@ class Floor:
             "emails": self._all(self.emails_sql, cancellation_id),
         }
 
+    def _retention(self, customer_id: int, cancellation_id: int | None) -> dict[str, Any]:
+        """The Retention section's note or latest save attempt, and Approval's cancel request."""
+        note = None
+        if cancellation_id is not None:
+            note = self._one(self.retention_note_sql, cancellation_id)
+        found: dict[str, Any] = {"retention_note": note, "attempt": None, "request": None}
+        if note is None:
+            found["attempt"] = self._one(self.attempt_sql, customer_id)
+        if cancellation_id is not None:
+            found["request"] = self._one(self.request_sql, cancellation_id, customer_id)
+        return found
+
     def sections(self, account: str) -> dict[str, Any]:
         """Everything the sections of ``rules.evaluate`` are made of."""
         customer_id, zone = self._one(self.customer_sql, account)
@@ -184,6 +211,7 @@ class Floor:
             if cancellation["new_owner_id"] is not None:
                 found["owner"] = self._one(self.owner_sql, cancellation["new_owner_id"])[0]
         found.update(self._counts(customer_id, zone))
+        found.update(self._retention(customer_id, cancellation["id"] if pending else None))
         if pending:
             found.update(self._progress(cancellation["id"]))
         return found
@@ -204,6 +232,7 @@ class Floor:
             found["reasons"] = self._all(self.reason_names_sql, pending[0])
             found["notify"] = self._all(self.notify_sql, pending[0])
         found.update(self._counts(customer_id, zone))
+        found.update(self._retention(customer_id, pending[0] if pending else None))
         if pending:
             found.update(self._progress(pending[0]))
         today = found["today"].isoformat()

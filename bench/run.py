@@ -41,6 +41,7 @@ from data.chain import event_hash  # noqa: E402
 from data.customer_search import LIST_COUNT_LIMIT  # noqa: E402
 from data.db import SQLITE_PRAGMAS, connection, database, open_database  # noqa: E402
 from data.models import AuditEvent, Cancellation, Customer, User  # noqa: E402
+from data.retention.sections import latest_attempt, linked_request, retention_note  # noqa: E402
 from data.sections import SectionKey  # noqa: E402
 from data.timeline.facts import read_facts  # noqa: E402
 
@@ -171,6 +172,8 @@ def data_layer_figures(
         _check_sections(tool_view(), floor.tool_reads(account))
         _check_progress(account, floor.sections(account))
         _check_progress(account, floor.tool_reads(account))
+        _check_retention(tool_view(), account, floor.sections(account))
+        _check_retention(tool_view(), account, floor.tool_reads(account))
 
     figures += against_floor(
         ("1.evaluate", "1.floor", "1.evaluate_ratio"),
@@ -292,6 +295,38 @@ def _check_progress(account: str, floor: dict[str, Any]) -> None:
     )
     if seen != expected:
         raise SystemExit(f"The floor reads {seen} of the progress, the data layer {expected}.")
+
+
+def _check_retention(view: customers.ToolView, account: str, floor: dict[str, Any]) -> None:
+    """The floor's retention note, latest save attempt and linked cancel request are the data
+    layer's, and the tool shows the Retention and Approval sections they make."""
+    with connection():
+        customer = Customer.get(Customer.account == account)
+        cancellation = rules.current_cancellation(customer)
+        pending = cancellation is not None and cancellation.state == "pending"
+        note = retention_note(int(cancellation.id)) if pending and cancellation else None
+        attempt = latest_attempt(int(customer.id)) if note is None else None
+        author = User.get_or_none(User.id == attempt.by_id) if attempt is not None else None
+        request = linked_request(cancellation) if pending and cancellation else None
+    seen = (
+        None if floor["retention_note"] is None else str(floor["retention_note"][0]),
+        None if floor["attempt"] is None else tuple(floor["attempt"][i] for i in (0, 1, 3)),
+        None if floor["request"] is None else (int(floor["request"][0]), str(floor["request"][1])),
+    )
+    expected = (
+        note,
+        None
+        if attempt is None
+        else (int(attempt.id), str(attempt.outcome), author.display_name if author else None),
+        None if request is None else (int(request.id), str(request.state)),
+    )
+    if seen != expected:
+        raise SystemExit(f"The floor reads {seen} of retention, the data layer {expected}.")
+    keys = {section.key for section in view.sections}
+    if SectionKey.RETENTION not in keys or (SectionKey.APPROVAL in keys) != (
+        floor["request"] is not None
+    ):
+        raise SystemExit("The floor and tool_view disagree on the Retention and Approval sections.")
 
 
 # ----------------------------------------------------------------------------- (7) bulk changes

@@ -9,6 +9,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from peewee import JOIN
+
 from data.dates import when
 from data.models import Cancellation, Customer, User
 from data.retention.models import (
@@ -20,14 +24,10 @@ from data.retention.models import (
     SaveAttempt,
 )
 from data.sections import Section, SectionKey, SectionState
+from data.statements import select
 
 RETENTION_NAME = "Retention"
 APPROVAL_NAME = "Approval"
-
-
-def _name(user_id: int | None) -> str:
-    user = User.get_or_none(User.id == user_id) if user_id is not None else None
-    return str(user.display_name) if user is not None else "nobody"
 
 
 def latest_attempt(customer_id: int) -> SaveAttempt | None:
@@ -40,33 +40,69 @@ def latest_attempt(customer_id: int) -> SaveAttempt | None:
     )
 
 
+def _latest_attempt_seen(customer_id: int) -> tuple[str, Any, str] | None:
+    """The outcome, time and author's name of the customer's most recent save attempt: what the
+    section shows of it, in one query (the author joined, not read after)."""
+    query = select(
+        SaveAttempt,
+        "retention.latest_attempt",
+        lambda customer: (
+            SaveAttempt.select(SaveAttempt.outcome, SaveAttempt.at, User.display_name)
+            .join(User, JOIN.LEFT_OUTER, on=(User.id == SaveAttempt.by))
+            .where(SaveAttempt.customer == customer)
+            .order_by(SaveAttempt.at.desc(), SaveAttempt.id.desc())
+            .limit(1)
+        ),
+        customer_id,
+    )
+    row: tuple[Any, Any, Any] | None = next(iter(query.tuples()), None)
+    if row is None:
+        return None
+    outcome, at, name = row
+    return str(outcome), at, str(name) if name is not None else "nobody"
+
+
+def retention_note(cancellation_id: int) -> str | None:
+    """The note on the cancellation why no save attempt was made, if there is one."""
+    query = select(
+        RetentionNote,
+        "retention.note",
+        lambda cancellation: (
+            RetentionNote.select(RetentionNote.note)
+            .where(RetentionNote.cancellation == cancellation)
+            .limit(1)
+        ),
+        cancellation_id,
+    )
+    row: tuple[Any] | None = next(iter(query.tuples()), None)
+    return str(row[0]) if row is not None else None
+
+
 def retention_section(customer: Customer, cancellation: Cancellation | None) -> Section:
     """Without a cancellation the section only informs (the latest attempt, never red)."""
     if cancellation is None:
-        latest = latest_attempt(int(customer.id))
+        latest = _latest_attempt_seen(int(customer.id))
         summary = (
-            f"Last save attempt {latest.outcome} ({when(latest.at)}, {_name(latest.by_id)})"
+            f"Last save attempt {latest[0]} ({when(latest[1])}, {latest[2]})"
             if latest is not None
             else "No save attempt recorded"
         )
         return Section(SectionKey.RETENTION, RETENTION_NAME, SectionState.OPTIONAL, summary, 0)
-    if cancellation is not None:
-        note = RetentionNote.get_or_none(RetentionNote.cancellation == cancellation.id)
-        if note is not None:
-            return Section(
-                SectionKey.RETENTION,
-                RETENTION_NAME,
-                SectionState.CLEAR,
-                f"No save attempt: {note.note}",
-                0,
-                1,
-            )
-    attempt = latest_attempt(int(customer.id))
+    note = retention_note(int(cancellation.id))
+    if note is not None:
+        return Section(
+            SectionKey.RETENTION,
+            RETENTION_NAME,
+            SectionState.CLEAR,
+            f"No save attempt: {note}",
+            0,
+            1,
+        )
+    attempt = _latest_attempt_seen(int(customer.id))
     if attempt is None:
         summary = "No save attempt: record one (s on the customer) or a note why none was made"
         return Section(SectionKey.RETENTION, RETENTION_NAME, SectionState.BLOCKING, summary, 1)
-    by, at = _name(attempt.by_id), when(attempt.at)
-    outcome = str(attempt.outcome)
+    outcome, at, by = attempt[0], when(attempt[1]), attempt[2]
     if outcome == Outcome.LOST:
         summary = f"Save attempt lost ({at}, {by})"
         return Section(SectionKey.RETENTION, RETENTION_NAME, SectionState.CLEAR, summary, 0, 1)
@@ -81,26 +117,29 @@ def retention_section(customer: Customer, cancellation: Cancellation | None) -> 
 
 
 def linked_request(cancellation: Cancellation) -> ChangeRequest | None:
-    """The cancel request the cancellation is linked to, if any (see the module)."""
-    linked = (
-        ChangeRequest.select()
-        .where(ChangeRequest.cancellation == cancellation.id)
-        .order_by(ChangeRequest.id.desc())
-        .first()
+    """The cancel request the cancellation is linked to, if any (see the module): in one query,
+    the latest request linked to it first, else the latest one it would link to."""
+    query = select(
+        ChangeRequest,
+        "retention.linked_request",
+        lambda cancellation_id, customer_id: (
+            ChangeRequest.select()
+            .where(
+                (ChangeRequest.cancellation == cancellation_id)
+                | (
+                    (ChangeRequest.customer == customer_id)
+                    & (ChangeRequest.kind == RequestKind.CANCEL)
+                    & ChangeRequest.cancellation.is_null()
+                    & (ChangeRequest.state != RequestState.RECALLED)
+                )
+            )
+            .order_by(ChangeRequest.cancellation.is_null(), ChangeRequest.id.desc())
+            .limit(1)
+        ),
+        int(cancellation.id),
+        int(cancellation.customer_id),
     )
-    if linked is not None:
-        return linked  # type: ignore[no-any-return]
-    return (  # type: ignore[no-any-return]
-        ChangeRequest.select()
-        .where(
-            (ChangeRequest.customer == cancellation.customer_id)
-            & (ChangeRequest.kind == RequestKind.CANCEL)
-            & ChangeRequest.cancellation.is_null()
-            & (ChangeRequest.state != RequestState.RECALLED)
-        )
-        .order_by(ChangeRequest.id.desc())
-        .first()
-    )
+    return next(iter(query), None)
 
 
 def approval_section(cancellation: Cancellation | None) -> Section | None:
