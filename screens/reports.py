@@ -24,9 +24,16 @@ from screens.base import OffboardScreen, Session
 HORIZONTAL = frozenset({"reason", "owner"})  # long labels: bars drawn across
 
 
-def cell(value: object) -> str:
+MONEY = frozenset({"revenue_kept"})  # amounts: two decimals, thousands grouped
+
+
+def cell(value: object, key: str = "") -> str:
     shown = plain(value)
-    return "—" if shown is None or shown == "" else str(shown)
+    if shown is None or shown == "":
+        return "—"
+    if key in MONEY and isinstance(shown, int | float):
+        return f"{shown:,.2f}"
+    return str(shown)
 
 
 def is_number(value: object) -> bool:
@@ -126,7 +133,7 @@ class ReportsScreen(OffboardScreen):
             table.add_row(
                 *(
                     Text(
-                        cell(row.get(column.key)),
+                        cell(row.get(column.key), column.key),
                         justify="right" if column.key in numeric else "left",
                     )
                     for column in found.table.columns

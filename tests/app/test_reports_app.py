@@ -173,3 +173,11 @@ def test_audit_viewer_snapshot(
         await settle(pilot)
 
     assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
+
+
+def test_amounts_show_two_decimals_grouped_and_missing_values_a_dash() -> None:
+    from screens.reports import cell
+
+    assert cell(9336.0, "revenue_kept") == "9,336.00"
+    assert cell(20.0, "save_rate") == "20.0"
+    assert cell(None, "revenue_kept") == "—"
