@@ -182,13 +182,6 @@ class CommentForm(FormScreen):
     def on_mount(self) -> None:
         self.query_one("#comment", Input).focus()
 
-    @on(OptionList.OptionSelected, "#outcome")
-    def _outcome_chosen(self, event: OptionList.OptionSelected) -> None:
-        """Enter on an outcome moves on: to the note when no attempt was made (the note is the
-        why), else to the offers made."""
-        following = "#note" if event.option.id == NO_ATTEMPT else "#offers"
-        self.query_one(following).focus()
-
     @on(Input.Submitted)
     def _submitted(self) -> None:
         self.action_save()
