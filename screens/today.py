@@ -143,8 +143,19 @@ class TodayScreen(OffboardScreen):
     )
     # Most important first: the Footer shows them in this order.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", "Open timeline", priority=True),
-        Binding("g", "tool", "Go to tool"),
+        Binding(
+            "enter",
+            "open",
+            "Open",
+            priority=True,
+            tooltip="Open the highlighted task's Timeline; on a reminder, its customer",
+        ),
+        Binding(
+            "g",
+            "tool",
+            "Go to tool",
+            tooltip="The highlighted task's Cancellation Tool; on a reminder, its customer",
+        ),
         Binding("s", "sort", "Sort"),
         Binding("m", "mine", "Mine / everyone's"),
         Binding("r", "refresh", "Refresh"),
