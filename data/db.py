@@ -12,11 +12,11 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlparse
 
 import platformdirs
-from peewee import Database, DatabaseProxy, PostgresqlDatabase, SqliteDatabase
+from peewee import Database, DatabaseProxy, Model, PostgresqlDatabase, SqliteDatabase
 from playhouse.pool import PooledDatabase, PooledSqliteDatabase
 
 from data.driver import load_postgresql_driver
@@ -30,6 +30,11 @@ database = DatabaseProxy()
 
 ENVIRONMENT_VARIABLE = "OFFBOARD_DATABASE"
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+# The largest id either database stores; past it SQLite cannot even compare the number.
+LARGEST_ID = 2**63 - 1
+
+Row = TypeVar("Row", bound=Model)
 
 # WAL lets readers go on while a team lead writes; the busy timeout makes a second writer wait
 # rather than fail at once; foreign keys are off by default in SQLite. SQLite's default 2 MB page
@@ -209,3 +214,10 @@ def connection() -> Iterator[None]:
     finally:
         if opened and not database.is_closed():
             database.close()
+
+
+def row_by_id(model: type[Row], pk: int) -> Row | None:
+    """The row of ``model`` with id ``pk``, or None — also for an id no database can hold."""
+    if not 0 < pk <= LARGEST_ID:
+        return None
+    return model.get_or_none(model.id == pk)  # type: ignore[attr-defined]

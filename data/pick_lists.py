@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from peewee import fn
 
 from data import audit
-from data.db import connection, database
+from data.db import connection, database, row_by_id
 from data.errors import Conflict, InvalidInput, NotFound
 from data.models import Reason, Role
 
@@ -86,8 +86,7 @@ class PickList:
         with connection(), database.atomic():
             who = audit.actor(acting_login)
             audit.require(who, Role.ADMIN, doing=f"change the {self.noun} list")
-            # SQLite cannot compare an integer past 64 bits: no id is that large anyway.
-            row = model.get_or_none(model.id == entry_id) if 0 < entry_id < 2**63 else None
+            row = row_by_id(model, entry_id)
             if row is None:
                 raise NotFound(f"There is no {self.noun} with id {entry_id}.")
             model.update(active=active).where(model.id == row.id).execute()

@@ -19,6 +19,7 @@ from data.cancellations.kernel import (
     pending,
 )
 from data.dates import when
+from data.db import LARGEST_ID
 from data.errors import Conflict, InvalidInput, NotFound
 from data.models import CASE_CLOSED, Asset, AuditEvent, Case, Customer
 from data.records import record_kind
@@ -39,8 +40,7 @@ def record_ids(ids: Sequence[int] | None) -> list[int] | None:
         return None
     clean = []
     for value in ids:
-        # Past 2**63 - 1 SQLite cannot even compare the number: no id is that large.
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= LARGEST_ID:
             raise InvalidInput(f"'{value}' is not a record id.")
         clean.append(value)
     if not clean:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from data.cancellations.kernel import Outcome as Done
 from data.cancellations.kernel import clean_text, pending
-from data.db import connection
+from data.db import connection, row_by_id
 from data.errors import Conflict, InvalidInput, NotFound
 from data.models import Customer, CustomerStatus, User
 from data.retention.changes import require_works_on, retention_change
@@ -111,11 +111,7 @@ def set_outcome(
     """Record how an open save attempt ended (an attempt that has ended stays as it is)."""
     chosen = outcome_named(outcome)
     with connection():
-        found = (
-            SaveAttempt.get_or_none(SaveAttempt.id == attempt_id)
-            if 0 < attempt_id < 2**63
-            else None
-        )
+        found = row_by_id(SaveAttempt, attempt_id)
         if found is None:
             raise NotFound(f"There is no save attempt with id {attempt_id}.")
         customer_id = found.customer_id

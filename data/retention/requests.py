@@ -18,7 +18,7 @@ from typing import Any
 from data.cancellations.kernel import CustomerChange, clean_text, pending
 from data.cancellations.kernel import Outcome as Done
 from data.dates import parse_date
-from data.db import connection
+from data.db import connection, row_by_id
 from data.errors import Conflict, InvalidInput, NotFound, clip
 from data.models import Customer, User
 from data.retention.changes import require_works_on, retention_change
@@ -101,11 +101,7 @@ def _check_dates(kind: str, effective: dt.date, end: dt.date | None) -> None:
 
 def find_request(request_id: int) -> ChangeRequest:
     """The request, or NotFound."""
-    found = (
-        ChangeRequest.get_or_none(ChangeRequest.id == request_id)
-        if 0 < request_id < 2**63
-        else None
-    )
+    found = row_by_id(ChangeRequest, request_id)
     if found is None:
         raise NotFound(f"There is no change request #{request_id}.")
     return found
