@@ -20,7 +20,6 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
-from data.customers import customer_detail
 from data.retention.reminders import Reminder, retention_reminders
 from data.retention.requests import KIND_LABELS
 from data.timeline import Due, TaskState, TodayTask, local_now, relative, start_of, urgency
@@ -76,11 +75,11 @@ class TodayReminder:
 TodayLine: TypeAlias = TodayTask | TodayReminder
 
 
-def today_reminder(reminder: Reminder, time_zone: str) -> TodayReminder:
+def today_reminder(reminder: Reminder) -> TodayReminder:
     """A reminder as Today shows it: due by the end of its day in the customer's zone."""
-    now = local_now(time_zone)
+    now = local_now(reminder.time_zone)
     due = Due(start_of(reminder.due + dt.timedelta(days=1), now), reminder.due, False)
-    return TodayReminder(reminder, time_zone, due, relative(due, now))
+    return TodayReminder(reminder, reminder.time_zone, due, relative(due, now))
 
 
 def short_title(reminder: Reminder) -> str:
@@ -200,11 +199,7 @@ class TodayScreen(OffboardScreen):
         # The reminders are no one's cancellation: shown with everyone's, each in its
         # customer's zone.
         found = [] if self.mine else retention_reminders()
-        zones = {
-            account: customer_detail(account).time_zone
-            for account in sorted({reminder.account for reminder in found})
-        }
-        reminders = [today_reminder(reminder, zones[reminder.account]) for reminder in found]
+        reminders = [today_reminder(reminder) for reminder in found]
         self.post_read(self.Loaded(rows, cancelled, reminders))
 
     def on_today_screen_loaded(self, event: Loaded) -> None:

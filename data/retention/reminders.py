@@ -28,6 +28,7 @@ class Reminder:
     due: dt.date
     title: str
     days: int  # days from today to ``due`` (negative: passed)
+    time_zone: str  # the customer's, to show ``due`` in
 
 
 def retention_reminders(today: dt.date | None = None) -> list[Reminder]:
@@ -61,6 +62,7 @@ def retention_reminders(today: dt.date | None = None) -> list[Reminder]:
                     f"{label} {customer.name}: change request #{request.id} takes effect on "
                     f"{request.effective_date}",
                     (request.effective_date - today).days,
+                    str(customer.time_zone),
                 )
             )
         paused = (
@@ -89,6 +91,7 @@ def retention_reminders(today: dt.date | None = None) -> list[Reminder]:
                     f"{customer.name}'s pause {ended} on {end}: Resume it "
                     f"(offboard resume {customer.account})",
                     (end - today).days,
+                    str(customer.time_zone),
                 )
             )
     return sorted(found, key=lambda r: (r.due, r.account, r.request_id))
