@@ -90,6 +90,25 @@ class Outcome:
     count: int = 0
 
 
+def next_version(row: Any, name: str, **changes: Any) -> None:
+    """Write ``changes`` to ``row`` with its next version — a compare-and-swap on its version
+    column, refused if another writer got there first (``name`` says what, in the message)."""
+    model = type(row)
+    updated = (
+        model.update(version=model.version + 1, **changes)
+        .where((model.id == row.id) & (model.version == row.version))
+        .execute()
+    )
+    if updated != 1:
+        raise Conflict(
+            f"{name} was changed by someone else at the same moment. "
+            "Refresh to see the change, then try again."
+        )
+    row.version += 1
+    for key, value in changes.items():
+        setattr(row, key, value)
+
+
 @dataclass
 class CustomerChange:
     """A change under way to one customer: who makes it, when, and the audit events it has noted."""
@@ -110,20 +129,7 @@ class CustomerChange:
         there first. Once per change: ``outcome`` bumps if the operation did not."""
         if self.bumped:
             raise RuntimeError("A change bumps the customer's version once.")
-        customer = self.customer
-        updated = (
-            Customer.update(version=Customer.version + 1, updated_at=self.now, **changes)
-            .where((Customer.id == customer.id) & (Customer.version == customer.version))
-            .execute()
-        )
-        if updated != 1:
-            raise Conflict(
-                f"{customer.name} was changed by someone else at the same moment. "
-                "Refresh to see the change, then try again."
-            )
-        customer.version += 1
-        for name, value in changes.items():
-            setattr(customer, name, value)
+        next_version(self.customer, str(self.customer.name), updated_at=self.now, **changes)
         self.bumped = True
 
     def audit(

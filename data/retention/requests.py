@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from data.cancellations.kernel import CustomerChange, clean_text, pending
+from data.cancellations.kernel import CustomerChange, clean_text, next_version, pending
 from data.cancellations.kernel import Outcome as Done
 from data.dates import parse_date
 from data.db import connection, row_by_id
@@ -120,19 +120,7 @@ def locked_request(request_id: int, expected_version: int | None) -> ChangeReque
 
 def bump(request: ChangeRequest, **changes: Any) -> None:
     """Write ``changes`` and a new version, refused if someone changed it meanwhile."""
-    updated = (
-        ChangeRequest.update(version=ChangeRequest.version + 1, **changes)
-        .where((ChangeRequest.id == request.id) & (ChangeRequest.version == request.version))
-        .execute()
-    )
-    if updated != 1:
-        raise Conflict(
-            f"Change request #{request.id} was changed by someone else at the same moment. "
-            "Refresh to see the change, then try again."
-        )
-    request.version += 1
-    for name, value in changes.items():
-        setattr(request, name, value)
+    next_version(request, f"Change request #{request.id}", **changes)
 
 
 def customer_of(request_id: int) -> int:
