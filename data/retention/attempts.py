@@ -114,9 +114,9 @@ def set_outcome(
         found = row_by_id(SaveAttempt, attempt_id)
         if found is None:
             raise NotFound(f"There is no save attempt with id {attempt_id}.")
-        customer_id = found.customer_id
+        account = str(found.customer.account)
     with retention_change(
-        login, customer_id=customer_id, expected_version=expected_version, allowed=_may_attempt
+        login, account, expected_version=expected_version, allowed=_may_attempt
     ) as c:
         attempt = SaveAttempt.get_by_id(attempt_id)
         if attempt.outcome != Outcome.OPEN:

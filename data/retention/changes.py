@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from data.cancellations.kernel import CustomerChange, customer_change
-from data.db import connection
 from data.errors import NotAllowed
 from data.models import Customer, Role, User
 
@@ -33,9 +32,8 @@ def require_works_on(who: User, customer: Customer, doing: str) -> None:
 @contextmanager
 def retention_change(
     login: str,
+    account: str,
     *,
-    account: str | None = None,
-    customer_id: int | None = None,
     expected_version: int | None = None,
     allowed: Callable[[User, Customer], None],
 ) -> Iterator[CustomerChange]:
@@ -43,9 +41,6 @@ def retention_change(
     customer locked, its version checked and bumped, the audit written): ``allowed`` refuses the
     user (or the customer's state) instead of the customer-cancellation role;
     ``expected_version`` is the customer's."""
-    if account is None:
-        with connection():
-            account = str(Customer.get_by_id(customer_id).account)
     with customer_change(
         login, account, expected_version, doing="change retention", allowed=allowed
     ) as current:

@@ -36,8 +36,8 @@ from data.retention.requests import (
     KIND_LABELS,
     REQUEST_KIND,
     RequestDone,
+    account_of,
     bump,
-    customer_of,
     find_request,
     locked_request,
     refuse_if_locked,
@@ -150,7 +150,7 @@ def submit_request(
     def allowed(who: User, customer: Customer) -> None:
         _may_submit(who, customer, find_request(request_id))
 
-    with retention_change(login, customer_id=customer_of(request_id), allowed=allowed) as c:
+    with retention_change(login, account_of(request_id), allowed=allowed) as c:
         request = locked_request(request_id, expected_version)
         refuse_if_locked(request)
         if request.kind == RequestKind.PAUSE:
@@ -213,7 +213,7 @@ def recall_request(
                 "who submitted it may."
             )
 
-    with retention_change(login, customer_id=customer_of(request_id), allowed=allowed) as c:
+    with retention_change(login, account_of(request_id), allowed=allowed) as c:
         request = locked_request(request_id, expected_version)
         if request.state != RequestState.SUBMITTED:
             raise Conflict(
@@ -361,7 +361,7 @@ def approve_request(
     def allowed(who: User, customer: Customer) -> None:
         _may_decide(who, find_request(request_id), "approve")
 
-    with retention_change(login, customer_id=customer_of(request_id), allowed=allowed) as c:
+    with retention_change(login, account_of(request_id), allowed=allowed) as c:
         request = locked_request(request_id, expected_version)
         step = _may_decide(c.who, request, "approve")
         _record_decision(c, request, step, Verdict.APPROVED, text)
@@ -397,7 +397,7 @@ def reject_request(
     def allowed(who: User, customer: Customer) -> None:
         _may_decide(who, find_request(request_id), "reject")
 
-    with retention_change(login, customer_id=customer_of(request_id), allowed=allowed) as c:
+    with retention_change(login, account_of(request_id), allowed=allowed) as c:
         request = locked_request(request_id, expected_version)
         step = _may_decide(c.who, request, "reject")
         _record_decision(c, request, step, Verdict.REJECTED, text)

@@ -123,10 +123,10 @@ def bump(request: ChangeRequest, **changes: Any) -> None:
     next_version(request, f"Change request #{request.id}", **changes)
 
 
-def customer_of(request_id: int) -> int:
-    """The id of the request's customer (for ``retention_change``)."""
+def account_of(request_id: int) -> str:
+    """The account number of the request's customer (for ``retention_change``)."""
     with connection():
-        return int(find_request(request_id).customer_id)
+        return str(find_request(request_id).customer.account)
 
 
 def refuse_if_locked(request: ChangeRequest) -> None:
@@ -245,7 +245,7 @@ def edit_request(
     def allowed(who: User, customer: Customer) -> None:
         require_works_on(who, customer, "edit a change request")
 
-    with retention_change(login, customer_id=customer_of(request_id), allowed=allowed) as c:
+    with retention_change(login, account_of(request_id), allowed=allowed) as c:
         request = locked_request(request_id, expected_version)
         refuse_if_locked(request)
         zone = str(c.customer.time_zone)
@@ -291,9 +291,9 @@ __all__ = [
     "KIND_LABELS",
     "REQUEST_KIND",
     "RequestDone",
+    "account_of",
     "bump",
     "create_request",
-    "customer_of",
     "edit_request",
     "find_request",
     "kind_named",
