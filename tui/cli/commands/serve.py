@@ -3,8 +3,10 @@ runs the app in a process of its own (``python -m tui.cli``), on the same databa
 configuration, acting as the user the command acts as; the page shows it through xterm.js over a
 websocket.
 
-Whoever can reach the port acts as that user: the server listens on loopback unless told
-otherwise, and says so when it starts."""
+Whoever has the URL it prints (it carries a per-run secret token) and can reach the port acts
+as that user: the server listens on loopback unless told otherwise, and says so when it starts.
+tui/cli/serve_guard.py refuses every request without the token, to another address, or from a
+page of another origin."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ import sys
 from data.db import ENVIRONMENT_VARIABLE
 from data.users import list_users
 from tui.cli.output import PROG, out
+from tui.cli.serve_guard import TOKEN_PARAMETER, Gate, GuardedServer, new_token, write_token_file
 from tui.config import USER_VARIABLE, Settings
 
 
@@ -60,25 +63,46 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
-    from textual_serve.server import Server
-
+    token = new_token()
+    token_file = getattr(args, "token_file", None)
+    if token_file:
+        problem = write_token_file(str(token_file), token)
+        if problem:
+            print(f"{PROG}: {problem}.", file=sys.stderr)
+            return 2
     user = next((u for u in list_users() if u.login == settings.login), None)
     who = f"{user.display_name} ({settings.login})" if user is not None else settings.login
-    url = url_of(host, port)
-    out(f"Serving offboard on {url} — open it in a web browser; Ctrl+C stops.")
+    origin = url_of(host, port)
     reach = "this machine" if is_loopback(host) else "the network"
+    if token_file:
+        # A script asked for the token in a file: it is not printed (stdout may go to a log).
+        out(
+            f"Serving offboard on {origin}/?{TOKEN_PARAMETER}=… with the token in "
+            f"{token_file} — open it in a web browser; Ctrl+C stops."
+        )
+        holder = f"the token in {token_file}"
+    else:
+        out(
+            f"Serving offboard on {origin}/?{TOKEN_PARAMETER}={token} — open it in a web "
+            "browser; Ctrl+C stops."
+        )
+        holder = "this URL"
     out(
-        f"Warning: anyone who can reach {url} (from {reach}) acts in offboard as {who}, "
-        "with that user's roles."
+        f"Warning: anyone with {holder} who can reach {origin} (from {reach}) acts in "
+        f"offboard as {who}, with that user's roles."
     )
+    sys.stdout.flush()
     # The app's processes find the database and the user in their environment (a URL's
     # password never shows in a process list), and the configuration as this command did.
+    # The token is in neither: it stays in this process.
     location = settings.location
     if "://" not in location:
         location = os.path.abspath(location)
     os.environ[ENVIRONMENT_VARIABLE] = location
     os.environ[USER_VARIABLE] = settings.login
     command = shlex.join([sys.executable, "-m", "tui.cli"])
-    server = Server(command, host=host, port=port, title="offboard", public_url=url)
+    server = GuardedServer(
+        command, host=host, port=port, title="offboard", gate=Gate(origin=origin, token=token)
+    )
     server.serve()
     return 0
