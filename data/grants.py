@@ -3,7 +3,10 @@
 On PostgreSQL the database login is the real boundary. The role that owns offboard's tables
 (the one that ran the migrations, e.g. ``postgres``) or a superuser administers; a team lead's
 own role, made by ``grant_role``, may read and write offboard's working tables, may only add to
-and read the audit trail, and may only read the users and their roles. SQLite has no roles.
+and read the audit trail, and may only read the users and their roles. The database holds such
+a role to the rules as well (migration 0019): every audit event it writes names its own offboard
+user (the one whose login is the role's name), and it writes change requests and their decisions
+only as the approval chain allows. SQLite has no roles.
 """
 
 from __future__ import annotations

@@ -173,10 +173,10 @@ def test_a_team_lead_role_may_add_to_and_read_the_trail(
         with raw.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM audit_event")
             assert cursor.fetchone()[0] >= 1
-            cursor.execute(
+            cursor.execute(  # as itself: another actor is refused (tests/data/test_lead_guards)
                 "INSERT INTO audit_event (at, actor_id, action, record_kind, before, after, "
-                "previous_hash, event_hash) SELECT now(), actor_id, 'note', '', '{}', '{}', "
-                "'x', 'y' FROM audit_event LIMIT 1"
+                "previous_hash, event_hash) SELECT now(), id, 'note', '', '{}', '{}', "
+                "'x', 'y' FROM \"user\" WHERE login = current_user"
             )
             assert cursor.rowcount == 1
         raw.rollback()  # it could: the chain is left as it was
