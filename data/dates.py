@@ -15,7 +15,7 @@ from data import clock
 from data.errors import InvalidInput, clip
 
 DATE_HINT = "Write a date as 2026-12-31, today, tomorrow, +30d or -7d."
-_RELATIVE = re.compile(r"^([+-])\s*(\d{1,4})\s*([dwmy]?)$")
+_RELATIVE = re.compile(r"^([+-])\s*(\d{1,4})\s*([dwmy]?)$", re.ASCII)  # not "+３d"
 
 
 def zone(name: str) -> ZoneInfo:
@@ -56,6 +56,8 @@ def parse_date(text: str, time_zone: str = "UTC") -> dt.date:
     value = (text or "").strip().lower()
     if not value:
         raise InvalidInput(f"The date is empty. {DATE_HINT}")
+    if not value.isascii():  # '２０２６-12-31': a date is written in the digits 0-9
+        raise InvalidInput(f"'{clip(text.strip())}' is not a date. {DATE_HINT}")
     today = arrow.get(clock.now_in(zone(time_zone))).floor("day")
     if value == "today":
         return today.date()

@@ -9,7 +9,9 @@ import re
 
 ECHO_LIMIT = 80
 MESSAGE_LIMIT = 2000  # a refusal longer than this still echoes input somewhere: cut its middle
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# What text may not hold where a person reads it: C0 control characters but the tab and the line
+# break, DEL, and the C1 ones (U+0080..U+009F, which some terminals obey as escapes).
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # A quote opens a quoted stretch at the start or after a space or bracket, and closes it
 # before a space, punctuation or the end.
 _OPENS_AFTER = ' \t\n(["“'
@@ -67,23 +69,36 @@ def clip_quotes(message: str) -> str:
 
 
 def printable(message: str) -> str:
-    """``message`` with control characters an echo may carry (a NUL, a terminal escape) written
-    out as ``\\x00``, so what is shown is what was typed and the terminal is not driven."""
-    return _CONTROL.sub(lambda char: f"\\x{ord(char.group(0)):02x}", message)
+    """``message`` with control characters (``CONTROL``: a NUL, a terminal escape, a carriage
+    return) written out as ``\\x00``, ``\\x1b``, ``\\x0d``, so what is shown is what was typed
+    and no terminal or viewer is driven; tabs and line breaks are kept."""
+    return CONTROL.sub(lambda char: f"\\x{ord(char.group(0)):02x}", message)
+
+
+# What ends a line (to a terminal, or to str.splitlines) that ``printable`` keeps or writes as
+# a code: written out as Python writes it, ``\\r\\n``.
+_LINE_ENDS = {"\r": "\\r", "\n": "\\n", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_LINE_END = re.compile("[\r\n\u2028\u2029]")
+
+
+def on_one_line(message: str) -> str:
+    """``message`` with every line break written out (``\\r\\n``), so a refusal that echoes a
+    value holding one (an address pasted with its line end) is one line, and shows it."""
+    return _LINE_END.sub(lambda found: _LINE_ENDS[found.group(0)], message)
 
 
 class OffboardError(Exception):
     """Base of every refusal the data layer makes. The message is meant to be shown as it is.
 
     A long quoted echo of input is cut (``clip_quotes``), so no refusal repeats a pasted page
-    back whole, and control characters are written out (``printable``), wherever it is
-    raised."""
+    back whole, and line breaks and control characters are written out (``on_one_line``,
+    ``printable``), wherever it is raised: every refusal is one line."""
 
     title = "Refused"
 
     def __init__(self, *args: object) -> None:
         if len(args) == 1 and isinstance(args[0], str):
-            args = (printable(clip_quotes(args[0])),)
+            args = (printable(on_one_line(clip_quotes(args[0]))),)
         super().__init__(*args)
 
 

@@ -20,7 +20,7 @@ from peewee import IntegrityError
 
 from data import outbox
 from data.cancellations.kernel import CustomerChange, clean_text, pending
-from data.errors import Conflict, InvalidInput, NotAllowed
+from data.errors import Conflict, InvalidInput, NotAllowed, printable
 from data.models import Customer, CustomerStatus, Role, User
 from data.playbook import current_playbook
 from data.retention.chain import (
@@ -69,7 +69,7 @@ def render(template: str, values: dict[str, object]) -> tuple[str, str]:
     text = (TEMPLATES / f"{template}.md").read_text(encoding="utf-8")
     first, _, rest = text.partition("\n")
     subject = Template(first.removeprefix("Subject:").strip()).substitute(
-        {key: str(value) for key, value in values.items()}
+        {key: printable(str(value)) for key, value in values.items()}
     )
     body = Template(rest.lstrip("\n")).substitute(
         {key: outbox.as_text(value) for key, value in values.items()}
@@ -120,10 +120,16 @@ def _mail_step(c: CustomerChange, request: ChangeRequest, step: ChainStep) -> No
 def _may_submit(who: User, customer: Customer, request: ChangeRequest) -> None:
     if request.retention:
         if not who.has_any_role(Role.RETENTION):
+            # Say who they are: the account manager is refused here too; anyone else is not it.
+            why = (
+                f"{who.display_name} is {customer.name}'s account manager, not a retention member"
+                if who.id == customer.owner_id
+                else f"{who.display_name} has no 'retention' role"
+            )
             raise NotAllowed(
                 f"{who.display_name} cannot submit change request #{request.id}: the retention "
                 "team took part, so only a member of the retention team ('retention' role) "
-                "submits it, not the account manager."
+                f"submits it, and {why}. Ask a retention member to submit it."
             )
         return
     if customer.owner_id is not None:
@@ -131,7 +137,8 @@ def _may_submit(who: User, customer: Customer, request: ChangeRequest) -> None:
             owner = User.get_by_id(customer.owner_id)
             raise NotAllowed(
                 f"{who.display_name} cannot submit change request #{request.id}: without the "
-                f"retention team, the account manager ({owner.display_name}) submits it."
+                f"retention team, the account manager ({owner.display_name}) submits it, and "
+                f"{who.display_name} is not {customer.name}'s. Ask {owner.display_name} to."
             )
         return
     if not who.has_any_role(Role.ADMIN):

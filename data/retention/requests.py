@@ -29,7 +29,10 @@ KIND_LABELS: dict[str, str] = {
     RequestKind.PAUSE: "Pause",
     RequestKind.REDUCE: "Reduce",
 }
-CREDIT_LIMIT = Decimal("9999999999.99")
+# The largest credit the column holds: all its digits nines (9,999,999,999.99).
+CREDIT_LIMIT = Decimal(10) ** (
+    ChangeRequest.credit.max_digits - ChangeRequest.credit.decimal_places
+) - Decimal("0.01")
 REQUEST_KIND = "change_request"  # the audit events' record_kind
 
 
@@ -47,28 +50,37 @@ def kind_named(text: str | None) -> RequestKind:
 
 
 def parse_credit(value: str | Decimal | int | None) -> Decimal:
-    """A credit: a number of at most two decimals, zero or more."""
+    """A credit: a number of at most two decimals, from 0 to ``CREDIT_LIMIT`` (what the column
+    holds), as the column stores it (``-0`` is 0.00)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return Decimal("0.00")
+    typed = clip(str(value).strip())
+    written = str(value).strip().replace(",", "")
     try:
-        number = Decimal(str(value).strip().replace(",", ""))
+        # ASCII only: Decimal also reads '１００' (full-width digits) as 100.
+        number = Decimal(written) if written.isascii() else Decimal("NaN")
     except InvalidOperation:
-        raise InvalidInput(
-            f"The credit '{clip(value)}' is not a number. Write an amount such as 250 or 99.50."
-        ) from None
+        number = Decimal("NaN")
     if not number.is_finite():
         raise InvalidInput(
-            f"The credit '{clip(value)}' is not a number. Write an amount such as 250."
+            f"The credit '{typed}' is not a number. Write an amount such as 250 or 99.50."
         )
     if number < 0:
         raise InvalidInput(
-            f"The credit cannot be negative ({number}): write the amount to be issued, or 0."
+            f"The credit cannot be negative ('{typed}'): write the amount to be issued, or 0."
         )
-    if number != number.quantize(Decimal("0.01")):
-        raise InvalidInput(f"The credit {number} has more than two decimals.")
+    # Compared before rounding: rounding 1e30 to cents would need more digits than Decimal has.
     if number > CREDIT_LIMIT:
-        raise InvalidInput(f"The credit {number} is too large (at most {CREDIT_LIMIT}).")
-    return number.quantize(Decimal("0.01"))
+        raise InvalidInput(
+            f"The credit '{typed}' is too large: write at most {CREDIT_LIMIT:,} (what a change "
+            "request can record)."
+        )
+    cents = number.quantize(Decimal("0.01"))
+    if number != cents:
+        raise InvalidInput(
+            f"The credit '{typed}' has more than two decimals: write it in cents, such as 99.50."
+        )
+    return cents + Decimal("0.00")  # -0.00 + 0.00 is 0.00
 
 
 def _date(value: str | dt.date | None, zone: str, what: str) -> dt.date | None:

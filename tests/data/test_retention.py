@@ -25,7 +25,7 @@ from data.retention import (
     request_views,
     requests,
 )
-from data.retention.models import Approval, RequestState
+from data.retention.models import Approval, ChangeRequest, RequestState
 from data.rules import SectionState
 from tests.conftest import OpenedDatabase
 from tests.data.world import ADMIN, LEAD, TESS, VIEWER, World
@@ -515,3 +515,76 @@ def test_a_pause_pauses_reminds_refuses_begin_and_resumes(team: World) -> None:
     assert [r.kind for r in reminders.retention_reminders(start)] == ["effective"]
     refused(team, Conflict, lambda: pause.resume(RET, ACME), "not Paused")
     cancellations.begin(LEAD, ACME)
+
+
+# ----------------------------------------------------------------------------- issue 21
+
+
+@pytest.mark.parametrize(
+    ("typed", "words"),
+    [
+        ("1e30", "'1e30' is too large: write at most 9,999,999,999.99"),
+        ("99999999999999999999", "'99999999999999999999' is too large"),
+        ("10000000000", "'10000000000' is too large"),
+        ("NaN", "'NaN' is not a number"),
+        ("sNaN", "'sNaN' is not a number"),
+        ("Infinity", "'Infinity' is not a number"),
+        ("1e-9", "'1e-9' has more than two decimals"),
+        ("１００", "'１００' is not a number"),  # full-width digits: not an amount
+    ],
+)
+def test_a_credit_the_column_cannot_hold_is_refused_in_one_line(
+    team: World, typed: str, words: str
+) -> None:
+    made = requests.create_request(VIEWER, ACME, "cancel", SOON, retention=False)
+    for call in (
+        lambda: requests.create_request(VIEWER, ACME, "cancel", SOON, credit=typed),
+        lambda: requests.edit_request(VIEWER, made.request_id, credit=typed),
+    ):
+        refused(team, InvalidInput, call, words)
+
+
+def test_the_largest_credit_is_what_the_column_holds_and_minus_zero_is_zero(team: World) -> None:
+    column = ChangeRequest.credit
+    assert str(requests.CREDIT_LIMIT) == "9999999999.99"
+    assert len(requests.CREDIT_LIMIT.as_tuple().digits) == column.max_digits
+    made = requests.create_request(VIEWER, ACME, "reduce", SOON, credit="9,999,999,999.99")
+    assert request_views.show_request(made.request_id).credit == requests.CREDIT_LIMIT
+    requests.edit_request(VIEWER, made.request_id, credit="-0")
+    shown = request_views.show_request(made.request_id)
+    assert f"{shown.credit:.2f}" == "0.00"  # as show prints it
+    # The history says what was stored: 0.00, never "-0.00".
+    assert [entry.detail for entry in shown.history][-1] == {"credit": "0.00"}
+    zero = requests.create_request(VIEWER, ACME, "reduce", SOON, credit="-0.00")
+    assert f"{request_views.show_request(zero.request_id).credit:.2f}" == "0.00"
+
+
+def test_who_may_submit_is_said_as_it_is(team: World) -> None:
+    with connection():  # a CRM admin with no retention role, as root often is
+        User.create(login="root", display_name="Root", roles=Role.ADMIN)
+    with_retention = requests.create_request(VIEWER, ACME, "cancel", SOON, retention=True)
+    number = with_retention.request_id
+    message = refused(
+        team, NotAllowed, lambda: decisions.submit_request("root", number), "retention"
+    )
+    assert message == (
+        f"Root cannot submit change request #{number}: the retention team took part, so only a "
+        "member of the retention team ('retention' role) submits it, and Root has no "
+        "'retention' role. Ask a retention member to submit it."
+    )
+    assert "account manager" not in message
+    # The account manager is told that is who they are, and still not a retention member.
+    assert refused(
+        team, NotAllowed, lambda: decisions.submit_request(VIEWER, number), "retention"
+    ).endswith(
+        "and Vic Viewer is Acme Widgets's account manager, not a retention member. Ask a "
+        "retention member to submit it."
+    )
+    without = requests.create_request(VIEWER, ACME, "cancel", SOON, retention=False)
+    assert refused(
+        team, NotAllowed, lambda: decisions.submit_request("root", without.request_id), "Vic"
+    ) == (
+        f"Root cannot submit change request #{without.request_id}: without the retention team, "
+        "the account manager (Vic Viewer) submits it, and Root is not Acme Widgets's. Ask Vic "
+        "Viewer to."
+    )

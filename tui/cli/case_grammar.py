@@ -26,10 +26,22 @@ def add_expected_version(sub: argparse.ArgumentParser) -> None:
     """``--expected-version N``, as every command that changes a customer takes it."""
     sub.add_argument(
         "--expected-version",
-        type=int,
+        type=version_number,
         metavar="N",
         help="refuse if the customer's version is not N (it changed since you read it)",
     )
+
+
+def version_number(text: str) -> int:
+    """An ``--expected-version``: a whole number from 1 up (as a version is), else a usage
+    error."""
+    value = whole_number(text) or 0
+    if not 1 <= value <= LARGEST_ID:
+        raise argparse.ArgumentTypeError(
+            f"'{clip(text.strip())}' is not a version: give the whole number (1 or more) that "
+            "show --json gives as version"
+        )
+    return value
 
 
 def command_group(
@@ -53,17 +65,41 @@ def command_group(
     )
 
 
+def whole_number(text: str) -> int | None:
+    """The number ``text`` writes in the digits 0-9 (spaces around it trimmed), else None:
+    never a sign, an underscore or another script's digits ('３' or '٣', which ``int`` reads as
+    3)."""
+    value = text.strip()
+    return int(value) if value.isascii() and value.isdigit() else None
+
+
 def record_id(text: str) -> int:
     """An id argument (a record, a message, a reason…): a whole number from 1 up, else a usage
     error. The parser's other commands (reasons, outbox) use it too."""
-    try:
-        value = int(text.strip())
-    except ValueError:
-        value = 0
+    value = whole_number(text) or 0
     if not 1 <= value <= LARGEST_ID:
         raise argparse.ArgumentTypeError(
             f"'{clip(text.strip())}' is not an id: give the whole number (1 or more) that the "
             "list shows"
+        )
+    return value
+
+
+def account_number(text: str) -> str:
+    """An ACCOUNT argument, trimmed (``show -- -1`` reaches here as ' -1', see tui.cli.parse),
+    else a usage error: never empty, never a negative number or an option, and never another
+    script's digits ('１０００１２' is not 100012). An account imported from a CRM may hold
+    letters; whether it exists is the data layer's to say."""
+    value = text.strip()
+    if (
+        not value
+        or value.startswith("-")
+        or not value.isprintable()
+        or any(char.isdigit() and not char.isascii() for char in value)
+    ):
+        raise argparse.ArgumentTypeError(
+            f"'{clip(value)}' is not an account number: give the digits of an account, as "
+            "'offboard list' shows them, e.g. 100012"
         )
     return value
 
@@ -152,7 +188,9 @@ def add_milestone_commands(commands: Any, command: Command) -> None:
         "operations:cmd_begin",
         "begin a cancellation: the customer becomes Live (PC)",
     )
-    sub.add_argument("account", metavar="ACCOUNT", help="the account number, such as 100011")
+    sub.add_argument(
+        "account", metavar="ACCOUNT", type=account_number, help="the account number, such as 100011"
+    )
     sub.add_argument(
         "--scenario",
         default=None,
@@ -168,7 +206,12 @@ def add_milestone_commands(commands: Any, command: Command) -> None:
         ("process", "operations:cmd_process", "process a cancellation once every section is clear"),
     ):
         sub = command(commands, name, handler, help_text)
-        sub.add_argument("account", metavar="ACCOUNT", help="the account number, such as 100011")
+        sub.add_argument(
+            "account",
+            metavar="ACCOUNT",
+            type=account_number,
+            help="the account number, such as 100011",
+        )
     sub = command(
         commands,
         "close",
@@ -176,7 +219,9 @@ def add_milestone_commands(commands: Any, command: Command) -> None:
         "close the termination case of a processed cancellation once its tasks are done: the "
         "customer becomes a Former Customer",
     )
-    sub.add_argument("account", metavar="ACCOUNT", help="the account number, such as 100011")
+    sub.add_argument(
+        "account", metavar="ACCOUNT", type=account_number, help="the account number, such as 100011"
+    )
     sub.add_argument("--json", action="store_true", help=OUTCOME_JSON_HELP)
     add_expected_version(sub)
     sub = command(
@@ -185,7 +230,7 @@ def add_milestone_commands(commands: Any, command: Command) -> None:
         "operations:cmd_scenario",
         "change the scenario of a pending cancellation (buyout, non-renewal, collections)",
     )
-    sub.add_argument("account", metavar="ACCOUNT", help="the account number")
+    sub.add_argument("account", metavar="ACCOUNT", type=account_number, help="the account number")
     sub.add_argument("scenario", metavar="SCENARIO", help="buyout, non-renewal or collections")
     sub = command(
         commands,
@@ -195,7 +240,7 @@ def add_milestone_commands(commands: Any, command: Command) -> None:
         "bill-till-payout, auto-renewal-disabled, admin-notified), or --undo it",
     )
     sub.set_defaults(check=check_confirm)
-    sub.add_argument("account", metavar="ACCOUNT", help="the account number")
+    sub.add_argument("account", metavar="ACCOUNT", type=account_number, help="the account number")
     sub.add_argument("step", metavar="STEP", help="the step, such as payment-confirmed")
     sub.add_argument("--note", default="", help="who confirmed it, and how")
     sub.add_argument(
@@ -213,7 +258,12 @@ def add_tool_commands(commands: Any, command: Command) -> None:
 
     def tool(name: str, handler: str, help_text: str, *, changes: bool = True) -> Any:
         sub = command(commands, name, handler, help_text)
-        sub.add_argument("account", metavar="ACCOUNT", help="the account number, such as 100011")
+        sub.add_argument(
+            "account",
+            metavar="ACCOUNT",
+            type=account_number,
+            help="the account number, such as 100011",
+        )
         if changes:
             add_expected_version(sub)
         return sub
@@ -314,7 +364,7 @@ def add_timeline_commands(commands: Any, command: Command, shared: argparse.Argu
     sub = command(
         commands, "timeline", "timeline:cmd_timeline", "show a cancellation's termination timeline"
     )
-    sub.add_argument("account", metavar="ACCOUNT", help="the account number")
+    sub.add_argument("account", metavar="ACCOUNT", type=account_number, help="the account number")
     sub.add_argument("--json", action="store_true", help="print one JSON object")
     sub = command(
         commands,
@@ -353,7 +403,7 @@ def add_timeline_commands(commands: Any, command: Command, shared: argparse.Argu
         "timeline:cmd_effective",
         "set the effective date (contract end or de-provisioning) of an open termination case",
     )
-    sub.add_argument("account", metavar="ACCOUNT", help="the account number")
+    sub.add_argument("account", metavar="ACCOUNT", type=account_number, help="the account number")
     sub.add_argument("date", metavar="DATE", help="2026-12-31, +30d, tomorrow…")
     sub.add_argument(
         "--past",
@@ -363,7 +413,7 @@ def add_timeline_commands(commands: Any, command: Command, shared: argparse.Argu
     sub = command(
         commands, "task", "timeline:cmd_task", "tick a timeline task done by hand (or --undo it)"
     )
-    sub.add_argument("account", metavar="ACCOUNT", help="the account number")
+    sub.add_argument("account", metavar="ACCOUNT", type=account_number, help="the account number")
     sub.add_argument("task", metavar="TASK", help="the task's key, as offboard plan lists it")
     sub.add_argument("--note", default="", help="who did it, and how")
     sub.add_argument("--undo", action="store_true", help="reopen a task ticked by mistake")
@@ -374,7 +424,7 @@ def add_timeline_commands(commands: Any, command: Command, shared: argparse.Argu
         "record a termination team's sign-off (or --withdraw)",
     )
     sub.set_defaults(check=check_sign_off)
-    sub.add_argument("account", metavar="ACCOUNT", help="the account number")
+    sub.add_argument("account", metavar="ACCOUNT", type=account_number, help="the account number")
     sub.add_argument(
         "teams",
         metavar="TEAM",
@@ -392,7 +442,7 @@ def add_timeline_commands(commands: Any, command: Command, shared: argparse.Argu
         "timeline:cmd_deactivate",
         "record the deactivation of the customer's access with the GUIDs (or read them from stdin)",
     )
-    sub.add_argument("account", metavar="ACCOUNT", help="the account number")
+    sub.add_argument("account", metavar="ACCOUNT", type=account_number, help="the account number")
     sub.add_argument("guids", metavar="GUID", nargs="*", help="the GUIDs deactivated")
     sub = command(
         commands,
@@ -400,7 +450,7 @@ def add_timeline_commands(commands: Any, command: Command, shared: argparse.Argu
         "timeline:cmd_data",
         "record the account team's data decision (hold, approve) or that the purge is done",
     )
-    sub.add_argument("account", metavar="ACCOUNT", help="the account number")
+    sub.add_argument("account", metavar="ACCOUNT", type=account_number, help="the account number")
     sub.add_argument("decision", choices=["hold", "approve", "purged"], help="what happened")
     sub.add_argument("--reason", default="", help="why the data is held")
     sub.add_argument("--review", default=None, help="when a hold is reviewed (a date)")

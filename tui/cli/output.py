@@ -10,6 +10,8 @@ import sys
 from collections.abc import Iterable
 from typing import Any
 
+from data.errors import on_one_line, printable
+
 PROG = "offboard"
 
 Json = dict[str, Any]
@@ -22,12 +24,24 @@ SECTION_MARKS = {
 }
 
 
+def section_mark(state: str, gates: str | None) -> str:
+    """The word a section prints as: a red one says which milestone it holds back ("BLOCKING"
+    for Process, "for Close", "red" when it holds back neither), the others their state."""
+    if state == "blocking":
+        return {"process": "BLOCKING", "close": "for Close"}.get(gates or "", "red")
+    return SECTION_MARKS.get(state, state)
+
+
 def out(text: str = "") -> None:
-    print(text, file=sys.stdout)
+    """Text to stdout; a control character in it, whatever the database holds (an imported
+    value, a row written before they were refused), is written out as ``\\x1b``: stored text
+    never drives the terminal."""
+    print(printable(text), file=sys.stdout)
 
 
 def fail(message: str) -> int:
-    print(f"{PROG}: {message}", file=sys.stderr)
+    """A refusal on stderr: always one line (a line break in what it echoes is written out)."""
+    print(printable(f"{PROG}: {on_one_line(message)}"), file=sys.stderr)
     return 1
 
 

@@ -13,6 +13,7 @@ from data import customers
 from data.errors import InvalidInput
 from data.models import OutboxStatus, Role
 from tui.cli.case_grammar import (
+    account_number,
     add_cancellation_commands,
     add_expected_version,
     command_group,
@@ -163,7 +164,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub = command(
         commands, "show", "customers:cmd_show", "show a customer and its cancellation sections"
     )
-    sub.add_argument("account", metavar="ACCOUNT", help="the account number, such as 100011")
+    sub.add_argument(
+        "account", metavar="ACCOUNT", type=account_number, help="the account number, such as 100011"
+    )
+    sub.add_argument("--json", action="store_true", help="print one JSON object")
+
+    sub = command(
+        commands,
+        "billing",
+        "billing:cmd_billing",
+        "show a customer's billing: its status, latest invoices and Billing's notes (b in the app)",
+    )
+    sub.add_argument(
+        "account", metavar="ACCOUNT", type=account_number, help="the account number, such as 100011"
+    )
     sub.add_argument("--json", action="store_true", help="print one JSON object")
 
     add_cancellation_commands(commands, command, shared)
@@ -216,7 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
         reasons_commands, "set", "fields:cmd_reasons_set", "choose a cancellation's reasons"
     )
     sub.set_defaults(check=check_reasons_set)
-    sub.add_argument("account", metavar="ACCOUNT", help="the account number")
+    sub.add_argument("account", metavar="ACCOUNT", type=account_number, help="the account number")
     sub.add_argument("reasons", metavar="REASON", nargs="*", help="a reason's id or name")
     sub.add_argument("--text", help="the reason in the customer's words (kept if not given)")
     sub.add_argument("--info", help="extra information (kept if not given)")
@@ -240,12 +254,17 @@ def build_parser() -> argparse.ArgumentParser:
         commands,
         shared,
         "outbox",
-        "the e-mail outbox: list, send, export, retry, resend, mark-sent, withdraw",
+        "the e-mail outbox: list, send, export, retry, resend, mark-sent, withdraw, sent-by-hand",
     )
     sub = command(
         outbox_commands, "list", "outbox:cmd_outbox_list", "list the outbox, newest first"
     )
-    sub.add_argument("--account", metavar="ACCOUNT", help="only messages about this customer")
+    sub.add_argument(
+        "--account",
+        metavar="ACCOUNT",
+        type=account_number,
+        help="only messages about this customer",
+    )
     sub.add_argument(
         "--status",
         type=str.lower,
@@ -266,6 +285,11 @@ def build_parser() -> argparse.ArgumentParser:
         "write the queued messages as .eml files (they stay queued)",
     )
     sub.add_argument("directory", metavar="DIR", help="the folder to write to (made if missing)")
+    sub.add_argument(
+        "--force",
+        action="store_true",
+        help="replace .eml files an earlier export wrote there (never a database)",
+    )
     id_help = "the message id 'outbox list' shows"
     for name, handler, help_text in (
         ("retry", "outbox:cmd_outbox_retry", "queue a failed message again (team lead)"),
@@ -287,4 +311,15 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         sub = command(outbox_commands, name, handler, help_text)
         sub.add_argument("id", metavar="ID", type=record_id, help=id_help)
+    sub = command(
+        outbox_commands,
+        "sent-by-hand",
+        "outbox:cmd_outbox_sent_by_hand",
+        "record that a queued or failed message was sent by hand (an exported .eml): it is "
+        "never sent by offboard (team lead)",
+    )
+    sub.add_argument("id", metavar="ID", type=record_id, help=id_help)
+    sub.add_argument(
+        "--note", metavar="TEXT", default="", help="how it was sent (kept with the message)"
+    )
     return parser

@@ -12,7 +12,7 @@ import argparse
 from collections.abc import Sequence
 from typing import Any
 
-from tui.cli.case_grammar import Command
+from tui.cli.case_grammar import Command, account_number
 
 REPORT_NAMES = ("churn-reasons", "voluntary", "save-rate", "time-to-cancel", "win-back")
 TRAIL = "trail"  # the hidden audit command ``audit ACCOUNT`` is routed to
@@ -92,10 +92,15 @@ def add_report_commands(
         "file (or Markdown) with the reasons, sections, timeline, sign-offs, data decision, "
         "e-mails and the audit trail with its hash-chain check",
     )
-    sub.add_argument("account", metavar="ACCOUNT", help="the account number, such as 100011")
+    sub.add_argument(
+        "account", metavar="ACCOUNT", type=account_number, help="the account number, such as 100011"
+    )
     sub.add_argument("--out", metavar="FILE", required=True, help="the file to write")
     sub.add_argument(
         "--format", choices=("html", "md"), default="html", help="html (default) or md (Markdown)"
+    )
+    sub.add_argument(
+        "--force", action="store_true", help="replace FILE if it exists (never a database)"
     )
 
     audit_commands.__class__ = AuditCommands
@@ -110,7 +115,9 @@ def add_report_commands(
     # Listed as ``audit ACCOUNT``: the word ``trail`` itself need not be typed.
     audit_commands._choices_actions[-1].dest = "ACCOUNT"
     audit_commands._choices_actions[-1].metavar = "ACCOUNT"
-    sub.add_argument("account", metavar="ACCOUNT", help="the account number, such as 100011")
+    sub.add_argument(
+        "account", metavar="ACCOUNT", type=account_number, help="the account number, such as 100011"
+    )
     # Set once every subcommand is added (add_parser refuses a name already "in" the map).
     audit_commands._name_parser_map = audit_commands.choices = _AnyWord(
         audit_commands._name_parser_map

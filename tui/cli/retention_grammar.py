@@ -10,11 +10,20 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from tui.cli.case_grammar import Command, add_expected_version, command_group, record_id
+from tui.cli.case_grammar import (
+    Command,
+    account_number,
+    add_expected_version,
+    command_group,
+    record_id,
+    version_number,
+)
 
 OUTCOMES = ("saved", "paused", "downgraded", "lost", "open")
 KINDS = ("cancel", "pause", "reduce")
 JSON_HELP = "print one JSON object (see the README for its keys)"
+# The most a credit may be (data.retention.requests.CREDIT_LIMIT, what the column holds).
+CREDIT_MOST = "9,999,999,999.99"
 REQUEST_VERSION_HELP = "refuse if the request's version is not N (it changed since you read it)"
 
 
@@ -32,7 +41,9 @@ def _json(sub: argparse.ArgumentParser) -> None:
 
 
 def _request_version(sub: argparse.ArgumentParser) -> None:
-    sub.add_argument("--expected-version", type=int, metavar="N", help=REQUEST_VERSION_HELP)
+    sub.add_argument(
+        "--expected-version", type=version_number, metavar="N", help=REQUEST_VERSION_HELP
+    )
 
 
 def _request_fields(sub: argparse.ArgumentParser, *, creating: bool) -> None:
@@ -42,7 +53,9 @@ def _request_fields(sub: argparse.ArgumentParser, *, creating: bool) -> None:
         required=creating,
         help="the effective date: 2026-12-31, today, +30d…",
     )
-    sub.add_argument("--credit", metavar="AMOUNT", help="the credit to be issued (0 or more)")
+    sub.add_argument(
+        "--credit", metavar="AMOUNT", help=f"the credit to be issued (0 to {CREDIT_MOST})"
+    )
     sub.add_argument("--end", metavar="DATE", help="a pause's end date (its last day paused)")
     sub.add_argument("--notes", metavar="TEXT", help="the product change notes")
     involved = sub.add_mutually_exclusive_group()
@@ -71,7 +84,7 @@ def add_retention_commands(commands: Any, command: Command, shared: Any) -> None
         "record a save attempt on a customer (or, on its pending cancellation, why none was made)",
     )
     sub.set_defaults(check=check_save_attempt)
-    sub.add_argument("account", metavar="ACCOUNT")
+    sub.add_argument("account", metavar="ACCOUNT", type=account_number)
     sub.add_argument("--outcome", choices=OUTCOMES, help="how it ended: " + ", ".join(OUTCOMES))
     sub.add_argument("--concern", metavar="TEXT", default="", help="the concern in their words")
     sub.add_argument(
@@ -90,7 +103,7 @@ def add_retention_commands(commands: Any, command: Command, shared: Any) -> None
     sub = command(
         commands, "save-attempts", "retention:cmd_save_attempts", "list a customer's save attempts"
     )
-    sub.add_argument("account", metavar="ACCOUNT")
+    sub.add_argument("account", metavar="ACCOUNT", type=account_number)
     sub.add_argument("--json", action="store_true", help="print one JSON array")
 
     offer_commands = command_group(commands, shared, "offers", "the offers a save attempt may make")
@@ -116,7 +129,7 @@ def add_retention_commands(commands: Any, command: Command, shared: Any) -> None
         "retention:cmd_request_create",
         "create a change request (a draft)",
     )
-    sub.add_argument("account", metavar="ACCOUNT")
+    sub.add_argument("account", metavar="ACCOUNT", type=account_number)
     sub.add_argument("--kind", required=True, choices=KINDS, help="cancel, pause or reduce")
     _request_fields(sub, creating=True)
     _json(sub)
@@ -149,7 +162,7 @@ def add_retention_commands(commands: Any, command: Command, shared: Any) -> None
     sub = command(
         request_commands, "list", "retention:cmd_request_list", "a customer's change requests"
     )
-    sub.add_argument("account", metavar="ACCOUNT")
+    sub.add_argument("account", metavar="ACCOUNT", type=account_number)
     sub.add_argument("--json", action="store_true", help="print one JSON array")
 
     sub = command(
@@ -178,6 +191,6 @@ def add_retention_commands(commands: Any, command: Command, shared: Any) -> None
     sub = command(
         commands, "resume", "retention:cmd_resume", "end a paused customer's pause: Live again"
     )
-    sub.add_argument("account", metavar="ACCOUNT")
+    sub.add_argument("account", metavar="ACCOUNT", type=account_number)
     add_expected_version(sub)
     _json(sub)

@@ -54,7 +54,7 @@ def reason_ids(named: Sequence[str]) -> list[int]:
     names: dict[str, int] | None = None
     for text in named:
         word = " ".join(text.split())
-        if word.isdigit():
+        if word.isascii() and word.isdigit():  # not '３', which int() reads as 3
             ids.append(int(word))
             continue
         if names is None:

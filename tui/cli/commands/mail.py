@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from data.cancellations import queue_offboarding_notice
-from data.errors import InvalidInput
+from data.errors import InvalidInput, clip
 from data.models import DoneBy
 from data.notices import Draft, compose_offboarding_notice, compose_task_email
 from data.termination import queue_task_email
@@ -32,17 +32,36 @@ FINAL_TERMINATION = "final-termination"
 FINAL_TEMPLATE = "final_termination_notice"
 
 
-def task_key(which: str) -> str:
-    """The plan task whose e-mail ``which`` names: ``final-termination`` is the task that
-    sends the final termination notice; anything else is a task's key as the plan lists it
-    (the data layer refuses one that sends no e-mail)."""
-    if which != FINAL_TERMINATION:
-        return which.replace("-", "_")
+def task_key(typed: str) -> str:
+    """The plan task whose e-mail ``typed`` names: ``final-termination`` is the task that
+    sends the final termination notice; anything else is the key (``-`` or ``_``) or title of
+    a task of the plan that sends an e-mail. Refused naming every e-mail that can be written."""
+    which = " ".join(typed.split()).lower()
     plan = plan_in_force()
-    for task in plan.tasks:
-        if task.completed_by == DoneBy.EMAIL and task.template == FINAL_TEMPLATE:
-            return task.key
-    raise InvalidInput(f"The plan in use ({plan.source}) sends no final termination e-mail.")
+    sending = [task for task in plan.tasks if task.template]
+    final = next(
+        (t.key for t in sending if t.completed_by == DoneBy.EMAIL and t.template == FINAL_TEMPLATE),
+        None,
+    )
+    if which == FINAL_TERMINATION and final is not None:
+        return final
+    named = next(
+        (t for t in plan.tasks if which.replace("-", "_") == t.key or which == t.title.casefold()),
+        None,
+    )
+    if named is not None and named.template:
+        return named.key
+    *others, last = [OFFBOARDING, *([FINAL_TERMINATION] if final else [])] + [
+        t.key for t in sending
+    ]
+    give = f"give {', '.join(others)} or {last}" if others else f"give {last}"
+    if which == FINAL_TERMINATION:
+        wrong = f"The plan in use ({plan.source}) sends no final termination e-mail"
+    elif named is not None:
+        wrong = f"'{named.title}' sends no e-mail"
+    else:
+        wrong = f"'{clip(typed.strip())}' is not a task of the plan, nor an e-mail offboard writes"
+    raise InvalidInput(f"{wrong}: {give}.")
 
 
 def body_from(source: str) -> str:
@@ -72,7 +91,7 @@ def show_draft(which: str, draft: Draft) -> None:
 def cmd_mail(args: argparse.Namespace, settings: Settings) -> int:
     login = acting_login(settings)
     which = args.email.strip().lower()
-    task = None if which == OFFBOARDING else task_key(which)
+    task = None if which == OFFBOARDING else task_key(args.email)
     if task is None:
         draft = compose_offboarding_notice(args.account, login, notice_days=settings.notice_days)
     else:
