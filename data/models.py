@@ -52,7 +52,7 @@ from data.states import Step as Step
 
 # The states and keys (StrEnums) live in data/states.py; callers import them from here too.
 from data.states import key_named as key_named
-from data.text import CharField, TextField  # text that refuses a NUL character
+from data.text import CharField, TextField  # text that refuses control characters
 
 
 class BaseModel(Model):
@@ -258,8 +258,9 @@ class PlaybookVersion(BaseModel):
 
     digest = CharField(max_length=64, unique=True)
     name = CharField(max_length=200)
-    source = TextField(default="")
-    text = TextField()
+    # The file's path and text as they were read: a program's, not typed here.
+    source = TextField(default="", keeps_controls=True)
+    text = TextField(keeps_controls=True)
     created_at = DateTimeField(default=clock.now)
 
 
@@ -456,7 +457,8 @@ class OutboxMessage(BaseModel):
     message_id = CharField(max_length=255, default="")
     sent_at = DateTimeField(null=True)
     attempts = IntegerField(default=0)
-    last_error = TextField(default="")
+    # What the mail server or the driver said, as it said it (shown escaped).
+    last_error = TextField(default="", keeps_controls=True)
 
     class Meta:
         indexes = ((("status", "created_at"), False), (("customer", "id"), False))

@@ -15,7 +15,7 @@ from string import Template
 from typing import TYPE_CHECKING
 
 from data import clock
-from data.errors import InvalidInput, NotAllowed, clip
+from data.errors import CONTROL, InvalidInput, NotAllowed, clip, printable
 from data.models import (
     Audience,
     BillingStatus,
@@ -26,7 +26,7 @@ from data.models import (
     OutboxStatus,
     User,
 )
-from data.text import NUL
+from data.text import NUL, normal_newlines
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -90,9 +90,10 @@ _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
 
 def as_text(value: object) -> str:
     """A value (a name, a reason, a note…) escaped so that Markdown shows it as the very text
-    it is: no link, image, autolink, HTML, heading or list comes out of it. Letters, digits,
-    spaces and ordinary punctuation are left alone, so a plain value reads the same."""
-    text = str(value)
+    it is: no link, image, autolink, HTML, heading or list comes out of it, and a control
+    character a row still holds reads ``\\x1b`` (``printable``). Letters, digits, spaces and
+    ordinary punctuation are left alone, so a plain value reads the same."""
+    text = printable(str(value))
     text = _INLINE.sub(r"\\\1", text)
     text = _ENTITY.sub(r"\\&", text)
     return "\n".join(_escape_line_start(line) for line in text.split("\n"))
@@ -132,13 +133,16 @@ def _fill(
     markdown: bool = False,
 ) -> str:
     """The template with its placeholders filled; in Markdown (the body) each value is put in
-    as text (``as_text``), unless it is ``Markdown`` of the organisation's own."""
+    as text (``as_text``), unless it is ``Markdown`` of the organisation's own; a control
+    character in any value is written out (``printable``), so none reaches the message."""
     filled = {
         key: value if isinstance(value, Markdown) or not markdown else as_text(value)
         for key, value in values.items()
     }
     try:
-        return Template(text).substitute({key: str(value) for key, value in filled.items()})
+        return Template(text).substitute(
+            {key: printable(str(value)) for key, value in filled.items()}
+        )
     except KeyError as error:
         raise InvalidInput(
             f"The e-mail template '{template_name}' ({where}) needs a value for "
@@ -168,6 +172,13 @@ def render(template_name: str, values: Mapping[str, object]) -> Rendered:
         raise InvalidInput(
             f"The e-mail template '{template_name}' ({path}) contains a NUL character (\\x00); "
             "remove it from the file."
+        )
+    control = CONTROL.search(text)
+    if control is not None:
+        line = text.count("\n", 0, control.start()) + 1
+        raise InvalidInput(
+            f"The e-mail template '{template_name}' ({path}) contains a control character "
+            f"({printable(control.group(0))}, on line {line}); remove it from the file."
         )
     first, _, rest = text.lstrip("\ufeff").partition("\n")
     if not first.startswith(SUBJECT_PREFIX):
@@ -338,7 +349,8 @@ def queue(
         raise InvalidInput(
             f"The subject is {len(subject)} characters; keep it under {SUBJECT_LIMIT}."
         )
-    if not (body or "").strip():
+    body = normal_newlines(body or "")
+    if not body.strip():
         raise InvalidInput("The message has no text. Write the message before queueing it.")
     if len(body) > BODY_LIMIT:
         raise InvalidInput(f"The message is {len(body)} characters; keep it under {BODY_LIMIT}.")

@@ -43,6 +43,7 @@ from data.models import (
     User,
 )
 from data.playbook.store import require_readable
+from data.text import normal_newlines
 
 TEXT_LIMIT = 4000
 
@@ -490,8 +491,9 @@ def require_open_case(customer: Customer) -> Cancellation:
 
 
 def clean_text(value: str | None, field: str) -> str:
-    """Free text as stored: trimmed, refused past TEXT_LIMIT characters."""
-    text = (value or "").strip()
+    """Free text as stored: CRLF line ends made plain line breaks, trimmed, refused past
+    TEXT_LIMIT characters (its field refuses a control character, naming it)."""
+    text = normal_newlines(value or "").strip()
     if len(text) > TEXT_LIMIT:
         raise InvalidInput(
             f"{field} is {len(text):,} characters; the limit is {TEXT_LIMIT:,}. Shorten it, "

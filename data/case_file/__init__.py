@@ -22,29 +22,19 @@ from data.case_file.gather import case_file
 from data.case_file.to_html import html
 from data.case_file.to_markdown import markdown
 from data.errors import InvalidInput
+from data.files import check_output, write_output
 
 
-def write(account: str, path: str | Path, fmt: str = "html") -> Path:
-    """Write the customer's case file to ``path`` (``fmt``: html or md); returns the path."""
+def write(account: str, path: str | Path, fmt: str = "html", *, force: bool = False) -> Path:
+    """Write the customer's case file to ``path`` (``fmt``: html or md); returns the path.
+    Never over the open database or any SQLite file, nor over an existing file unless
+    ``force``; written whole or not at all (data.files)."""
     if fmt not in ("html", "md"):
         raise InvalidInput(f"'{fmt}' is not a case-file format. Use html or md.")
-    target = Path(path).expanduser().resolve()
-    if target.is_dir():
-        raise InvalidInput(f"'{target}' is a folder. Give --out a file name, such as case.{fmt}.")
-    if not target.parent.exists():
-        raise InvalidInput(
-            f"The folder '{target.parent}' does not exist. Create it or write the case file "
-            "elsewhere."
-        )
+    check_output(path, force=force)  # refused before the case file is gathered
     case = case_file(account)
     text = html(case) if fmt == "html" else markdown(case)
-    try:
-        target.write_text(text, encoding="utf-8")
-    except OSError as error:
-        raise InvalidInput(
-            f"The case file could not be written to '{target}': {error.strerror}."
-        ) from error
-    return target
+    return write_output(path, text, force=force)
 
 
 def default_name(account: str, fmt: str = "html") -> str:

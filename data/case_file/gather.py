@@ -1,8 +1,8 @@
 """Reading the case file from the database: ``case_file`` reads everything about one customer's
 (latest) cancellation in one connection — the customer, the reasons, the sections and who last
 changed each, the timeline tasks, the sign-offs, the data decision, the save attempts and change
-requests with their approvals, the e-mails and the audit trail with its chain check — into a
-``CaseFile`` (``data.case_file.model``)."""
+requests with their approvals (or the note why no save attempt was made), the e-mails and the
+audit trail with its chain check — into a ``CaseFile`` (``data.case_file.model``)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ import datetime as dt
 from data import clock
 from data.case_file.model import NONE, CaseFile, Grid, Letter, Part
 from data.db import connection
-from data.models import OutboxMessage
+from data.models import OutboxMessage, User
 from data.records import RECORD_KINDS
 from data.reports import audit_trail
 from data.reports.audit_trail import AuditLine, local_time
+from data.retention.models import RetentionNote
 
 # The parts, in order, by the id their HTML section carries.
 PARTS = (
@@ -92,6 +93,8 @@ def case_file(account: str) -> CaseFile:
         )
         verdict = audit_trail.verify_chain()
         changes = _change_requests(customer.account)
+        if view.cancellation is not None:
+            changes[:0] = _no_attempt(view.cancellation.id)
     cancellation = view.cancellation
     termination = view.termination
     parts = {key: Part(key, title) for key, title in PARTS}
@@ -260,6 +263,21 @@ def case_file(account: str) -> CaseFile:
         audit_trail.verdict_text(verdict),
         list(parts.values()),
     )
+
+
+def _no_attempt(cancellation_id: int) -> list[tuple[str, Grid]]:
+    """The note on the cancellation why no save attempt was made, with who wrote it when."""
+    note = RetentionNote.get_or_none(RetentionNote.cancellation == cancellation_id)
+    if note is None:
+        return []
+    writer = User.get_or_none(User.id == note.by_id)
+    by = writer.display_name if writer is not None else "an unknown user"
+    return [
+        (
+            "Why no save attempt was made",
+            Grid(("Note", "Written by"), [(str(note.note) or NONE, _who_when(by, note.at))]),
+        )
+    ]
 
 
 def _change_requests(account: str) -> list[tuple[str, Grid]]:

@@ -1,11 +1,14 @@
 """Rendering the case file as one self-contained HTML document: print-friendly CSS, no script,
-no external resource, every value escaped."""
+no external resource, every value escaped (control characters written out as ``\\x1b``), each
+e-mail as its recipient saw it (``letters``)."""
 
 from __future__ import annotations
 
 import html as html_text
 
+from data.case_file.letters import letter_html
 from data.case_file.model import NONE, CaseFile
+from data.text import printable
 
 CSS = """
 body { font: 11pt/1.4 Georgia, "Times New Roman", serif; color: #111; margin: 2em auto;
@@ -21,7 +24,8 @@ dt { font-weight: bold; }
 dd { margin: 0; }
 .meta, .note { color: #444; }
 .letter { border: 1px solid #bbb; padding: 0.5em 0.8em; margin: 0.6em 0; page-break-inside: avoid; }
-.letter pre { white-space: pre-wrap; font: 9.5pt/1.35 "Courier New", monospace; }
+.letter .body { border-top: 1px solid #ddd; margin-top: 0.4em; }
+.letter .body pre { white-space: pre-wrap; font: 9.5pt/1.35 "Courier New", monospace; }
 @media print {
   body { margin: 0; max-width: none; }
   h2 { page-break-after: avoid; }
@@ -32,7 +36,7 @@ dd { margin: 0; }
 
 
 def _e(value: object) -> str:
-    return html_text.escape(str(value), quote=True)
+    return html_text.escape(printable(str(value)), quote=True)
 
 
 def html(case: CaseFile) -> str:
@@ -71,7 +75,7 @@ def html(case: CaseFile) -> str:
                     ("When", letter.when),
                 )
             ]
-            out.append(f"</dl><pre>{_e(letter.body)}</pre></div>")
+            out.append(f'</dl><div class="body">{letter_html(letter.body)}</div></div>')
         out += [f'<p class="note">{_e(note)}</p>' for note in part.notes]
         out.append("</section>")
     out.append("</body></html>")

@@ -1,19 +1,31 @@
-"""Rendering the case file as Markdown: every value escaped (HTML, table pipes, line breaks),
-each e-mail's body in a fence longer than any run of backticks in it."""
+"""Rendering the case file as Markdown: every value escaped as the e-mails escape theirs
+(``data.outbox.as_text``: no link, image, HTML or heading comes out of it, control characters
+written out as ``\\x1b``), and besides so that a viewer that links bare addresses (linkify)
+finds none; table pipes and line breaks kept inside their cell. Each e-mail is shown as the
+text it reads as (``letters``), in a fence longer than any run of backticks in it."""
 
 from __future__ import annotations
 
-import html as html_text
+import re
 from collections.abc import Iterable
 
+from data.case_file.letters import letter_text
 from data.case_file.model import NONE, CaseFile
+from data.outbox import as_text
+from data.text import normal_newlines
+
+# What a linkify viewer links without brackets: a scheme ("https:", "mailto:") and a domain
+# ("evil.example", "www.x.com", an address's). An escaped colon or dot splits the text there,
+# so neither is found; a time (12:00), a number (3.5) or a sentence's full stop is left alone.
+_SCHEME_COLON = re.compile(r"(?<=[A-Za-z]):(?=\S)")
+_DOMAIN_DOT = re.compile(r"(?<=\w)\.(?=[^\W\d_])")
 
 
 def _m(value: object) -> str:
-    """A value in Markdown: HTML escaped (a renderer would pass it through), table pipes and
-    line breaks kept inside their cell."""
-    text = html_text.escape(str(value), quote=False)
-    return text.replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
+    """A value in Markdown, as the very text it is, inside a table cell or a line."""
+    text = as_text(normal_newlines(str(value)))
+    text = _DOMAIN_DOT.sub(r"\\.", _SCHEME_COLON.sub(r"\\:", text))
+    return text.replace("|", "\\|").replace("\n", "<br>")
 
 
 def _fence(body: str) -> str:
@@ -50,7 +62,8 @@ def markdown(case: CaseFile) -> str:
             out.append("|" + "---|" * len(grid.headings))
             out += ["| " + " | ".join(_m(cell) for cell in row) + " |" for row in grid.rows]
         for letter in part.letters:
-            fence = _fence(letter.body)
+            body = letter_text(letter.body)
+            fence = _fence(body)
             out += [
                 "",
                 f"### {_m(letter.subject)}",
@@ -61,7 +74,7 @@ def markdown(case: CaseFile) -> str:
                 f"- **When:** {_m(letter.when)}",
                 "",
                 f"{fence}text",
-                letter.body,
+                body,
                 fence,
             ]
         if part.notes:

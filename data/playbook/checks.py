@@ -10,7 +10,7 @@ import tomllib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from data.errors import InvalidInput
+from data.errors import CONTROL, InvalidInput, printable
 from data.playbook.lines import KeyLines, KeyPath
 from data.playbook.model import Party
 
@@ -101,7 +101,20 @@ class Checker:
             return ""
         if not isinstance(value, str) or (required and not value.strip()):
             raise self.error((*path, key), f'{key} must be text in quotes, such as {key} = "…".')
+        self.plain(value, (*path, key))
         return value.strip()
+
+    def plain(self, value: str, path: KeyPath) -> None:
+        """Text holds no control character (a tab and a line break are text): a label with an
+        escape sequence would drive the terminal that shows it."""
+        found = CONTROL.search(value)
+        if found is not None:
+            raise self.error(
+                path,
+                f"the text holds a control character ({printable(found.group(0))}, at "
+                f"character {found.start() + 1:,}): remove it, or the escape (such as "
+                "\\u001b) that writes it.",
+            )
 
     def flag(self, table: dict[str, Any], path: KeyPath, key: str) -> bool:
         value = table.get(key, False)
@@ -113,6 +126,8 @@ class Checker:
         value = table.get(key, [])
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             raise self.error((*path, key), f'{key} is a list in brackets, such as {key} = ["…"].')
+        for number, item in enumerate(value):
+            self.plain(item, (*path, key) if len(value) == 1 else (*path, key, number))
         return tuple(item.strip() for item in value)
 
     def key(self, table: dict[str, Any], path: KeyPath, what: str) -> str:
