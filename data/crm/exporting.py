@@ -29,6 +29,7 @@ from peewee import JOIN, Expression
 from data.crm.mapping import Mapping, load_mapping
 from data.db import connection
 from data.errors import InvalidInput
+from data.files import check_output
 from data.models import (
     OPPORTUNITY_CLOSED,
     QUOTATION_CLOSED,
@@ -158,6 +159,8 @@ def export_salesforce(
         raise InvalidInput(f"'{since}' is not a date. Give the date as 2026-12-31.")
     values = export_values(mapping if mapping is not None else load_mapping(None))
     target = _folder(folder)
+    for name in FILES:  # an earlier export's file is replaced; a database never is
+        check_output(target / name, force=True)
     summary = ExportSummary(str(target), since)
     starting = dt.datetime.combine(since, dt.time.min) if since is not None else None
     with connection(), ExitStack() as stack:

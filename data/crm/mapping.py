@@ -12,6 +12,7 @@ from typing import Any
 
 from data.dates import is_time_zone
 from data.errors import InvalidInput
+from data.input_files import FileRefused, parse_toml, read_text_limited
 from data.playbook.checks import choices, shown_path, syntax_error
 from data.playbook.lines import KeyLines, KeyPath, locate
 
@@ -96,16 +97,20 @@ def _read(path: Path) -> tuple[dict[str, dict[str, Any]], str]:
     """One mapping file, checked: its tables as written, and how errors name it."""
     source = str(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = read_text_limited(path, "mapping file", encoding="utf-8-sig")
+    except FileRefused as error:
+        raise MappingError(str(error)) from None
     except FileNotFoundError:
         raise MappingError(f"{source}: there is no such mapping file.") from None
     except (OSError, UnicodeDecodeError) as error:
         raise MappingError(f"{source}: the mapping file cannot be read ({error}).") from None
     lines = locate(text)
     try:
-        document = tomllib.loads(text)
+        document = parse_toml(text, source)
     except tomllib.TOMLDecodeError as error:
         raise MappingError(str(syntax_error(source, lines, error))) from None
+    except FileRefused as error:
+        raise MappingError(str(error)) from None
     tables: dict[str, dict[str, Any]] = {}
     for name, table in document.items():
         if name not in KEYS:

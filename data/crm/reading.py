@@ -2,7 +2,9 @@
 name (in any order, unused ones ignored), each row with the line it starts on, and the values
 as Salesforce writes them (``true``/``false``, ISO dates, ``2021-03-23T10:51:38.000Z`` times,
 amounts) turned into Python values. The csv module does the splitting: BOM, CRLF, quoted fields
-with commas, quotes and newlines inside them."""
+with commas, quotes and newlines inside them; strictly (a stray quote is a row error with its
+line, never a quietly changed value), and a line at a time with a bound (``LINE_LIMIT``), so a
+huge file without line breaks is refused at once, its memory flat."""
 
 from __future__ import annotations
 
@@ -11,15 +13,77 @@ import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import TextIO
 
-from data.errors import clip
+from data.errors import clip, printable
+from data.text import normal_newlines
 
 AMOUNT_LIMIT = Decimal("9999999999.99")  # DecimalField(max_digits=12, decimal_places=2)
 CENT = Decimal("0.01")
+# The longest line (or row across its lines) read, in characters: a file without line breaks
+# is refused at this much, with its line, instead of being read whole.
+LINE_LIMIT = 1024 * 1024
+_FIELD_LIMIT = "field limit"  # in csv's error for a field past csv.field_size_limit()
 
 
 class RowError(Exception):
     """What is wrong with one value of a row, and how to fix it (the caller adds file:line)."""
+
+
+class TooLong(Exception):
+    """A line, or a row across its lines, past ``LINE_LIMIT``; ``line`` is where it starts."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+class BoundedLines:
+    """A CSV file's lines for csv.reader, each read with a bound (``readline(limit)``), so a
+    file without line breaks is never read whole: a line, or the lines of one row, longer than
+    ``LINE_LIMIT`` characters raise TooLong. ``next_row`` marks where the next row starts."""
+
+    def __init__(self, handle: TextIO) -> None:
+        self.handle = handle
+        self.read = 0  # lines read so far
+        self.row_start = 1
+        self.row_chars = 0
+
+    def __iter__(self) -> BoundedLines:
+        return self
+
+    def __next__(self) -> str:
+        line = self.handle.readline(LINE_LIMIT + 1)
+        if not line:
+            raise StopIteration
+        self.read += 1
+        self.row_chars += len(line.rstrip("\r\n"))
+        if self.row_chars > LINE_LIMIT:
+            raise TooLong(self.row_start)
+        return line
+
+    def next_row(self) -> None:
+        self.row_start = self.read + 1
+        self.row_chars = 0
+
+
+def _csv_problem(error: csv.Error) -> str:
+    """What csv.reader found wrong, as the rest of a row error."""
+    said = str(error)
+    if _FIELD_LIMIT in said:
+        return (
+            f"holds a field longer than {csv.field_size_limit():,} characters, more than "
+            "Salesforce keeps in one: check the file, or export it again."
+        )
+    if "end of data" in said:
+        return (
+            "opens a quoted field that is never closed: add its closing quote, or export the "
+            "file again."
+        )
+    return (
+        'has a stray quote: inside a quoted field write a quote as two ("") — fix the row, '
+        "or export the file again."
+    )
 
 
 class ExportFile:
@@ -40,11 +104,19 @@ class ExportFile:
         self, required: Sequence[str], report: Callable[[str], None]
     ) -> Iterator[tuple[int, list[str]]]:
         """Each row as (the line it starts on, its fields); problems of the file itself (a
-        missing column, a row of the wrong width, text that is not UTF-8) go to ``report``."""
+        missing column, a row of the wrong width or broken quoting, text that is not UTF-8, a
+        line or row past ``LINE_LIMIT``) go to ``report``. A line or row too long stops the
+        reading: no more than ``LINE_LIMIT`` characters are ever held."""
         try:
             with self.path.open(encoding="utf-8-sig", newline="") as handle:
-                reader = csv.reader(handle)
-                header = next(reader, None)
+                lines = BoundedLines(handle)
+                # strict: a stray quote in a quoted field is an error, not a changed value.
+                reader = csv.reader(lines, strict=True)
+                try:
+                    header = next(reader, None)
+                except csv.Error as error:
+                    report(f"{self.name}:1: the header {_csv_problem(error)}")
+                    return
                 if header is None:
                     report(f"{self.name}:1: the file is empty; export it again with its header.")
                     return
@@ -61,9 +133,18 @@ class ExportFile:
                         f"missing; export the {self.object} object with {'it' if len(missing) == 1 else 'them'}."
                     )
                     return
-                done = reader.line_num
-                for fields in reader:
-                    start, done = done + 1, reader.line_num
+                while True:
+                    lines.next_row()
+                    start = lines.row_start
+                    try:
+                        fields = next(reader)
+                    except StopIteration:
+                        return
+                    except csv.Error as error:
+                        report(f"{self.name}:{start}: the row {_csv_problem(error)}")
+                        if _FIELD_LIMIT in str(error):
+                            return  # no telling where the rows after it begin
+                        continue
                     if not fields:
                         continue  # a blank line
                     if len(fields) != self.width:
@@ -73,13 +154,17 @@ class ExportFile:
                         )
                         continue
                     yield start, fields
+        except TooLong as error:
+            report(
+                f"{self.name}:{error.line}: the line (or the row it starts) is longer than "
+                f"{LINE_LIMIT:,} characters, more than any Salesforce row: check that this is "
+                "the export's file, or export it again."
+            )
         except UnicodeDecodeError as error:
             report(
                 f"{self.name}: the file is not UTF-8 text (byte {error.start:,}); export it "
                 "again as UTF-8."
             )
-        except csv.Error as error:
-            report(f"{self.name}: the file cannot be read as CSV ({error}); export it again.")
         except OSError as error:
             report(f"{self.name}: the file cannot be read ({error.strerror or error}).")
 
@@ -144,10 +229,12 @@ def amount(text: str, column: str) -> Decimal:
 
 
 def text(value: str, column: str, limit: int, *, cut: bool = True) -> str:
-    """A text value that fits its column: cut with "…" (``cut``) or refused when too long."""
+    """A text value that fits its column: cut with "…" (``cut``) or refused when too long.
+    CRLF line ends become line breaks, and any other control character is kept visibly, as
+    ``\\x1b`` (``printable``): the row still imports, and its text drives no terminal."""
     if "\x00" in value:
         raise RowError(f"{column} holds a NUL character; remove it from the row.")
-    value = value.strip()
+    value = printable(normal_newlines(value)).strip()
     if len(value) <= limit:
         return value
     if cut:

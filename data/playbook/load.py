@@ -9,6 +9,7 @@ import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from data.input_files import FileRefused, parse_toml, read_text_limited
 from data.models import DoneBy
 from data.playbook.approval import parse_approval
 from data.playbook.checks import (
@@ -330,9 +331,11 @@ def parse_playbook(text: str, source: str = "the playbook") -> Playbook:
 
     lines = locate(text)
     try:
-        document = tomllib.loads(text)
+        document = parse_toml(text, source)
     except tomllib.TOMLDecodeError as error:
         raise syntax_error(source, lines, error) from None
+    except FileRefused as error:
+        raise PlaybookError(str(error)) from None
     check = Checker(source, lines)
     check.table(document, (), TABLES, "a playbook", noun="table")
     if "playbook" not in document:
@@ -389,7 +392,9 @@ def load_playbook(path: str | Path) -> Playbook:
     """The playbook in a file; PlaybookError names the file, and the line of what is wrong."""
     where = Path(path).expanduser()
     try:
-        text = where.read_text(encoding="utf-8")
+        text = read_text_limited(where, "playbook file")
+    except FileRefused as error:
+        raise PlaybookError(str(error)) from None
     except FileNotFoundError:
         raise PlaybookError(f"There is no playbook file at {where}.") from None
     except UnicodeDecodeError:

@@ -7,8 +7,10 @@ a page at a time for the audit viewer and ``offboard audit ACCOUNT``."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from data.db import connection
+from data.files import write_new
 from data.reports.churn import churn_reasons
 from data.reports.model import Chart, Column, Report, Table
 from data.reports.period import Period, period_from
@@ -79,18 +81,9 @@ def resized(name: str, period: Period, days: int) -> Period:
 
 def export_csv(found: Report, folder: str | None = None) -> str:
     """Write the report's CSV (what its chart shows) into ``folder`` (default: the current
-    folder) as ``report-NAME-FROM-TO.csv``; returns the path written."""
-    from pathlib import Path
-
-    from data.errors import InvalidInput
-
-    target = Path(folder or ".").expanduser().resolve() / (
+    folder) as ``report-NAME-FROM-TO.csv`` (``…-2.csv`` and on when that is taken: nothing is
+    replaced, data.files); returns the path written."""
+    name = (
         f"report-{found.name}-{found.period.start.isoformat()}-{found.period.end.isoformat()}.csv"
     )
-    try:
-        target.write_text(found.csv(), encoding="utf-8")
-    except OSError as error:
-        raise InvalidInput(
-            f"The CSV could not be written to '{target}': {error.strerror}."
-        ) from error
-    return str(target)
+    return str(write_new(Path(folder or ".").expanduser().resolve() / name, found.csv()))

@@ -3,15 +3,14 @@ the chart drawn from it, a headline against the previous period, and any further
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from data.reports.period import Period
+from data.spreadsheet import csv_text
 
 Row = dict[str, Any]
 
@@ -30,12 +29,12 @@ class Table:
     rows: list[Row]
 
     def csv(self) -> str:
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow([column.key for column in self.columns])
-        for row in self.rows:
-            writer.writerow([plain(row.get(column.key)) for column in self.columns])
-        return out.getvalue()
+        """The table as CSV for a spreadsheet: a text cell that would run as a formula is
+        written as text (data.spreadsheet)."""
+        return csv_text(
+            [column.key for column in self.columns],
+            ([plain(row.get(column.key)) for column in self.columns] for row in self.rows),
+        )
 
 
 @dataclass(frozen=True)

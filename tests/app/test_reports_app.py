@@ -97,6 +97,37 @@ async def test_r_opens_reports_with_the_numbers_beside_the_chart(
         assert len(rows) - 1 == table.row_count  # the CSV is what the table and chart show
 
 
+async def test_x_never_replaces_a_file_and_says_in_one_line_when_it_cannot_write(
+    make_app: Callable[..., OffboardApp], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    async with make_app().run_test(size=(120, 36)) as pilot:
+        await open_reports(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        (first,) = folder.glob("report-churn-reasons-*.csv")
+        first.write_text("mine", encoding="utf-8")
+        await pilot.press("x")
+        await settle(pilot)
+        second = first.with_name(f"{first.stem}-2.csv")
+        assert first.read_text(encoding="utf-8") == "mine"  # kept: the CSV took the next name
+        assert second.read_text(encoding="utf-8").startswith("reason,")
+        assert sorted(p.name for p in folder.iterdir()) == sorted([first.name, second.name])
+
+        if not Path("/proc/self").is_dir():
+            pytest.skip("needs /proc, a folder no one may write to")
+        monkeypatch.chdir("/proc")
+        await pilot.press("x")
+        await settle(pilot)
+        said = [str(n.message) for n in pilot.app._notifications]
+        refusal = [line for line in said if "could not be written" in line]
+        assert len(refusal) == 1 and "\n" not in refusal[0]
+        assert refusal[0].startswith("/proc/report-churn-reasons-")
+        assert refusal[0].endswith("choose a folder you may write to.")
+
+
 async def test_ctrl_r_still_refreshes_the_start_screen(
     make_app: Callable[..., OffboardApp],
 ) -> None:

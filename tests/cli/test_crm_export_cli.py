@@ -151,6 +151,20 @@ def test_a_folder_that_is_a_file_is_refused(run: Run, demo_db: str, tmp_path: Pa
     assert taken.read_text() == "mine"
 
 
+def test_no_database_is_written_over(run: Run, demo_db: str, tmp_path: Path) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "Case.csv").symlink_to(demo_db)
+    before = Path(demo_db).read_bytes()[:100]
+
+    result = run("export", "salesforce", folder)
+
+    assert result.code == 1
+    assert "Case.csv is the open offboard database: choose another file." in result.err
+    assert Path(demo_db).read_bytes()[:100] == before
+    assert sorted(p.name for p in folder.iterdir()) == ["Case.csv"]  # nothing written
+
+
 def test_a_date_that_is_not_one_is_refused(run: Run, demo_db: str, tmp_path: Path) -> None:
     result = run("export", "salesforce", tmp_path / "out", "--since", "last week")
 

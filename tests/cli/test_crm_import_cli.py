@@ -15,6 +15,7 @@ import pytest
 from data.crm.summary import ImportSummary, ObjectSummary
 from data.models import Case, Customer
 from tests.cli.conftest import Run
+from tests.cli.test_playbook_cli import unreadable_files
 from tui.cli.commands.crm import ProgressLine, summary_table
 
 Rows = Sequence[dict[str, str]]
@@ -218,6 +219,17 @@ def test_an_unknown_mapping_key_is_refused_with_its_line(
     result = run("import", "salesforce", export, "--mapping", mapping)
     assert result.code == 1
     assert "mapping.toml, line 3" in result.err
+
+
+def test_a_mapping_that_is_no_mapping_file_is_refused_in_one_line(
+    run: Run, demo_db: str, export: Path, tmp_path: Path
+) -> None:
+    for problem, path in unreadable_files(tmp_path).items():
+        for command in (("import", "salesforce", export), ("export", "salesforce", tmp_path)):
+            result = run(*command, "--mapping", path)
+            assert result.code == 1
+            assert result.err.startswith(f"offboard: Mapping error: {path}"), result.err
+            assert problem in result.err and len(result.err.splitlines()) == 1
 
 
 def test_only_a_crm_admin_may_import(run: Run, demo_db: str, export: Path) -> None:

@@ -294,6 +294,54 @@ def test_export_to_a_file_is_refused(run: Run, demo_db: str, tmp_path: Path) -> 
     assert "it is a file, not a folder" in result.err
 
 
+def test_export_again_is_refused_unless_forced(run: Run, demo_db: str, tmp_path: Path) -> None:
+    pk = queue("Export me twice")
+    folder = tmp_path / "exported"
+    assert run("outbox", "export", str(folder)).code == 0
+    mine = folder / f"{pk}-note.eml"
+    mine.write_bytes(b"edited by hand")
+
+    again = run("outbox", "export", str(folder))
+
+    assert again.code == 1 and len(again.err.splitlines()) == 1
+    assert "exists, and " in again.err and "add --force to replace them" in again.err
+    assert mine.read_bytes() == b"edited by hand"  # refused before anything was written
+    forced = run("outbox", "export", str(folder), "--force")
+    assert forced.code == 0, forced.err
+    assert parse(mine.read_bytes())["Subject"] == "Export me twice"
+
+
+def test_export_never_writes_over_the_database(run: Run, demo_db: str, tmp_path: Path) -> None:
+    pk = queue("Aimed at the database")
+    folder = Path(demo_db).parent
+    (folder / f"{pk}-note.eml").symlink_to(demo_db)
+    before = Path(demo_db).read_bytes()[:100]
+
+    result = run("outbox", "export", str(folder), "--force")
+
+    assert result.code == 1
+    assert result.err == (
+        f"offboard: Invalid input: {folder / f'{pk}-note.eml'} is the open offboard database: "
+        "choose another file.\n"
+    )
+    assert Path(demo_db).read_bytes()[:100] == before
+
+
+def test_export_by_a_user_without_a_role_is_refused_and_stores_nothing(
+    run: Run, demo_db: str, tmp_path: Path
+) -> None:
+    pk = queue("Not yours to export")
+    folder = tmp_path / "exported"
+
+    result = run("--user", "jordan", "outbox", "export", str(folder))
+
+    assert result.code == 1
+    assert "cannot export the outbox: that needs the 'customer-cancellation'" in result.err
+    assert not folder.exists()
+    with connection():
+        assert OutboxMessage.get_by_id(pk).message_id == ""  # no Message-ID was stored
+
+
 def test_retry_and_withdraw_as_a_team_lead(run: Run, demo_db: str) -> None:
     failed = queue("Failed once too often")
     with connection():

@@ -133,6 +133,30 @@ def test_check_refuses_a_bad_file_naming_its_line(
     )
 
 
+def unreadable_files(folder: Path) -> dict[str, Path]:
+    """Files no playbook or mapping is: a device, a FIFO, one over 1 MiB, TOML 5,000 deep."""
+    fifo = folder / "pipe.toml"
+    os.mkfifo(fifo)  # with no writer: opened plainly, reading it would wait for ever
+    big = folder / "big.toml"
+    big.write_bytes(b"#" * (2 * 1024 * 1024))
+    deep = folder / "deep.toml"
+    deep.write_text('[playbook]\nname = "x"\nx = ' + "[" * 5000 + "]" * 5000 + "\n")
+    return {
+        "is a device, not a regular file": Path("/dev/zero"),
+        "is a FIFO (a pipe), not a regular file": fifo,
+        "is larger than 1 MiB": big,
+        "line 3: the TOML nests tables and arrays more than 32 deep": deep,
+    }
+
+
+def test_check_refuses_what_is_no_playbook_file_in_one_line(run: Run, tmp_path: Path) -> None:
+    for problem, path in unreadable_files(tmp_path).items():
+        result = run("playbook", "check", path)
+        assert (result.code, result.out) == (1, "")
+        assert result.err.startswith(f"offboard: {path}") and problem in result.err
+        assert len(result.err.splitlines()) == 1
+
+
 def test_check_json(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(tmp_path, "bad.toml", BAD)
     monkeypatch.chdir(tmp_path)

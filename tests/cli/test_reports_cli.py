@@ -6,10 +6,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
+import stat
 from pathlib import Path
 
 import pytest
 
+from data.db import connection
+from data.models import Customer
 from tests.cli.conftest import Run
 
 SAGEBRUSH = "100027"  # processed, reasons Price and Moved to a competitor; Tess owns it now
@@ -80,3 +84,50 @@ def test_case_file_writes_html_and_markdown(run: Run, demo_db: str, tmp_path: Pa
     assert run("case-file", SAGEBRUSH, "--out", notes, "--format", "md").code == 0
     assert notes.read_text(encoding="utf-8").startswith("# Case file: Sagebrush Hospice")
     assert run("case-file", SAGEBRUSH).code == 2  # --out is required
+
+
+EVIL_NAMES = ['=HYPERLINK("http://evil.example","x")', "@SUM(1+1)*cmd|' /C calc'!A0"]
+
+
+def test_the_csv_a_spreadsheet_opens_holds_no_formula(run: Run, demo_db: str) -> None:
+    ahead = ("--from", "today", "--to", "+900d")
+    for name in EVIL_NAMES:
+        with connection():
+            Customer.update(name=name).where(Customer.account == SAGEBRUSH).execute()
+        rows = list(csv.DictReader(io.StringIO(run("report", "win-back", *ahead, "--csv").out)))
+        (row,) = [row for row in rows if row["account"] == SAGEBRUSH]
+        assert row["customer"] == "'" + name  # text in the spreadsheet, never a formula
+        assert row["save_attempts"] == "1"  # numbers stay numbers
+        as_json = json.loads(run("report", "win-back", *ahead, "--json").out)
+        assert name in [row["customer"] for row in as_json["rows"]]  # JSON holds it exactly
+
+
+def test_case_file_never_writes_over_the_database_or_an_existing_file(
+    run: Run, demo_db: str, tmp_path: Path
+) -> None:
+    database_file = Path(demo_db)
+    refused = run("case-file", SAGEBRUSH, "--out", database_file, "--force")
+    assert refused.code == 1
+    assert refused.err == (
+        f"offboard: Invalid input: {database_file} is the open offboard database: choose "
+        "another file.\n"
+    )
+    assert database_file.read_bytes().startswith(b"SQLite format 3\x00")
+    assert run("audit", "verify").code == 0  # the database is whole
+
+    another = tmp_path / "backup.html"  # a SQLite file, whatever its name says
+    shutil.copyfile(database_file, another)
+    sqlite = run("case-file", SAGEBRUSH, "--out", another, "--force")
+    assert sqlite.code == 1 and "is a SQLite database: choose another file." in sqlite.err
+    assert another.read_bytes() == database_file.read_bytes()
+
+    page = tmp_path / "case.html"
+    page.write_text("mine", encoding="utf-8")
+    exists = run("case-file", SAGEBRUSH, "--out", page)
+    assert exists.code == 1
+    assert exists.err == f"offboard: Invalid input: {page} exists: add --force to replace it.\n"
+    assert page.read_text(encoding="utf-8") == "mine"
+    assert run("case-file", SAGEBRUSH, "--out", page, "--force").code == 0
+    assert '<section id="audit-trail">' in page.read_text(encoding="utf-8")
+    assert stat.S_IMODE(page.stat().st_mode) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []

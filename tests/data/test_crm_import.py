@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import tracemalloc
 from decimal import Decimal
 from pathlib import Path
 
@@ -648,6 +649,72 @@ def test_a_row_error_names_the_line_the_row_starts_on(world: World, tmp_path: Pa
     with pytest.raises(ImportRefused) as refused:
         import_salesforce(folder, ADMIN, today=TODAY)
     assert refused.value.errors[0] == "Account.csv:5: Name is empty; give the account its name."
+
+
+def test_a_stray_quote_is_a_row_error_with_its_line_not_a_changed_name(
+    world: World, tmp_path: Path
+) -> None:
+    folder = export(tmp_path / "export")
+    accounts = folder / "Account.csv"
+    text = accounts.read_text(encoding="utf-8-sig")
+    assert text.count('"Zeta Dental"') == 1
+    accounts.write_text(text.replace('"Zeta Dental"', '"Zeta "Dental" Co"'), encoding="utf-8-sig")
+    before = world.snapshot()
+    with pytest.raises(ImportRefused) as refused:
+        import_salesforce(folder, ADMIN, today=TODAY)
+    # Line 4: the first account's name spans lines 2 and 3. Its records are refused after it.
+    assert refused.value.errors[0] == (
+        "Account.csv:4: the row has a stray quote: inside a quoted field write a quote as two "
+        '("") — fix the row, or export the file again.'
+    )
+    assert all(acc(2) in error for error in refused.value.errors[1:])
+    assert world.snapshot() == before
+
+
+def test_a_file_without_line_breaks_is_refused_at_once_with_memory_flat(tmp_path: Path) -> None:
+    from data.crm.reading import LINE_LIMIT, ExportFile
+
+    with (tmp_path / "Account.csv").open("w", encoding="utf-8") as handle:
+        handle.write("Id,Name\n")
+        for _ in range(8):  # 8 MiB and not one line break
+            handle.write("x" * (1024 * 1024))
+    errors: list[str] = []
+    tracemalloc.start()
+    try:
+        rows = list(ExportFile(tmp_path, "Account").rows(("Id",), errors.append))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert rows == []
+    assert errors == [
+        f"Account.csv:2: the line (or the row it starts) is longer than {LINE_LIMIT:,} "
+        "characters, more than any Salesforce row: check that this is the export's file, or "
+        "export it again."
+    ]
+    assert peak < 4 * LINE_LIMIT  # a part of the file, never the whole of it
+
+
+def test_a_row_past_the_limit_across_its_lines_is_refused_with_the_line_it_starts_on(
+    tmp_path: Path,
+) -> None:
+    from data.crm.reading import ExportFile
+
+    field = '"' + ("y" * 999 + "\n") * 100 + '"'  # 100,000 characters on 100 lines
+    with (tmp_path / "Case.csv").open("w", encoding="utf-8", newline="") as handle:
+        handle.write("Id,Subject\n1,ok\n")
+        handle.write("2," + ",".join([field] * 12) + "\n")  # 1.2 million characters in all
+        handle.write("3,never read\n")
+    errors: list[str] = []
+    rows = list(ExportFile(tmp_path, "Case").rows(("Id",), errors.append))
+    assert rows == [(2, ["1", "ok"])]
+    assert len(errors) == 1 and errors[0].startswith("Case.csv:3: the line (or the row it starts)")
+    with (tmp_path / "Case.csv").open("w", encoding="utf-8", newline="") as handle:
+        handle.write("Id,Subject\n2," + '"' + ("z" * 999 + "\n") * 200 + '"\n')
+    errors.clear()
+    assert list(ExportFile(tmp_path, "Case").rows(("Id",), errors.append)) == []
+    assert len(errors) == 1 and errors[0].startswith(
+        "Case.csv:2: the row holds a field longer than 131,072 characters"
+    )
 
 
 def test_the_shipped_mapping_file_holds_the_defaults() -> None:

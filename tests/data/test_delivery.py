@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import socket
+import sqlite3
 import ssl
 import subprocess
 import threading
@@ -891,7 +892,7 @@ def test_export_writes_each_queued_message_as_an_eml_file_and_keeps_it_queued(
     second = queue(world, "Second", "Plain text\n", ("otto@example.com",))
     folder = tmp_path / "out" / "nested"
 
-    paths = export_queued(folder, sender=SENDER)
+    paths = export_queued(LEAD, folder, sender=SENDER)
 
     assert paths == [
         folder / f"{first}-cancellation-notification.eml",
@@ -908,8 +909,10 @@ def test_export_writes_each_queued_message_as_an_eml_file_and_keeps_it_queued(
     assert "<strong>Zoë</strong>" in html.get_content()
     assert parse(paths[1].read_bytes())["To"] == "otto@example.com"
     assert {message(pk).status for pk in (first, second)} == {OutboxStatus.QUEUED}
-    # Exporting again writes the same files over the old ones.
-    assert export_queued(folder, sender=SENDER) == paths
+    # Exporting again is refused, before anything is written, unless forced over the old ones.
+    with pytest.raises(InvalidInput, match=r"exists, and 1 more of the files .*add --force"):
+        export_queued(LEAD, folder, sender=SENDER)
+    assert export_queued(LEAD, folder, sender=SENDER, force=True) == paths
 
 
 def test_export_leaves_out_messages_the_no_contact_rule_holds_back(
@@ -920,7 +923,32 @@ def test_export_leaves_out_messages_the_no_contact_rule_holds_back(
     internal = queue(world, "For us")
     send_to_collections(world)
 
-    assert [path.name for path in export_queued(tmp_path)] == [f"{internal}-note.eml"]
+    assert [path.name for path in export_queued(LEAD, tmp_path)] == [f"{internal}-note.eml"]
+
+
+def test_export_is_refused_to_a_user_without_a_role_and_stores_nothing(
+    world: World, tmp_path: Path
+) -> None:
+    pk = queue(world)
+    folder = tmp_path / "out"
+    for login in (VIEWER, NOBODY, GONE):
+        with pytest.raises(NotAllowed):
+            export_queued(login, folder, sender=SENDER)
+    assert message(pk).message_id == ""  # the Message-ID is stored only by an export allowed
+    assert not folder.exists()
+    assert [path.name for path in export_queued(ADMIN, folder)] == [f"{pk}-note.eml"]
+    assert message(pk).message_id != ""
+
+
+def test_export_refuses_a_sqlite_file_in_its_way_even_when_forced(
+    world: World, tmp_path: Path
+) -> None:
+    pk = queue(world)
+    in_the_way = tmp_path / f"{pk}-note.eml"
+    sqlite3.connect(in_the_way).execute("CREATE TABLE kept (x)").connection.close()
+    with pytest.raises(InvalidInput, match=r"-note\.eml is a SQLite database: choose another"):
+        export_queued(LEAD, tmp_path, force=True)
+    assert message(pk).message_id == ""  # refused before anything was written
 
 
 def test_export_to_a_place_that_is_not_a_folder_is_refused(world: World, tmp_path: Path) -> None:
@@ -929,9 +957,9 @@ def test_export_to_a_place_that_is_not_a_folder_is_refused(world: World, tmp_pat
     blocker.write_text("not a folder")
 
     with pytest.raises(InvalidInput, match="it is a file, not a folder"):
-        export_queued(blocker)
+        export_queued(LEAD, blocker)
     with pytest.raises(InvalidInput, match="Cannot create the folder"):
-        export_queued(blocker / "inside")
+        export_queued(LEAD, blocker / "inside")
 
 
 # ----------------------------------------------------------------------------- reading
@@ -1067,7 +1095,7 @@ def test_a_message_copying_the_admin_is_to_the_customer_and_withdrawn_at_send_ti
         ).execute()
     send_to_collections(world)
 
-    assert export_queued(tmp_path) == []
+    assert export_queued(LEAD, tmp_path) == []
     report = send_queued(mailbox.settings(), now=T0)
 
     assert (report.withdrawn, report.sent) == (2, 0)
@@ -1079,7 +1107,9 @@ def test_the_eml_export_and_the_outbox_rows_carry_the_cc(world: World, tmp_path:
     pk = queue_copied(world, ["lena@example.com"], ["legal@example.com", "sec@example.com"])
     plain = queue(world, "Not copied")
 
-    copied, alone = (parse(path.read_bytes()) for path in export_queued(tmp_path, sender=SENDER))
+    copied, alone = (
+        parse(path.read_bytes()) for path in export_queued(LEAD, tmp_path, sender=SENDER)
+    )
 
     assert (copied["To"], copied["Cc"]) == (
         "lena@example.com",

@@ -192,7 +192,7 @@ def test_the_message_id_is_stored_once_and_the_same_in_the_export_and_on_every_a
     pk = queue(world)
     assert message(pk).message_id == ""
 
-    [path] = export_queued(tmp_path, sender=SENDER)
+    [path] = export_queued(LEAD, tmp_path, sender=SENDER)
     exported = parse(path.read_bytes())["Message-ID"]
     assert message(pk).message_id == exported
 

@@ -11,6 +11,6 @@ from tui.config import Settings
 
 
 def cmd_case_file(args: argparse.Namespace, settings: Settings) -> int:
-    written = write(args.account, args.out, args.format)
+    written = write(args.account, args.out, args.format, force=args.force)
     out(f"Wrote the case file of {args.account} to {written}.")
     return 0

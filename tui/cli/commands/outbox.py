@@ -1,4 +1,4 @@
-"""The outbox commands: list, send, export, retry, resend, mark-sent and withdraw."""
+"""The outbox commands: list, send, export, retry, resend, mark-sent, withdraw and sent-by-hand."""
 
 from __future__ import annotations
 
@@ -102,15 +102,20 @@ def cmd_outbox_send(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_outbox_export(args: argparse.Namespace, settings: Settings) -> int:
-    paths = outbox_export.export_queued(args.directory, sender=settings.mail_from or None)
+    paths = outbox_export.export_queued(
+        acting_login(settings),
+        args.directory,
+        sender=settings.mail_from or None,
+        force=args.force,
+    )
     for path in paths:
         out(str(path))
     if not paths:
         out(f"No message is queued: nothing was written to {args.directory}.")
     else:
         out(
-            f"Wrote {len(paths)} messages to {args.directory}. They stay queued: withdraw each "
-            f"one you send by hand ('{PROG} outbox withdraw ID'), or it goes out again once a "
+            f"Wrote {len(paths)} messages to {args.directory}. They stay queued: record each "
+            f"one you send by hand ('{PROG} outbox sent-by-hand ID'), or it goes out once a "
             "mail server is configured."
         )
     return 0
@@ -139,3 +144,9 @@ cmd_outbox_mark_sent = message_command(
     outbox_review.mark_sent, "is marked sent: it will not be sent again."
 )
 cmd_outbox_withdraw = message_command(outbox_review.withdraw, "is withdrawn: it will not be sent.")
+
+
+def cmd_outbox_sent_by_hand(args: argparse.Namespace, settings: Settings) -> int:
+    row = outbox_review.sent_by_hand(acting_login(settings), args.id, args.note)
+    out(f"Message {row.id} ({row.subject}) is recorded as sent by hand: offboard never sends it.")
+    return 0
