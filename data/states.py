@@ -85,7 +85,10 @@ CASE_STATUSES_OPEN = ("New", "Working", "Waiting on customer", "Escalated")
 CASE_CLOSED = "Closed"
 OPPORTUNITY_OPEN = ("Prospecting", "Qualification", "Proposal", "Negotiation")
 OPPORTUNITY_CLOSED = ("Won", "Lost", "Cancelled")
-QUOTATION_OPEN = ("Draft", "Sent", "Accepted")
+# Every open state reads as open: a quotation the customer accepted is won (the CRM mapping
+# imports Salesforce's "Accepted" as Won), so the open state that was "Accepted" is "In review"
+# (migration 0020 renames it where it is stored).
+QUOTATION_OPEN = ("Draft", "Sent", "In review")
 QUOTATION_CLOSED = ("Won", "Lost", "Expired", "Cancelled")
 SALES_ORDER_OPEN = ("Pending", "In progress", "On hold")
 SALES_ORDER_CLOSED = ("Completed", "Cancelled")

@@ -54,6 +54,12 @@ def timeline_section(view: Timeline, *, pending: bool = True) -> Section:
     """Red while a task is overdue; the tasks that gate Process hold Process back, those that
     gate Close show as waiting for Close ("Ready for Process; 9 tasks for Close, next: …").
 
+    One meaning per row: the state and the summary say the same of the milestone the section
+    holds back. A task overdue that gates only Close makes the section red for Close ("Due for
+    Close: …"), never red for Process; while tasks that gate Process are still to come, it
+    waits for them and says what is due for Close besides. "Ready for Process" is said only of
+    a row that is not red.
+
     The words count every row the Timeline shows, the task done by Process itself included, so
     the summary and the rows agree: with every other task done, a pending case reads "12 of 13
     tasks done; the last is done by Process (1 day overdue)", never "All 12 tasks done" above
@@ -81,19 +87,34 @@ def timeline_section(view: Timeline, *, pending: bool = True) -> Section:
             milestone,
         )
     if before_process:
-        if late_process or late:
-            state, summary = SectionState.BLOCKING, _late_words(late)
+        if late_process:
+            return Section(
+                SectionKey.TIMELINE,
+                name,
+                SectionState.BLOCKING,
+                _late_words(late),
+                len(late),
+                total,
+                Milestone.PROCESS,
+            )
+        if late:
+            # Only tasks that gate Close are due: Process waits for its own tasks to come, and
+            # the row says what is due for Close without calling Process held back by it.
+            first = min(before_process, key=urgency)
+            summary = (
+                f"Nothing due for Process today; next: {_next_words(first)}. "
+                f"Due for Close: {_late_words(late)}"
+            )
         else:
             first = min(before_process + before_close, key=urgency)
-            state = SectionState.WAITING
             summary = f"Nothing due today; next: {_next_words(first)}. {done} of {total} tasks done"
         return Section(
-            SectionKey.TIMELINE, name, state, summary, len(late), total, Milestone.PROCESS
+            SectionKey.TIMELINE, name, SectionState.WAITING, summary, 0, total, Milestone.PROCESS
         )
     if before_close:
         ready = "Ready for Process; " if pending else ""
         if late:
-            state, summary = SectionState.BLOCKING, ready + _late_words(late)
+            state, summary = SectionState.BLOCKING, f"Due for Close: {_late_words(late)}"
         else:
             first = min(before_close, key=urgency)
             count = len(before_close)

@@ -61,9 +61,7 @@ async def test_the_timeline_section_is_red_with_the_late_task_and_opens_on_it(
         timeline = next(section for section in tool_section if section.key == "timeline")
         assert timeline.is_red
         # the late tasks gate Close: red for Close, while Process does not wait for them
-        assert timeline.summary.startswith(
-            "Ready for Process; Legal confirms the termination terms"
-        )
+        assert timeline.summary.startswith("Due for Close: Legal confirms the termination terms")
         assert "(3 days overdue) and 3 more" in timeline.summary
         # The screen opens on that task, and overdue ones say so in their state column.
         table = screen.query_one("#tasks", DataTable)

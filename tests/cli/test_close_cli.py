@@ -30,7 +30,11 @@ def test_show_json_says_whether_the_case_is_open_and_its_playbook(run: Run, demo
         "open": True,
         "closed_at": None,
         "closed_by": None,
-        "playbook": {"name": current_playbook().name, "digest": current_playbook().digest},
+        "playbook": {
+            "name": current_playbook().name,
+            "version": current_playbook().digest[:8],
+            "digest": current_playbook().digest,
+        },
         "read_only": None,
     }
     assert json.loads(run("show", "100001", "--json").out)["case"] is None

@@ -13,7 +13,7 @@ from tests.cli.conftest import Run
 from tui.cli.commands import customers as customer_commands
 
 CUSTOMER_KEYS = {"account", "name", "status", "owner"}
-SECTION_KEYS = {"key", "name", "state", "summary", "blocking", "total"}
+SECTION_KEYS = {"key", "name", "state", "summary", "blocking", "total", "gates"}
 USER_KEYS = {"login", "name", "email", "roles", "active"}
 
 

@@ -323,10 +323,11 @@ def test_timeline_text_shows_the_date_the_tasks_and_the_sections(run: Run, demo_
     assert "done 20" in task_lines[0]  # when, in the customer's time
     assert "Legal confirms the termination terms and dates" in task_lines[3]
     assert lines[14] == ""
-    assert [line.split()[:2] for line in lines[15:]] == [
-        ["BLOCKING", "Timeline"],
-        ["BLOCKING", "Sign-offs"],
-        ["BLOCKING", "Access"],
+    # Red only for Close (Process does not wait for them): marked so, not BLOCKING (issue 22).
+    assert [line.split()[:3] for line in lines[15:]] == [
+        ["for", "Close", "Timeline"],
+        ["for", "Close", "Sign-offs"],
+        ["for", "Close", "Access"],
     ]
     undated = run("timeline", COLLECTIONS).out.splitlines()[0]
     assert "effective date not set (set it with: offboard effective ACCOUNT DATE)" in undated

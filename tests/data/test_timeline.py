@@ -27,6 +27,7 @@ from data.models import (
     DoneBy,
     Scenario,
 )
+from data.playbook.model import Milestone
 from data.sections import Section, SectionState
 from data.timeline import (
     DEFAULT_PLAN,
@@ -1039,7 +1040,12 @@ def test_timeline_waits_when_only_later_tasks_remain_and_clears_when_all_are_don
     )
 
     clock(dt.datetime(2026, 3, 3, 9, 0))  # the next day: the day-2 tasks are due
-    assert tool(world.account)["timeline"].state is SectionState.BLOCKING
+    # They gate Close only: Process still waits for the notice, and the row says what is due
+    # for Close without calling Process held back by it (issue 22).
+    due = tool(world.account)["timeline"]
+    assert (due.state, due.milestone) == (SectionState.WAITING, Milestone.PROCESS)
+    assert due.summary.startswith("Nothing due for Process today; next: Non-renewal")
+    assert ". Due for Close: Legal confirms the termination terms and dates" in due.summary
 
     for key in HAND_KEYS:
         if key not in ("account_team_informed", "attrition_box"):

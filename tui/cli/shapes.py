@@ -4,21 +4,27 @@ These shapes are documented in the README ("Command line"); add keys, never rena
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from data.models import CancellationState
+from data.playbook.model import Milestone
+from data.sections import Section, SectionState
 from tui.cli.output import Json, iso
+
+CENT = Decimal("0.01")
 
 if TYPE_CHECKING:
     # The records' types only: each command imports the data module it reads (the outbox's
     # pulls in the mail machinery), so a shape for one must not load them all.
+    from data.billing import Billing
     from data.cancellations import Outcome
     from data.customers import CancellationView, CustomerRow, ExpiryRow, ToolView
     from data.notices import Draft
     from data.outbox_review import OutboxRow
     from data.pick_lists import Listed
     from data.records import RecordRow
-    from data.rules import Section
     from data.timeline import TaskView
     from data.users import UserRow
 
@@ -32,6 +38,22 @@ def customer_json(row: CustomerRow) -> Json:
     }
 
 
+def gates(section: Section) -> str | None:
+    """The milestone the section holds back while it has work left: "process" or "close";
+    None for a section that never blocks (one the playbook only shows, or the mood)."""
+    if section.milestone is None or section.state in (SectionState.OPTIONAL, SectionState.NOTE):
+        return None
+    return section.milestone.value
+
+
+def red_for(sections: Sequence[Section], milestone: Milestone) -> list[str]:
+    """The names of the red sections that hold back ``milestone`` (Close: those red only for
+    Close; what holds back Process holds back Close too, but is listed as red for Process)."""
+    return [
+        section.name for section in sections if section.is_red and section.milestone is milestone
+    ]
+
+
 def section_json(section: Section) -> Json:
     return {
         "key": section.key,
@@ -40,6 +62,7 @@ def section_json(section: Section) -> Json:
         "summary": section.summary,
         "blocking": section.blocking,
         "total": section.total,
+        "gates": gates(section),
     }
 
 
@@ -63,6 +86,8 @@ def cancellation_json(view: CancellationView | None) -> Json | None:
         "notify_parties": list(view.notify_parties),
         "processed_at": iso(view.processed_at),
         "processed_by": view.processed_by,
+        "scenario": view.scenario,
+        "scenario_name": view.scenario_label,
     }
 
 
@@ -89,7 +114,9 @@ def tool_json(view: ToolView) -> Json:
         "cancellation": cancellation_json(view.cancellation),
         "case": case_json(view.cancellation),
         "sections": [section_json(section) for section in view.sections],
-        "red": [section.name for section in view.red],
+        # What holds Process back (what ``ready`` checks), and what is red only for Close.
+        "red": red_for(view.sections, Milestone.PROCESS),
+        "red_for_close": red_for(view.sections, Milestone.CLOSE),
         "ready": is_ready(view),
     }
 
@@ -102,7 +129,11 @@ def case_json(view: CancellationView | None) -> Json | None:
         "open": view.case_open,
         "closed_at": iso(view.closed_at),
         "closed_by": view.closed_by,
-        "playbook": {"name": view.playbook_name, "digest": view.playbook_digest},
+        "playbook": {
+            "name": view.playbook_name,
+            "version": view.playbook_digest[:8] or None,
+            "digest": view.playbook_digest,
+        },
         "read_only": view.playbook_note or None,
     }
 
@@ -203,4 +234,52 @@ def draft_json(which: str, task: str | None, draft: Draft) -> Json:
         "body": draft.body,
         "date": draft.deactivation_date.isoformat() if draft.deactivation_date else None,
         "warnings": list(draft.warnings),
+    }
+
+
+def money(amount: Decimal) -> str:
+    """An amount as JSON carries it: a string with two decimals ("1234.50")."""
+    return str(amount.quantize(CENT))
+
+
+def billing_json(data: Billing) -> Json:
+    """A customer's billing as the app's Billing screen (b) shows it: the summary line, the
+    latest invoices (newest due first) and Billing's notes on the cases with the phrases that
+    matter. Amounts are strings with two decimals, so no cent is lost to floating point."""
+    summary = data.summary
+    return {
+        "account": data.account,
+        "name": data.name,
+        "time_zone": data.time_zone,
+        "summary": {
+            "line": summary.line(),
+            "status": summary.status,
+            "invoices": summary.invoices,
+            "past_due": summary.past_due,
+            "past_due_amount": money(summary.past_due_amount),
+            "open_amount": money(summary.open_amount),
+        },
+        "invoices": [
+            {
+                "number": invoice.number,
+                "issued_on": invoice.issued_on.isoformat(),
+                "due_date": invoice.due_date.isoformat(),
+                "amount": money(invoice.amount),
+                "status": invoice.status,
+                "paid_on": invoice.paid_on.isoformat() if invoice.paid_on else None,
+                "days_overdue": invoice.days_overdue,
+            }
+            for invoice in data.invoices
+        ],
+        "notes": [
+            {
+                "case_id": note.case_id,
+                "subject": note.subject,
+                "status": note.status,
+                "opened_at": iso(note.opened_at),
+                "note": note.note,
+                "flags": list(note.phrases),
+            }
+            for note in data.notes
+        ],
     }

@@ -10,10 +10,11 @@ from collections.abc import Iterator
 from data import customers
 from data.customers import CustomerRow
 from data.models import CancellationState
+from data.playbook.model import Milestone
 from data.rules import describe_red
 from tui.cli.commands import PAGE
-from tui.cli.output import PROG, SECTION_MARKS, emit_json, local_time, out, stream_json
-from tui.cli.shapes import customer_json, tool_json
+from tui.cli.output import PROG, emit_json, local_time, out, section_mark, stream_json
+from tui.cli.shapes import customer_json, gates, tool_json
 from tui.config import Settings
 
 
@@ -76,15 +77,32 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
                 f"Cancellation {cancellation.state} {local_time(cancellation.processed_at)} "
                 f"by {cancellation.processed_by or 'an unknown user'} ({begun})."
             )
+        # The case's scenario and playbook, as the tool's header shows them.
+        out(f"  Scenario      {cancellation.scenario_label}")
+        digest = cancellation.playbook_digest[:8]
+        out(f"  Playbook      {cancellation.playbook_name}" + (f" · {digest}" if digest else ""))
+        if cancellation.playbook_note:
+            out(f"  {cancellation.playbook_note}")
     out()
     width = max(len(section.name) for section in view.sections)
     for section in view.sections:
-        mark = SECTION_MARKS.get(section.state.value, section.state.value)
-        out(f"  {mark:<8}  {section.name:<{width}}  {section.summary}")
+        mark = section_mark(section.state.value, gates(section))
+        out(f"  {mark:<9}  {section.name:<{width}}  {section.summary}")
     if cancellation is not None and cancellation.state == CancellationState.PENDING:
         out()
+        process = f"Process it with: {PROG} process {detail.account}"
+        for_close = [
+            section.name
+            for section in view.sections
+            if section.holds_back and section.milestone is Milestone.CLOSE
+        ]
         if view.unfinished:
             out(f"Not ready: {describe_red(view.sections)}.")
+        elif for_close:
+            out(f"Ready for Process; left for Close: {', '.join(for_close)}. {process}")
         else:
-            out(f"Ready: every section is clear. Process it with: {PROG} process {detail.account}")
+            out(f"Ready: every section is clear. {process}")
+    elif cancellation is not None and cancellation.case_summary:
+        out()
+        out(f"{cancellation.case_summary}.")  # what the tool's banner says of the case
     return 0

@@ -9,8 +9,8 @@ import sys
 
 from data import customers, termination, timeline
 from tui.cli.commands import acting_login
-from tui.cli.output import PROG, SECTION_MARKS, emit_json, fail, out
-from tui.cli.shapes import task_json
+from tui.cli.output import PROG, emit_json, fail, out, section_mark
+from tui.cli.shapes import gates, task_json
 from tui.config import Settings
 
 
@@ -45,7 +45,7 @@ def cmd_timeline(args: argparse.Namespace, settings: Settings) -> int:
                 "effective_date": str(line.effective_date) if line.effective_date else None,
                 "tasks": [task_json(view.account, view.customer_name, t) for t in line.tasks],
                 "sections": [
-                    {"key": s.key, "state": s.state.value, "summary": s.summary}
+                    {"key": s.key, "state": s.state.value, "summary": s.summary, "gates": gates(s)}
                     for s in view.sections
                 ],
             }
@@ -62,8 +62,8 @@ def cmd_timeline(args: argparse.Namespace, settings: Settings) -> int:
         out(f"  {task.state.value:<11}  {due:<24}  {task.relative:<21}  {task.task.title}{done}")
     out()
     for section in view.sections:
-        mark = SECTION_MARKS.get(section.state.value, section.state.value)
-        out(f"  {mark:<8}  {section.name:<13}  {section.summary}")
+        mark = section_mark(section.state.value, gates(section))
+        out(f"  {mark:<9}  {section.name:<13}  {section.summary}")
     return 0
 
 
