@@ -11,8 +11,14 @@ from dataclasses import dataclass, field
 import arrow
 
 from data import outbox
-from data.cancellations.kernel import Outcome, change, open_case
-from data.dates import today_in, zone
+from data.cancellations.kernel import (
+    Outcome,
+    change,
+    display_name,
+    latest_processed,
+    open_case,
+)
+from data.dates import today_in, when, zone
 from data.db import connection
 from data.errors import InvalidInput, NotFound, clip
 from data.models import (
@@ -314,6 +320,9 @@ class NotifyChoices:
     version: int
     users: tuple[Recipient, ...]
     parties: tuple[Recipient, ...]
+    # Why there is nothing left to Process: "Redwood Legal LLP was processed by Riley Chen at
+    # 2026-01-15 09:30" (empty while the cancellation is pending).
+    settled: str = ""
 
     @property
     def chosen_logins(self) -> tuple[str, ...]:
@@ -341,6 +350,31 @@ def notified_parties(cancellation: Cancellation, playbook: Playbook) -> list[tup
     return found
 
 
+def not_pending(customer: Customer) -> str:
+    """What became of a customer's cancellation that is no longer pending, in a clause: "Redwood
+    Legal LLP was processed by Riley Chen at 2026-01-15 09:30". Runs inside a connection."""
+    done = latest_processed(customer)
+    if done is not None:
+        return (
+            f"{customer.name} was processed by {display_name(done.processed_by_id)} at "
+            f"{when(done.processed_at)}"
+        )
+    removed = (
+        Cancellation.select()
+        .where(
+            (Cancellation.customer == customer) & (Cancellation.state == CancellationState.REMOVED)
+        )
+        .order_by(Cancellation.removed_at.desc())
+        .first()
+    )
+    if removed is not None:
+        return (
+            f"{customer.name}'s cancellation was removed by "
+            f"{display_name(removed.removed_by_id)} at {when(removed.removed_at)}"
+        )
+    return f"{customer.name} has no pending cancellation"
+
+
 def notify_choices(account: str) -> NotifyChoices:
     """Every active user and every party of the case's playbook that has an address, with those
     chosen to be notified on Process marked (a chosen user who was deactivated since is listed
@@ -349,7 +383,9 @@ def notify_choices(account: str) -> NotifyChoices:
         customer = Customer.by_account(account)
         cancellation = open_case(customer)
         if cancellation is None or cancellation.state != CancellationState.PENDING:
-            return NotifyChoices(str(customer.account), int(customer.version), (), ())
+            return NotifyChoices(
+                str(customer.account), int(customer.version), (), (), not_pending(customer)
+            )
         chosen = {
             int(user.id)
             for user in User.select(User.id)

@@ -1,6 +1,6 @@
 """The outbox as people see it and decide on it: messages a page at a time, and a team lead's
 say over one (retry a failed one, resend an uncertain one or mark it sent, withdraw one not
-sent yet), each checked, audited and refused if a sender changed it meanwhile."""
+sent yet, record one sent by hand), each checked, audited and refused if a sender changed it meanwhile."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from data.models import (
     OutboxStatus,
 )
 from data.outbox_claims import CLAIM_LEASE, ERROR_LIMIT
+from data.text import normal_newlines, refuse_control
 
 LEASE_MINUTES = int(CLAIM_LEASE.total_seconds() // 60)
 
@@ -230,6 +231,63 @@ def mark_sent(login: str, message_id: int) -> OutboxRow:
         note = f"Marked sent by {who.display_name} on {when(clock.now())}. Before: {message.last_error}"
         _change(message, status=OutboxStatus.SENT, sent_at=sent_at, last_error=note[:ERROR_LIMIT])
         _audit_change(who.login, message, "mark message sent", {"status": OutboxStatus.SENT})
+    return outbox_row(message_id)
+
+
+SENT_BY_HAND = "Sent by hand"
+# The states a message sent by hand can be recorded from: not sent by offboard (a queued one
+# may have been exported as an .eml file and sent from a mail client).
+BY_HAND_FROM = (OutboxStatus.QUEUED, OutboxStatus.FAILED)
+NOTE_LIMIT = 500
+
+
+def sent_by_hand(login: str, message_id: int, note: str = "") -> OutboxRow:
+    """Record that a queued or failed message was sent by hand (an exported .eml
+    file sent from a mail client): it becomes sent, so sections waiting for it turn green, and
+    neither the app's courier nor 'offboard outbox send' ever sends it (a team lead or a CRM
+    admin; audited "outbox sent by hand")."""
+    text = refuse_control(normal_newlines(note or "").strip().replace("\n", " "), "note")
+    if len(text) > NOTE_LIMIT:
+        raise InvalidInput(
+            f"The note is {len(text)} characters long: keep it to {NOTE_LIMIT} or fewer."
+        )
+    with connection(), database.atomic():
+        who = audit.actor(login)
+        audit.require_cancellation_role(who, "record an outbox message sent by hand")
+        message = _message(message_id)
+        status = str(message.status)
+        if status == OutboxStatus.SENDING:
+            raise Conflict(
+                f"Outbox message {message.id} is being sent by offboard right now (claimed by "
+                f"{message.claimed_by}): look at it again in a minute with 'offboard outbox "
+                "list'."
+            )
+        if status == OutboxStatus.UNCERTAIN:
+            raise Conflict(
+                f"Outbox message {message.id} is uncertain: offboard handed it to the mail "
+                f"server. If it arrived, use 'offboard outbox mark-sent {message.id}'."
+            )
+        if status not in BY_HAND_FROM:
+            raise Conflict(
+                f"Outbox message {message.id} is {status}: only a queued or failed message can "
+                "be recorded as sent by hand."
+            )
+        now = clock.now()
+        said = f"{SENT_BY_HAND}, recorded by {who.display_name} on {when(now)}"
+        said += f": {text}" if text else "."
+        _change(
+            message,
+            status=OutboxStatus.SENT,
+            sent_at=now,
+            next_attempt_at=None,
+            last_error=said[:ERROR_LIMIT],
+        )
+        _audit_change(
+            who.login,
+            message,
+            "outbox sent by hand",
+            {"status": OutboxStatus.SENT, "note": text},
+        )
     return outbox_row(message_id)
 
 

@@ -56,7 +56,13 @@ from data.sections import Section as Section
 from data.sections import SectionKey as SectionKey
 from data.sections import SectionState as SectionState
 from data.statements import select
-from data.timeline import TERMINATION_SECTION_NAMES, playbook_of, termination_view
+from data.timeline import (
+    TERMINATION_SECTION_NAMES,
+    Timeline,
+    left_for_close,
+    playbook_of,
+    termination_view,
+)
 
 SECTION_NAMES: dict[SectionKey, str] = {
     SectionKey.REASONS: "Cancellation reasons",
@@ -311,4 +317,24 @@ def describe_red(sections: Sequence[Section], milestone: Milestone = Milestone.P
     if waiting:
         names = ", ".join(section.name for section in waiting)
         parts.append(f"still to come: {names} (tasks due later)")
+    return "; ".join(parts)
+
+
+def describe_left_for_close(
+    sections: Sequence[Section], timeline: Timeline | None, *, next_task: bool = True
+) -> str:
+    """What a processed cancellation's termination case still needs before Close, in the words
+    the tool says it: "5 tasks left, next: Final termination e-mail; Sign-offs; Access & data"
+    (the tasks not done — the most urgent named, unless not ``next_task`` — then the other
+    sections that hold Close back), or an empty string when nothing is left."""
+    tasks = left_for_close(timeline) if timeline is not None else []
+    parts = []
+    if tasks:
+        count = _plural(len(tasks), "task", "tasks")
+        parts.append(f"{count} left, next: {tasks[0].task.title}" if next_task else f"{count} left")
+    parts += [
+        section.name
+        for section in unfinished_sections(sections, Milestone.CLOSE)
+        if section.key != SectionKey.TIMELINE or not tasks
+    ]
     return "; ".join(parts)

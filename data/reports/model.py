@@ -46,6 +46,9 @@ class Chart:
     series: tuple[str, ...]  # the columns drawn as bars
     unit: str = ""
     table: str = ""  # the key of the table it draws (one of ``more``); "" is the main table
+    # The columns that count what a row holds (a month with one cancellation processed the day
+    # it began has a median of 0 days: a row all the same); none: a row holds what it draws.
+    counted: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,14 @@ class Report:
     def chart_table(self) -> Table:
         """The table the chart draws."""
         return next((t for t in self.more if t.key == self.chart.table), self.table)
+
+    @property
+    def chart_is_empty(self) -> bool:
+        """Whether the chart has nothing to draw — decided from the rows of the table below it,
+        so the chart never says "nothing" while the table has a row that counts something."""
+        chart = self.chart
+        keys = chart.counted or chart.series
+        return not any(row.get(key) for row in self.chart_table().rows for key in keys)
 
 
 def plain(value: Any) -> Any:

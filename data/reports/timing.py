@@ -151,6 +151,7 @@ def time_to_cancel(period: Period) -> Report:
             "month",
             ("median_days_to_process", "median_days_to_close"),
             "days",
+            counted=("processed", "closed"),
         ),
         summary,
         (by_age,),

@@ -153,8 +153,13 @@ def approval_section(cancellation: Cancellation | None) -> Section | None:
 
     number = f"Cancel request #{request.id}"
     state = str(request.state)
+    differs = dates_differ(request, cancellation)
     if state == RequestState.APPROVED:
         summary = f"{number} approved {when(request.decided_at)}"
+        if differs:
+            # Approved, so nothing blocks, but the two dates disagree: a warning (the ! note).
+            summary = f"{differs} ({number} approved {when(request.decided_at)})"
+            return Section(SectionKey.APPROVAL, APPROVAL_NAME, SectionState.NOTE, summary, 0, 1)
         return Section(SectionKey.APPROVAL, APPROVAL_NAME, SectionState.CLEAR, summary, 0, 1)
     if state == RequestState.SUBMITTED:
         step = waiting_step(request)
@@ -164,7 +169,22 @@ def approval_section(cancellation: Cancellation | None) -> Section | None:
         summary = f"{number} was {state}: edit it if needed and submit it again"
     else:
         summary = f"{number} is a draft: submit it for approval"
+    if differs:
+        summary = f"{summary}. {differs}"
     return Section(SectionKey.APPROVAL, APPROVAL_NAME, SectionState.BLOCKING, summary, 1, 1)
+
+
+def dates_differ(request: ChangeRequest, cancellation: Cancellation) -> str:
+    """The warning when the cancel request's effective date is not the cancellation's (both
+    dates, and how to make them agree), or an empty string when they agree or one is unset."""
+    ours = cancellation.effective_date
+    theirs = request.effective_date
+    if ours is None or theirs is None or ours == theirs:
+        return ""
+    return (
+        f"Effective dates differ: the request says {theirs}, the cancellation {ours} — set the "
+        "one that is right (f on the Timeline, or edit the request)"
+    )
 
 
 def linked_request_id(account: str) -> int | None:
