@@ -9,13 +9,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from data.cancellations import Outcome
 from data.retention.decisions import approve_request, reject_request
@@ -23,16 +22,19 @@ from data.retention.request_views import RequestView, waiting_for
 from data.retention.requests import KIND_LABELS, RequestDone
 from screens.base import OffboardScreen, Session
 from screens.fitted import Column, FittedTable
+from screens.footer import KeyFooter
+from screens.plain import plain_text
 from screens.retention_forms import CommentForm
 
 # The columns, in display order; the priority says which give way first (highest).
+# Credit keeps its place at 80 columns (the step gives way to it; the detail line names it).
 COLUMNS = (
     Column("id", "#", 0, most=6),
-    Column("kind", "Kind", 3, most=7),
+    Column("kind", "Kind", 4, most=7),
     Column("customer", "Customer", 1, least=20, flex=True),
-    Column("effective", "Effective", 4, most=10),
-    Column("credit", "Credit", 5, most=12),
-    Column("step", "Step", 2, most=30),
+    Column("effective", "Effective", 5, most=10),
+    Column("credit", "Credit", 2, most=12),
+    Column("step", "Step", 3, most=24),
 )
 
 
@@ -120,7 +122,7 @@ class ApprovalsScreen(OffboardScreen):
         yield Static("Reading the requests waiting for you…", id="approvals-count")
         yield FittedTable(COLUMNS, id="approvals")
         yield Static("", id="approvals-detail", classes="row-detail")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = "Approvals"
@@ -143,13 +145,13 @@ class ApprovalsScreen(OffboardScreen):
             step = view.waiting_for
             cells: dict[str, object] = {
                 "id": str(view.id),
-                "kind": KIND_LABELS.get(view.kind, view.kind),
-                "customer": Text(
+                "kind": plain_text(KIND_LABELS.get(view.kind, view.kind)),
+                "customer": plain_text(
                     f"{view.customer_name} ({view.account})", overflow="ellipsis", no_wrap=True
                 ),
                 "effective": str(view.effective_date),
                 "credit": f"{view.credit:,.2f}",
-                "step": Text(step.label if step else "—", overflow="ellipsis", no_wrap=True),
+                "step": plain_text(step.label if step else "—", overflow="ellipsis", no_wrap=True),
             }
             rows.append((str(view.id), cells))
         table.set_rows(rows, keep)
@@ -181,7 +183,7 @@ class ApprovalsScreen(OffboardScreen):
         end = f" until {view.end_date}" if view.end_date else ""
         notes = f"\nNotes: {view.notes}" if view.notes else ""
         detail.update(
-            Text(
+            plain_text(
                 f"#{view.id} {KIND_LABELS.get(view.kind, view.kind)} {view.customer_name} from "
                 f"{view.effective_date}{end} · submitted by {view.submitted_by or '—'} · round "
                 f"{view.round}{notes}"

@@ -8,12 +8,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import ClassVar
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from data.reports.audit_trail import (
     AuditLine,
@@ -26,9 +25,20 @@ from data.reports.audit_trail import (
     zone_name,
 )
 from screens.base import OffboardScreen, Session
+from screens.fitted import Column, FittedTable
+from screens.footer import KeyFooter
+from screens.plain import plain, plain_text
 
 PAGE = 100
 Cursor = tuple[dt.datetime, int] | None
+# The table's columns: before → after takes the room that is left (cut with …: the detail line
+# under the table has the highlighted event's changes in full).
+COLUMNS = (
+    Column("when", "When", 0, most=16),
+    Column("who", "Who", 1, most=12),
+    Column("what", "What", 2, most=18),
+    Column("change", "Before → after", 3, least=20, flex=True, share=0.25),
+)
 
 
 def short_what(line: AuditLine) -> str:
@@ -80,18 +90,15 @@ class AuditScreen(OffboardScreen):
             "Checking the audit trail's hash chain…", id="audit-chain", classes="-checking"
         )
         yield Static("Reading the events…", id="audit-count")
-        yield DataTable(id="audit-events", cursor_type="row", zebra_stripes=True)
+        yield FittedTable(COLUMNS, id="audit-events")
         yield Static("", id="audit-detail")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = "Audit trail"
         self.sub_title = self.account
-        table = self.query_one("#audit-events", DataTable)
-        table.add_column(f"When ({zone_name(self.zone)})", key="when", width=16)
-        table.add_column("Who", key="who", width=12)
-        table.add_column("What", key="what", width=22)
-        table.add_column("Before → after", key="change")
+        table = self.query_one("#audit-events", FittedTable)
+        table.labels["when"] = f"When ({zone_name(self.zone)})"
         table.focus()
         self.load(None)
         self.check()
@@ -109,7 +116,7 @@ class AuditScreen(OffboardScreen):
 
     def on_audit_screen_checked(self, event: Checked) -> None:
         line = self.query_one("#audit-chain", Static)
-        line.update(event.line[0].upper() + event.line[1:] + ".")
+        line.update(plain(event.line[0].upper() + event.line[1:] + "."))
         line.remove_class("-checking")
         line.set_class(not event.holds, "-broken")
 
@@ -117,16 +124,20 @@ class AuditScreen(OffboardScreen):
         page = event.page
         self.page = page
         self.sub_title = f"{page.customer} ({page.account})"
-        table = self.query_one("#audit-events", DataTable)
-        table.clear()
-        for line in page.lines:
-            table.add_row(
-                local_time(line.at, self.zone)[:16],
-                Text(line.actor, overflow="ellipsis", no_wrap=True),
-                Text(short_what(line), overflow="ellipsis", no_wrap=True),
-                Text(line.change_text()),
-                key=str(line.id),
+        table = self.query_one("#audit-events", FittedTable)
+        rows: list[tuple[str, dict[str, object]]] = [
+            (
+                str(line.id),
+                {
+                    "when": local_time(line.at, self.zone)[:16],
+                    "who": plain_text(line.actor, overflow="ellipsis", no_wrap=True),
+                    "what": plain_text(short_what(line), overflow="ellipsis", no_wrap=True),
+                    "change": plain_text(line.change_text(), overflow="ellipsis", no_wrap=True),
+                },
             )
+            for line in page.lines
+        ]
+        table.set_rows(rows, 0 if rows else None)
         first = (len(self.starts) - 1) * PAGE
         kind = self.kind or "every kind"
         if page.lines:
@@ -136,7 +147,7 @@ class AuditScreen(OffboardScreen):
         more = " · n next page" if page.after is not None else ""
         back = " · p previous page" if len(self.starts) > 1 else ""
         self.query_one("#audit-count", Static).update(
-            f"{shown} · {kind} (f filters) · times in {zone_name(self.zone)}{more}{back}"
+            plain(f"{shown} · {kind} (f filters) · times in {zone_name(self.zone)}{more}{back}")
         )
         self.show_detail(0 if page.lines else None)
         self.refresh_bindings()
@@ -153,7 +164,7 @@ class AuditScreen(OffboardScreen):
         line: AuditLine = self.page.lines[row]
         changes = "\n".join(f"  {c.key}: {c.before} → {c.after}" for c in line.changes)
         detail.update(
-            Text(
+            plain_text(
                 f"#{line.id} · {local_time(line.at, self.zone)} · {line.actor} · {line.what}"
                 + (f"\n{changes}" if changes else "")
             )

@@ -4,13 +4,15 @@ entries made from a screen's own bindings."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
+from textual import on
 from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
-from textual.events import Key
+from textual.events import Key, Resize
 from textual.message import Message
 from textual.message_pump import MessagePump
 from textual.screen import ModalScreen, Screen
@@ -23,6 +25,10 @@ if TYPE_CHECKING:
     from data.users import UserRow
 
 ResultType = TypeVar("ResultType")
+
+# A terminal with fewer rows than this is short (80x24): a screen has the ``-short`` class and
+# drops its extra lines and margins there (app.tcss), so its essential content fits.
+TALL = 30
 
 
 @dataclass
@@ -79,8 +85,18 @@ class Session:
             self.refusal = ""
 
 
+def generic_actions() -> frozenset[str]:
+    """The actions every screen has (Textual's focus and copy keys, Back, Cancel, j and k):
+    the palette lists them after the screen's own."""
+    bindings = [*Screen.BINDINGS, *OffboardScreen.BINDINGS, *OffboardModal.BINDINGS]
+    return frozenset(b.action for b in bindings if isinstance(b, Binding))
+
+
 class ScreenActions(Provider):
-    """The command palette entries of the current screen: its bindings, by description.
+    """The command palette entries: the current screen's own actions first (its bindings, by
+    description, each once), then the ones every screen has, then the app's commands (theme,
+    quit, import…). The app uses this provider in place of Textual's system commands, so the
+    screen's actions lead the list.
 
     An action that is unavailable still shows, with its reason, so the palette explains."""
 
@@ -96,7 +112,16 @@ class ScreenActions(Provider):
                 binding.action, (binding.description, binding.action, active.enabled)
             )
             self._tooltips.setdefault(binding.action, binding.tooltip)
-        return list(entries.values())
+        generic = generic_actions()
+        own = [entry for action, entry in entries.items() if action not in generic]
+        return own + [entry for action, entry in entries.items() if action in generic]
+
+    def _system(self) -> list[tuple[str, str, Callable[[], object]]]:
+        """The app's commands (Textual's and offboard's), by title, each once: none named as
+        one of the screen's actions."""
+        titles = {title for title, _, _ in self._entries()}
+        commands = sorted(self.app.get_system_commands(self.screen), key=lambda c: c.title)
+        return [(c.title, c.help, c.callback) for c in commands if c.title not in titles]
 
     def _run(self, action: str, enabled: bool) -> None:
         screen = self.screen
@@ -108,20 +133,22 @@ class ScreenActions(Provider):
 
     def _help(self, action: str, enabled: bool) -> str:
         if enabled:
-            # What the action does: its binding's tooltip (every action should have one), else
-            # the description itself.
+            # What the action does: its binding's tooltip (every action should have one); the
+            # description is not said twice ("Save rate / Save rate").
             tooltips: dict[str, str] = getattr(self, "_tooltips", {})
-            return tooltips.get(action) or next(
-                (title for title, named, _ in self._entries() if named == action), action
-            )
+            return tooltips.get(action) or ""
         reason = getattr(self.screen, "unavailable_reason", lambda _action: "")(action)
         return f"Unavailable: {reason}" if reason else "Unavailable here"
 
     async def discover(self) -> Hits:
         for title, action, enabled in self._entries():
             yield DiscoveryHit(
-                title, partial(self._run, action, enabled), help=self._help(action, enabled)
+                title,
+                partial(self._run, action, enabled),
+                help=self._help(action, enabled) or None,
             )
+        for title, help_text, callback in self._system():
+            yield DiscoveryHit(title, callback, help=help_text or None)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
@@ -132,8 +159,12 @@ class ScreenActions(Provider):
                     score,
                     matcher.highlight(title),
                     partial(self._run, action, enabled),
-                    help=self._help(action, enabled),
+                    help=self._help(action, enabled) or None,
                 )
+        for title, help_text, callback in self._system():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), callback, help=help_text or None)
 
 
 class DataWork(MessagePump):
@@ -252,6 +283,10 @@ class OffboardScreen(DataWork, Screen[None]):
                 event.prevent_default()
                 self.notify(reason, title="Unavailable", severity="warning")
                 return
+
+    @on(Resize)
+    def _short_or_tall(self) -> None:
+        self.set_class(self.app.size.height < TALL, "-short")
 
     def action_back(self) -> None:
         self.dismiss()

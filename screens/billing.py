@@ -13,24 +13,26 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Label, Static
+from textual.widgets import DataTable, Header, Label, Static
 
 from data.billing import Billing, BillingNote, billing
 from data.dates import when
 from data.models import InvoiceStatus
 from screens.base import OffboardScreen, Session
+from screens.footer import KeyFooter
+from screens.plain import plain
 
 
 def note_content(note: BillingNote) -> Content:
     """A note with its flagged phrases marked, so they catch the eye (and read without colour)."""
     text = note.note
-    parts: list[str | tuple[str, str]] = []
+    parts: list[Content] = []
     cursor = 0
     for highlight in note.highlights:
-        parts.append(text[cursor : highlight.start])
-        parts.append((text[highlight.start : highlight.end], "$text-warning bold underline"))
+        parts.append(plain(text[cursor : highlight.start]))
+        parts.append(plain(text[highlight.start : highlight.end], "$text-warning bold underline"))
         cursor = highlight.end
-    parts.append(text[cursor:])
+    parts.append(plain(text[cursor:]))
     return Content.assemble(*parts)
 
 
@@ -55,13 +57,13 @@ class BillingScreen(OffboardScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(f"Reading the billing of {self.account}…", id="billing-summary")
+        yield Static(plain(f"Reading the billing of {self.account}…"), id="billing-summary")
         with VerticalScroll(id="billing-body"):
             yield Label("Invoices", classes="heading")
             yield DataTable(id="invoices", cursor_type="row", zebra_stripes=True)
             yield Label("Billing notes on cases", classes="heading")
             yield Static("", id="billing-notes")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = "Billing"
@@ -89,7 +91,7 @@ class BillingScreen(OffboardScreen):
         style = "$text-error bold" if summary.past_due else "$text-success bold"
         open_amount = f" · {summary.open_amount:,.2f} unpaid" if summary.open_amount else ""
         self.query_one("#billing-summary", Static).update(
-            Content.assemble((summary.line(), style), open_amount)
+            Content.assemble(plain(summary.line(), style), open_amount)
         )
         table = self.query_one("#invoices", DataTable)
         table.clear()
@@ -99,9 +101,9 @@ class BillingScreen(OffboardScreen):
             elif invoice.paid_on is not None:
                 status = Content(f"paid {invoice.paid_on}")
             else:
-                status = Content(invoice.status)
+                status = plain(invoice.status)
             table.add_row(
-                invoice.number,
+                plain(invoice.number),
                 str(invoice.issued_on),
                 str(invoice.due_date),
                 Content(f"{invoice.amount:>12,.2f}"),
@@ -118,8 +120,8 @@ class BillingScreen(OffboardScreen):
             flags = f"  [{', '.join(note.phrases)}]" if note.phrases else ""
             lines.append(
                 Content.assemble(
-                    (f"Case {note.case_id} · {note.subject} · {note.status}", "bold"),
-                    (f" · {when(note.opened_at)}{flags}", "$text-muted"),
+                    plain(f"Case {note.case_id} · {note.subject} · {note.status}", "bold"),
+                    plain(f" · {when(note.opened_at)}{flags}", "$text-muted"),
                 )
             )
             lines.append(Content.assemble("  ", note_content(note)))

@@ -24,7 +24,6 @@ from textual.validation import ValidationResult, Validator
 from textual.widgets import (
     Button,
     DataTable,
-    Footer,
     Header,
     Input,
     Label,
@@ -39,6 +38,8 @@ from data.crm.mapping import load_mapping
 from data.crm.summary import ImportSummary, ObjectSummary
 from data.errors import OffboardError
 from screens.base import OffboardScreen, Session
+from screens.footer import KeyFooter
+from screens.plain import plain_text, shown
 
 ACCOUNTS_FILE = "Account.csv"
 FOLDER_HINT = f"The folder the export was unpacked to: it holds {ACCOUNTS_FILE}."
@@ -139,9 +140,9 @@ def outcome_line(summary: ImportSummary) -> str:
 
 def located(error: str) -> Text:
     """An error with its place (``Case.csv:17``) in bold, so each stands out in the list."""
-    place, found, what = error.partition(": ")
+    place, found, what = shown(error).partition(": ")
     if not found or " " in place:
-        return Text(error)
+        return Text(shown(error))
     return Text.assemble((place, "bold"), f": {what}")
 
 
@@ -206,7 +207,7 @@ class ImportScreen(OffboardScreen):
             yield Static("", id="import-outcome")
             yield DataTable(id="import-summary", cursor_type="row", zebra_stripes=True)
             yield OptionList(id="import-errors")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = "Import a CRM export"
@@ -314,7 +315,7 @@ class ImportScreen(OffboardScreen):
         bar.display = True
         verb = "Checking" if kind == "check" else "Importing"
         outcome = self.query_one("#import-outcome", Static)
-        outcome.update(Text(f"{verb} {choice.folder}…"))
+        outcome.update(plain_text(f"{verb} {choice.folder}…"))
         outcome.add_class("-running")
         self._update_buttons()
         self._run(choice, kind == "check")
@@ -354,7 +355,7 @@ class ImportScreen(OffboardScreen):
         rows = f"{done:,} of {total:,} rows" if total else f"{done:,} rows"
         verb = "Checking" if self.running == "check" else "Importing"
         self.query_one("#import-outcome", Static).update(
-            Text(f"{verb} {name}: {rows} · {rate:,.0f} rows/s")
+            plain_text(f"{verb} {name}: {rows} · {rate:,.0f} rows/s")
         )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

@@ -13,7 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.reactive import var
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from data.cancellations import Outcome, begin
 from data.customers import RecordCount, ToolView
@@ -26,7 +26,9 @@ from data.models import (
 from data.sections import SectionKey
 from data.views import begin_scenario, customer_screen, scenario_choices
 from screens.base import OffboardScreen, Session
+from screens.footer import KeyFooter
 from screens.forms import ChoiceForm
+from screens.plain import plain, plain_text, shown
 
 
 def banner_text(view: ToolView) -> str:
@@ -68,6 +70,18 @@ class CustomerScreen(OffboardScreen):
         "attempt (listed under the records); u resumes a Paused customer (Live again)."
     )
     GUARDED_ACTIONS: ClassVar[frozenset[str]] = frozenset({"begin", "resume"})
+    # The Footer's keys, most important first: at 80 columns the first ones show.
+    FOOTER_ORDER: ClassVar[tuple[str, ...]] = (
+        "begin",
+        "view_cancellation",
+        "help",
+        "quit",
+        "save_attempt",
+        "resume",
+        "audit",
+        "refresh",
+        "back",
+    )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("b", "begin", "Begin Cancellation"),
         Binding("v", "view_cancellation", "View cancellation"),
@@ -93,11 +107,11 @@ class CustomerScreen(OffboardScreen):
         yield Header()
         yield Static("", id="banner", classes="banner")
         with VerticalScroll(id="customer-body"):
-            yield Static(f"Loading customer {self.account}…", id="details")
+            yield Static(plain(f"Loading customer {self.account}…"), id="details")
             yield DataTable(id="totals", cursor_type="none", show_cursor=False)
             yield Static("", id="save-attempts")
         yield Static("", id="reason-line", classes="reason-line")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = "offboard"
@@ -145,13 +159,13 @@ class CustomerScreen(OffboardScreen):
         self.sub_title = f"{customer.name} ({customer.account})"
         banner = self.query_one("#banner", Static)
         text = banner_text(event.view)
-        banner.update(Text(f"{text}{'   v View cancellation' if text else ''}"))
+        banner.update(plain_text(f"{text}{'   v View cancellation' if text else ''}"))
         banner.display = bool(text)
         banner.set_class(customer.status == CustomerStatus.CANCELLED, "-cancelled")
         owner = customer.owner or "nobody"
         admin = f"{customer.admin_name} <{customer.admin_email}>" if customer.admin_email else "—"
         details = Text()
-        details.append(f"{customer.name}\n", style="bold")
+        details.append(f"{shown(customer.name)}\n", style="bold")
         for label, value in (
             ("Account", customer.account),
             ("Status", customer.status),
@@ -164,14 +178,14 @@ class CustomerScreen(OffboardScreen):
             ("Customer since", f"{customer.created_at:%Y-%m-%d}"),
         ):
             details.append(f"{label:<15}", style="dim")
-            details.append(f"{value}\n")
+            details.append(f"{shown(value)}\n")
         self.query_one("#details", Static).update(details)
         table = self.query_one("#totals", DataTable)
         table.clear()
         for count in event.totals:
             still_open = str(count.blocking) if count.section != SectionKey.EXPIRY else "—"
-            table.add_row(count.title, str(count.total), still_open, key=count.section)
-        self.query_one("#reason-line", Static).update(self.unavailable_reason("begin"))
+            table.add_row(plain_text(count.title), str(count.total), still_open, key=count.section)
+        self.query_one("#reason-line", Static).update(plain(self.unavailable_reason("begin")))
 
     # ------------------------------------------------------------------ actions
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -20,13 +19,15 @@ from data.customer_search import LIST_COUNT_LIMIT, ready_to_process
 from data.customers import CustomerRow, PendingCancellation, pending_cancellations
 from data.models import CustomerStatus
 from data.views import customer_list_page
-from screens.base import OffboardScreen, Session
+from screens.base import TALL, OffboardScreen, Session
 from screens.footer import KeyFooter
+from screens.plain import plain, plain_text
 
 PAGE = 100
 # The pending cancellations the start screen lists by name (the rest are counted).
 PENDING_SHOWN = 3
 READY = "✓ ready to process"
+STILL_READING = "Still reading your cancellations… o opens the most urgent once they are read."
 # Load the next page when the cursor comes this close to the last row loaded.
 LOOKAHEAD = 25
 FILTERS: tuple[str | None, ...] = (None, *CustomerStatus)
@@ -121,8 +122,9 @@ class CustomerListScreen(OffboardScreen):
         pending: list[PendingCancellation]
         ready: set[str]
 
-    # The acting user's pending cancellations, most urgent first; o is enabled by them.
-    pending: var[list[PendingCancellation]] = var(list, bindings=True)
+    # The acting user's pending cancellations, most urgent first; o is enabled by them. None
+    # until the first read has answered: o then waits for it, never claiming there is none.
+    pending: var[list[PendingCancellation] | None] = var(None, bindings=True)
 
     def __init__(self, session: Session) -> None:
         super().__init__(session)
@@ -132,6 +134,10 @@ class CustomerListScreen(OffboardScreen):
         self.fetching = False
         # Whether the list has shown its first page since the screen opened.
         self.listed = False
+        # The pending line's lines: the headline, then one a cancellation, most urgent first.
+        self.pending_lines: list[str] = []
+        # o was pressed before the pending cancellations were read: it acts once they are.
+        self.resume_when_read = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -150,7 +156,7 @@ class CustomerListScreen(OffboardScreen):
         self.sub_title = f"Customers · {self.session.display_name or self.session.login}"
         table = self.query_one("#customers", DataTable)
         table.add_column("Account", key="account", width=9)
-        table.add_column("Name", key="name", width=34)
+        table.add_column("Name", key="name", width=33)
         table.add_column("Status", key="status", width=10)
         table.add_column("Owner", key="owner", width=18)
         if self.focused is None:  # no auto focus while the terminal has not the app's focus
@@ -195,10 +201,10 @@ class CustomerListScreen(OffboardScreen):
             if row.account in table.rows:
                 continue
             table.add_row(
-                row.account,
-                Text(row.name),
-                Text(row.status),
-                Text(row.owner or "—"),
+                plain_text(row.account),
+                plain_text(row.name),
+                plain_text(row.status),
+                plain_text(row.owner or "—"),
                 key=row.account,
             )
         if event.rows:
@@ -210,7 +216,7 @@ class CustomerListScreen(OffboardScreen):
             noun = "customer" if event.total == 1 else "customers"
             more = " or more" if self.query_state.search and event.total >= LIST_COUNT_LIMIT else ""
             self.query_one("#list-count", Static).update(
-                f"{event.total:,}{more} {noun}" if event.total else self._empty_message()
+                plain(f"{event.total:,}{more} {noun}" if event.total else self._empty_message())
             )
         if not self.listed:
             self.listed = True
@@ -233,36 +239,56 @@ class CustomerListScreen(OffboardScreen):
     def on_customer_list_screen_pending_loaded(self, event: PendingLoaded) -> None:
         self.pending = event.pending
         line = self.query_one("#pending-line", Static)
+        if self.resume_when_read:
+            self.resume_when_read = False
+            self.call_after_refresh(self._resume_or_say_why)
         if self.pending:
             from data.dates import when  # arrow: only needed when there is a line to write
 
             # Most urgent first: the one whose next timeline task is due soonest.
-            first = self.pending[0]
             count = len(self.pending)
             processed = sum(1 for row in self.pending if row.case_note)
             # Processed ones whose termination case is open are listed too, marked as such.
             kind = "pending" if not processed else "open"
             open_cases = f" ({processed} processed, case open)" if processed else ""
+            # The headline names no customer (the line under it does, whole): at 80 columns
+            # only its last words may give way.
             lines = [
                 f"You have {count} {kind} cancellations{open_cases}, the most urgent first. "
-                f"Press o to resume {first.name}, t for today's tasks."
+                "o resumes it, t lists their tasks."
                 if count > 1
                 else (
                     "You have a processed cancellation whose termination case is open."
                     if processed
                     else "You have a pending cancellation."
                 )
-                + " Press o to resume it, t for today's tasks."
+                + " o resumes it, t lists today's tasks."
             ]
             for row in self.pending[:PENDING_SHOWN]:
                 nxt = f" — next: {row.next_task}" if row.next_task else ""
                 state = row.case_note or f"begun {when(row.begun_at)}"
                 ready = f" {READY}," if row.account in event.ready else ""
-                lines.append(f"  • {row.name} ({row.account}),{ready} {state}{nxt}")
+                lines.append(f"• {row.name} ({row.account}),{ready} {state}{nxt}")
             if count > PENDING_SHOWN:
-                lines.append(f"  … and {count - PENDING_SHOWN} more (t lists their tasks)")
-            line.update(Text("\n".join(lines)))
+                lines.append(f"… and {count - PENDING_SHOWN} more (t lists their tasks)")
+            self.pending_lines = lines
+        else:
+            self.pending_lines = []
+        self._show_pending()
         line.display = bool(self.pending)
+
+    def _show_pending(self) -> None:
+        """The pending line, each of its lines one row (ending in … when too long): on a short
+        terminal (24 rows) only the headline and the most urgent, so the list keeps its room;
+        every line on a taller one."""
+        lines = self.pending_lines
+        if self.app.size.height < TALL:
+            lines = lines[:2]
+        self.query_one("#pending-line", Static).update(plain_text("\n".join(lines)))
+
+    def on_resize(self, _event: events.Resize) -> None:
+        if self.pending_lines:
+            self._show_pending()
 
     @on(DataTable.RowHighlighted, "#customers")
     def _near_end(self, event: DataTable.RowHighlighted) -> None:
@@ -306,15 +332,26 @@ class CustomerListScreen(OffboardScreen):
         position = FILTERS.index(self.query_state.status)
         status = FILTERS[(position + step) % len(FILTERS)]
         self.query_state = Query(self.query_state.search, status)
-        self.query_one("#status-filter", Static).update(f"Status: {status or 'All'}")
+        self.query_one("#status-filter", Static).update(plain(f"Status: {status or 'All'}"))
         self.reload()
 
     def action_refresh(self) -> None:
         self.reload()
 
     def action_resume(self) -> None:
+        if self.pending is None:
+            # The read has not answered yet: o acts once it has (never "you have none").
+            self.resume_when_read = True
+            self.notify(STILL_READING, timeout=3)
+            return
+        self._resume_or_say_why()
+
+    def _resume_or_say_why(self) -> None:
         if self.pending:
             self.post_message(self.OpenTool(self.pending[0].account))
+        else:
+            reason = self.unavailable_reason("resume")
+            self.notify(reason, title="Unavailable", severity="warning")
 
     def action_back(self) -> None:
         self.action_clear_search()
@@ -337,10 +374,14 @@ class CustomerListScreen(OffboardScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "resume":
-            return bool(self.pending)
+            # Enabled while the read is under way (o then waits for it), hidden once it says
+            # there is nothing to resume.
+            return self.pending is None or bool(self.pending)
         return True
 
     def unavailable_reason(self, action: str) -> str:
         if action == "resume":
+            if self.pending is None:
+                return STILL_READING
             return "You have no pending cancellation, nor an open termination case."
         return ""

@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Label, Static
 
 from screens.base import OffboardModal
+from screens.plain import plain
 
 
 class ConfirmDialog(OffboardModal[bool]):
@@ -29,8 +30,8 @@ class ConfirmDialog(OffboardModal[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title", markup=False)
-            yield Static("\n".join(self.lines), classes="dialog-body", markup=False)
+            yield Label(plain(self.title_text), classes="dialog-title")
+            yield Static(plain("\n".join(self.lines)), classes="dialog-body")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self.confirm_label} (y)", variant="primary", id="confirm")
                 yield Button("Cancel (n)", id="cancel")

@@ -16,7 +16,6 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import var
 from textual.widgets import (
-    Footer,
     Header,
     Input,
     Label,
@@ -34,7 +33,9 @@ from data.notices import Draft, compose_offboarding_notice, compose_task_email
 from data.termination import queue_task_email
 from screens.base import OffboardScreen, Session
 from screens.dialogs import ConfirmDialog
+from screens.footer import KeyFooter
 from screens.outbox import MailQueued, waiting_words
+from screens.plain import plain
 
 
 class EmailScreen(OffboardScreen):
@@ -94,10 +95,10 @@ class EmailScreen(OffboardScreen):
         yield Static("", id="email-warnings", classes="reason-line -blocked")
         with TabbedContent(id="email-tabs", initial="preview"):
             with TabPane("Preview", id="preview"):
-                yield Markdown("", id="email-preview")
+                yield Markdown("", id="email-preview", open_links=False)
             with TabPane("Edit", id="edit"):
                 yield TextArea("", id="email-body", language="markdown", soft_wrap=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = "Offboarding notice" if self.plan_task is None else "Final termination e-mail"
@@ -122,14 +123,16 @@ class EmailScreen(OffboardScreen):
         self.sub_title = f"{draft.customer_name} ({draft.account})"
         status = self.query_one("#email-status", Static)
         if draft.refusal:
-            status.update(draft.refusal)
+            status.update(plain(draft.refusal))
             status.set_class(True, "-blocked")
             return
         if self.plan_task is not None:
             copied = f", copying {draft.cc}" if draft.cc else ""
             status.update(
-                f"De-provisioning on {draft.deactivation_date}. To the account team{copied}; "
-                "ctrl+s queues it; F2 edits the text."
+                plain(
+                    f"De-provisioning on {draft.deactivation_date}. To the account team{copied}; "
+                    "ctrl+s queues it; F2 edits the text."
+                )
             )
         else:
             status.update(
@@ -141,7 +144,7 @@ class EmailScreen(OffboardScreen):
         self.query_one("#email-body", TextArea).text = draft.body
         self.query_one("#email-preview", Markdown).update(draft.body)
         warnings = self.query_one("#email-warnings", Static)
-        warnings.update("\n".join(f"! {line}" for line in draft.warnings))
+        warnings.update(plain("\n".join(f"! {line}" for line in draft.warnings)))
         warnings.display = bool(draft.warnings)
         self.query_one("#email-fields").display = True
         self.query_one("#email-tabs").display = True
@@ -229,7 +232,7 @@ class EmailScreen(OffboardScreen):
     def on_email_screen_invalid(self, event: Invalid) -> None:
         self.queueing = False
         status = self.query_one("#email-status", Static)
-        status.update(event.message)
+        status.update(plain(event.message))
         status.set_class(True, "-blocked")
         self.notify(event.message, title="Not queued", severity="error", markup=False)
 

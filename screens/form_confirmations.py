@@ -23,15 +23,19 @@ from textual.widgets import Button, Input, Label, OptionList, SelectionList, Sta
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
-from data import cancellations, notices
+from data import cancellations, clock, notices
 from data.cancellations import Outcome
 from data.customers import ToolView
 from data.dates import when
+from data.errors import Conflict
 from data.notices import NotifyChoices, Recipient
 from data.rules import StepDone
+from screens.find import TypeAheadList
 from screens.form_screen import FormScreen
 from screens.milestones import process_lines
 from screens.outbox import MailQueued
+from screens.plain import plain
+from screens.ticks import TickList
 
 
 class StepForm(FormScreen):
@@ -62,15 +66,18 @@ class StepForm(FormScreen):
         self.steps = list(steps)
         self.confirm = confirm
         self.take_back = take_back
+        # The steps being confirmed by the save under way.
+        self.saving: tuple[str, ...] = ()
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield from self.compose_heading()
-            yield OptionList(
+            yield TypeAheadList(
                 *[Option(self.label(title, done), id=key) for key, title, done in self.steps],
                 id="steps",
             )
-            yield Input(placeholder=self.NOTE_PLACEHOLDER, id="note")
+            # Not selected on focus: a letter typed on the steps list is already in it.
+            yield Input(placeholder=self.NOTE_PLACEHOLDER, id="note", select_on_focus=False)
             yield Static("", id="form-message", classes="field-message -invalid")
             yield from self.compose_buttons()
 
@@ -85,9 +92,13 @@ class StepForm(FormScreen):
 
     def label(self, title: str, done: StepDone | None, ticked: bool = False) -> Content:
         if done is None:
-            return Content.assemble(("✗ ", "$error bold"), title, ("  not yet", "$text-muted"))
+            return Content.assemble(
+                ("✗ ", "$error bold"), plain(title), ("  not yet", "$text-muted")
+            )
         return Content.assemble(
-            ("✓ ", "$success bold"), title, (f"  {self.done_words(done)}", "$text-muted")
+            ("✓ ", "$success bold"),
+            plain(title),
+            plain(f"  {self.done_words(done)}", "$text-muted"),
         )
 
     def on_mount(self) -> None:
@@ -105,6 +116,48 @@ class StepForm(FormScreen):
     def _chosen(self) -> None:
         self.action_save()
 
+    @on(TypeAheadList.TypedAhead)
+    def _typed_ahead(self, event: TypeAheadList.TypedAhead) -> None:
+        """A letter typed on the steps is the note's: the focus moves there with it."""
+        note = self.query_one("#note", Input)
+        note.focus()
+        note.insert_text_at_cursor(event.character)
+
+    def on_form_screen_saved(self, event: FormScreen.Saved) -> None:
+        """A step confirmed: the form stays open on the next one not yet confirmed (a section
+        of two steps is one trip); it closes once none is left."""
+        left = [key for key, _, done in self.steps if done is None and key not in self.saving]
+        if not self.saving or not left:
+            return  # FormScreen's own handler closes the form with the outcome
+        event.stop()
+        event.prevent_default()
+        self.step_saved(event.outcome, *self.saving)
+
+    def step_saved(self, outcome: Outcome, *keys: str) -> None:
+        """Mark ``keys`` confirmed (just now, by you), clear the note and move on to the next
+        step not confirmed; the version to save with is the one the change left."""
+        note = self.query_one("#note", Input)
+        at = clock.now()
+        self.steps = [
+            (key, title, StepDone(key, title, "you", at, note.value) if key in keys else done)
+            for key, title, done in self.steps
+        ]
+        options = self.query_one("#steps", OptionList)
+        for index, (_key, title, done) in enumerate(self.steps):
+            options.replace_option_prompt_at_index(index, self.label(title, done))
+        if self.expected is not None:
+            self.expected.version = outcome.version
+        note.value = ""
+        self.query_one("#save", Button).disabled = False
+        self.show_invalid("")
+        self.notify(outcome.message, title="Saved")
+        index = options.highlighted or 0
+        pending = [n for n, (_, _, done) in enumerate(self.steps) if done is None]
+        later = [n for n in pending if n > index] or pending
+        if later:
+            options.highlighted = later[0]
+        options.focus()
+
     def action_save(self) -> None:
         chosen = self._highlighted()
         if chosen is None:
@@ -118,6 +171,7 @@ class StepForm(FormScreen):
             )
             return
         note = self.query_one("#note", Input).value
+        self.saving = (key,)
         self.save_with(partial(self.confirm, key, note))
 
     def action_take_back(self) -> None:
@@ -128,6 +182,7 @@ class StepForm(FormScreen):
         if done is None:
             self.show_invalid(f"'{title}' {self.NOTHING_TO_TAKE_BACK}.")
             return
+        self.saving = ()  # a step taken back closes the form, as the screen re-reads
         self.save_with(partial(self.take_back, key))
 
 
@@ -270,6 +325,9 @@ class ProcessForm(FormScreen):
         self.choices: NotifyChoices | None = None
         # The choice this form saved already (Process was then refused), and so the version.
         self.saved: tuple[set[str], set[str]] | None = None
+        # What became of the cancellation when it is no longer pending (a colleague, or the
+        # command line, processed or removed it after the tool read it): nothing to Process.
+        self.settled = ""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -279,9 +337,9 @@ class ProcessForm(FormScreen):
                 id="notify-label",
                 classes="field-label",
             )
-            yield SelectionList[str](id="notify")
+            yield TickList[str](id="notify")
             yield Static(
-                f"Reading who may be notified… (chosen: {self.named or 'nobody'})",
+                plain(f"Reading who may be notified… (chosen: {self.named or 'nobody'})"),
                 id="notify-summary",
             )
             yield Static("", id="form-message", classes="field-message -invalid")
@@ -312,7 +370,7 @@ class ProcessForm(FormScreen):
     def show_invalid(self, message: str) -> None:
         shown = self.query_one("#form-message", Static)
         shown.set_class(bool(message), "-shown")
-        shown.update(message)
+        shown.update(plain(message))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="read")
     def _read(self) -> None:
@@ -320,6 +378,9 @@ class ProcessForm(FormScreen):
 
     def on_process_form_loaded(self, event: Loaded) -> None:
         self.choices = event.choices
+        if event.choices.settled:
+            self._show_settled(event.choices.settled)
+            return
         options = self.query_one("#notify", SelectionList)
         options.clear_options()
         # The chosen ones first, then the playbook's parties, then everyone else by name.
@@ -359,9 +420,21 @@ class ProcessForm(FormScreen):
         text = f"{len(chosen)} chosen: {', '.join(chosen)}" if chosen else "Nobody is notified."
         if unreachable:
             text += f" ({', '.join(unreachable)}: no e-mail address, not told)"
-        self.query_one("#notify-summary", Static).update(text)
+        self.query_one("#notify-summary", Static).update(plain(text))
+
+    def _show_settled(self, settled: str) -> None:
+        """The cancellation is no longer pending: say what happened, offer nothing to do."""
+        self.settled = f"{settled} while this was open; nothing was done."
+        self.query_one("#notify", SelectionList).display = False
+        self.query_one("#notify-label", Label).display = False
+        self.query_one("#notify-summary", Static).update(plain(self.settled))
+        self.query_one("#save", Button).disabled = True
+        self.show_invalid(self.settled)
 
     def action_save(self) -> None:
+        if self.settled:
+            self.show_invalid(self.settled)
+            return
         logins, parties = self._chosen()
         if self.saved is not None:
             before = self.saved
@@ -379,7 +452,11 @@ class ProcessForm(FormScreen):
 
     def _process(self, logins: list[str], parties: list[str], changed: bool) -> Outcome:
         """Runs in the form's worker: a changed choice first, then Process on the version it
-        left (a colleague's change in between refuses both)."""
+        left (a colleague's change in between refuses both). Read again first: processed or
+        removed meanwhile, it says so rather than that the customer changed."""
+        settled = notices.notify_choices(self.account).settled
+        if settled:
+            raise Conflict(f"{settled} while this was open; nothing was done.")
         version = self.version
         if changed:
             version = notices.choose_notified(
@@ -400,8 +477,10 @@ def _value(person: Recipient) -> str:
 def _recipient_label(person: Recipient) -> Content:
     if person.party:
         return Content.assemble(
-            person.name, (" · playbook party", "$text-muted"), (f"  {person.email}", "$text-muted")
+            plain(person.name),
+            (" · playbook party", "$text-muted"),
+            plain(f"  {person.email}", "$text-muted"),
         )
     if not person.email:
-        return Content.assemble(person.name, ("  no e-mail address", "$text-warning"))
-    return Content.assemble(person.name, (f"  {person.email}", "$text-muted"))
+        return Content.assemble(plain(person.name), ("  no e-mail address", "$text-warning"))
+    return Content.assemble(plain(person.name), plain(f"  {person.email}", "$text-muted"))

@@ -26,6 +26,7 @@ from data.cancellations import Outcome
 from data.cancellations.kernel import PartConflict
 from data.errors import OffboardError
 from screens.base import OffboardModal
+from screens.plain import plain
 
 
 @dataclass
@@ -66,9 +67,9 @@ class FormScreen(OffboardModal[Outcome]):
         self.expected: Expected | None = None
 
     def compose_heading(self) -> ComposeResult:
-        yield Label(self.title_text, classes="dialog-title", markup=False)
+        yield Label(plain(self.title_text), classes="dialog-title")
         if self.explanation:
-            yield Static(self.explanation, classes="dialog-body", markup=False)
+            yield Static(plain(self.explanation), classes="dialog-body")
 
     def compose_buttons(self) -> ComposeResult:
         with Horizontal(classes="dialog-buttons"):
@@ -112,7 +113,7 @@ class FormScreen(OffboardModal[Outcome]):
 
     def show_invalid(self, message: str) -> None:
         """Show a refusal next to the field it is about."""
-        self.query_one("#form-message", Static).update(message)
+        self.query_one("#form-message", Static).update(plain(message))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         super().on_worker_state_changed(event)

@@ -34,7 +34,10 @@ from data.cancellations import Outcome
 from data.dates import DATE_HINT, parse_date
 from data.errors import InvalidInput
 from data.users import ReasonRow
+from screens.find import FindOptionList, FindSelectionList
 from screens.form_screen import FormScreen
+from screens.plain import plain
+from screens.ticks import Tick
 
 
 class DateForm(FormScreen):
@@ -94,7 +97,7 @@ class DateForm(FormScreen):
 
     def on_date_form_existing_read(self, event: ExistingRead) -> None:
         event.stop()
-        self.query_one("#existing", Static).update("\n".join(event.lines))
+        self.query_one("#existing", Static).update(plain("\n".join(event.lines)))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         super().on_worker_state_changed(event)
@@ -111,7 +114,7 @@ class DateForm(FormScreen):
         try:
             value = parse_date(text, self.time_zone)
         except InvalidInput as error:
-            message.update(str(error))
+            message.update(plain(error))
             message.set_class(True, "-invalid")
             return None
         message.update(f"{value:%A %d %B %Y}")
@@ -141,7 +144,7 @@ class DateForm(FormScreen):
 
     def show_invalid(self, message: str) -> None:
         widget = self.query_one("#form-message", Static)
-        widget.update(message)
+        widget.update(plain(message))
         widget.set_class(True, "-invalid")
         self.query_one("#date", Input).focus()
 
@@ -179,7 +182,7 @@ class EffectiveDateForm(DateForm):
             yield Label("Date", classes="field-label")
             yield Input(self.initial, placeholder="2026-12-31, today, tomorrow or +30d", id="date")
             yield Static("", id="form-message", classes="field-message")
-            yield Checkbox(self.PAST, id="past")
+            yield Tick(self.PAST, id="past")
             yield from self.compose_buttons()
 
     def on_mount(self) -> None:
@@ -195,7 +198,7 @@ class EffectiveDateForm(DateForm):
         if self._in_the_past():
             # _check wrote the date over the refusal: the refusal is what to read now.
             widget = self.query_one("#form-message", Static)
-            widget.update(message)
+            widget.update(plain(message))
             widget.set_class(True, "-invalid")
             past = self.query_one("#past", Checkbox)
             past.display = True
@@ -219,8 +222,9 @@ class EffectiveDateForm(DateForm):
         self.save_with(partial(self.save_effective, value, allow_past))
 
 
-class ChoiceList(OptionList):
-    """The choices of a ChoiceForm: Enter with nothing highlighted says what to do."""
+class ChoiceList(FindOptionList):
+    """The choices of a ChoiceForm (typing finds one): Enter with nothing highlighted says what
+    to do."""
 
     class NothingChosen(Message):
         """Enter was pressed before the arrows chose anything."""
@@ -246,7 +250,7 @@ class ChoiceForm(FormScreen):
         toggle: str = "",
         save_label: str = "Save",
         preselect: bool = True,
-        nothing_chosen: str = "Choose one of the list with the arrows, then press Enter.",
+        nothing_chosen: str = "Choose one of the list (type to find it, or the arrows), then press Enter.",
     ) -> None:
         super().__init__(title, explanation, save_label=save_label)
         self.choices = list(choices)
@@ -262,10 +266,10 @@ class ChoiceForm(FormScreen):
         with Vertical(classes="dialog"):
             yield from self.compose_heading()
             yield ChoiceList(
-                *[Option(label, id=value) for label, value in self.choices], id="choices"
+                *[Option(plain(label), id=value) for label, value in self.choices], id="choices"
             )
             if self.toggle:
-                yield Checkbox(self.toggle, id="toggle")
+                yield Tick(self.toggle, id="toggle")
             yield Static("", id="form-message", classes="field-message -invalid")
             yield from self.compose_buttons()
 
@@ -274,7 +278,8 @@ class ChoiceForm(FormScreen):
         values = [value for _, value in self.choices]
         if self.current in values:
             options.highlighted = values.index(self.current)
-        elif values and self.preselect:
+        elif values and (self.preselect or len(values) == 1):
+            # One choice is chosen: there is nothing to choose between.
             options.highlighted = 0
         else:
             options.highlighted = None
@@ -310,7 +315,7 @@ class ReasonsForm(FormScreen):
     ) -> None:
         super().__init__(
             "Manage Cancellation reasons",
-            "Tick one or more reasons with Space; Tab moves to the text fields.",
+            "Tick one or more reasons with Space (typing finds one); Tab moves to the text fields.",
         )
         self.reasons = list(reasons)
         self.chosen = set(chosen)
@@ -323,9 +328,9 @@ class ReasonsForm(FormScreen):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield from self.compose_heading()
-            yield SelectionList[int](
+            yield FindSelectionList[int](
                 *[
-                    (reason.name, reason.id, reason.id in self.chosen)
+                    (plain(reason.name), reason.id, reason.id in self.chosen)
                     for reason in self.reasons
                     if reason.active or reason.id in self.chosen
                 ],

@@ -18,6 +18,10 @@ from data.scenario_rules import SCENARIO_SECTION_NAMES
 from data.sections import SectionKey
 from data.timeline import TERMINATION_SECTION_NAMES
 from screens.base import OffboardModal
+from screens.plain import plain, plain_text
+
+# The Key column's widest: the rest of the row keeps room for what the key does.
+KEY_MOST = 13
 
 PROCESS = (
     "How a cancellation goes: open the customer and press b to Begin Cancellation; the "
@@ -76,23 +80,26 @@ class HelpScreen(OffboardModal[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog help-dialog"):
-            yield Label(f"Help — {self.title_text}", classes="dialog-title", markup=False)
+            yield Label(plain(f"Help — {self.title_text}"), classes="dialog-title")
             with VerticalScroll():
                 yield DataTable(id="help-keys", cursor_type="none", show_cursor=False)
                 if self.about:
                     yield Static(self.about, classes="dialog-body", markup=False)
-                yield Static(sections_text(), id="help-sections", classes="dialog-body")
+                yield Static(plain(sections_text()), id="help-sections", classes="dialog-body")
                 yield Static(PROCESS, classes="dialog-body help-process", markup=False)
             yield Static("Escape closes this help.", classes="field-message")
 
     def on_mount(self) -> None:
         table = self.query_one("#help-keys", DataTable)
         # Fixed widths, the last two wrapped: the whole table fits inside the dialog (and its
-        # scroll bar) on an 80-column terminal; the Key column holds "shift+tab" whole.
-        table.add_column("Key", key="key", width=9)
+        # scroll bar) on an 80-column terminal; the Key column holds its longest key whole
+        # ("shift+tab", "^c super+c"), so every row's key, action and text line up.
+        longest = max((len(key) for key, _, _ in self.keys), default=0)
+        key_width = min(KEY_MOST, max(9, longest))
+        table.add_column("Key", key="key", width=key_width)
         table.add_column("Action", key="action", width=14)
-        table.add_column("What it does", key="does", width=23)
+        table.add_column("What it does", key="does", width=23 - (key_width - 9))
         table.add_column("Now", key="state", width=12)
         for key, description, state in self.keys:
             does = self.tooltips.get(description, "")
-            table.add_row(Text(key), Text(description), Text(does), Text(state), height=None)
+            table.add_row(Text(key), Text(description), Text(does), plain_text(state), height=None)

@@ -7,7 +7,8 @@ The table loads a page at a time (blocking records first, then the resolved ones
 cursor nears the end, so a customer with thousands of assets opens at once. Its columns fit
 the screen: the detail column gives way first, then the name; a cut cell ends in "…" and the
 highlighted record's full text is in the pane under the table. ``s`` sorts the loaded records
-by the next column in turn (then back to the order they were listed in)."""
+by the next column in turn (then back to the order they were listed in). Once the section's
+last blocking record is resolved here, the line says so and Enter returns to the tool."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from textual.content import Content
 from textual.events import Resize
 from textual.message import Message
 from textual.reactive import var
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from data import cancellations
 from data.cancellations import Outcome, allowed_states
@@ -35,7 +36,9 @@ from data.records import RecordRow, record_kind
 from data.rules import Section, SectionKey
 from data.views import Cursor, section_records
 from screens.base import OffboardScreen, Session
+from screens.footer import KeyFooter
 from screens.forms import ChoiceForm, DateForm
+from screens.plain import plain, plain_text, shown
 from screens.widgets import GLYPH_GREEN, GLYPH_RED, SectionLine
 
 PAGE = 100
@@ -90,10 +93,20 @@ class ManageScreen(OffboardScreen):
         "(none is chosen for you). z undoes the highlighted record's ceasing or closing while "
         "the cancellation is pending. s sorts by the next column. The pane under the table "
         "shows the highlighted record in full. The section's dot and summary at the top "
-        "update after each change."
+        "update after each change; once the last blocking record is resolved, Enter returns to "
+        "the tool."
     )
     GUARDED_ACTIONS: ClassVar[frozenset[str]] = frozenset({"close_chosen", "close_all", "undo"})
     BINDINGS: ClassVar[list[BindingType]] = [
+        # Shown once the section's last blocking record is resolved here: back to the tool,
+        # whose cursor moves on to the next red section.
+        Binding(
+            "enter",
+            "to_tool",
+            "Back to the tool",
+            priority=True,
+            tooltip="The section is clear: back to the tool, on the next red section",
+        ),
         Binding("space", "mark", "Mark"),
         Binding("c", "close_chosen", "Close", tooltip="Close the marked (or highlighted) records"),
         Binding("a", "close_all", "Close all", tooltip="Close every record still open"),
@@ -113,8 +126,13 @@ class ManageScreen(OffboardScreen):
     class Undone(Message):
         outcome: Outcome
 
+    # The Footer's first key, once the section is clear (the others follow in their order).
+    FOOTER_ORDER: ClassVar[tuple[str, ...]] = ("to_tool",)
+
     # The customer's cancellation as last read; the actions are enabled from it.
     view: var[ToolView | None] = var(None, bindings=True)
+    # The section's last blocking record was resolved on this screen: Enter goes back.
+    cleared: var[bool] = var(False, bindings=True)
 
     def __init__(self, session: Session, account: str, section: str) -> None:
         super().__init__(session)
@@ -134,7 +152,7 @@ class ManageScreen(OffboardScreen):
         yield DataTable(id="records", cursor_type="row", zebra_stripes=True)
         yield Static("", id="manage-detail", classes="record-detail", markup=False)
         yield Static("", id="manage-line", classes="reason-line")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = f"Manage {self.kind.title}"
@@ -163,9 +181,9 @@ class ManageScreen(OffboardScreen):
         self.query_one("#records", DataTable).add_row(
             "●" if row.id in self.marked else "",
             self._state_cell(row),
-            Text(fit(row.label, self.widths["label"])),
-            Text(fit(row.status, self.widths["status"])),
-            Text(fit(row.detail, self.widths["detail"])),
+            Text(fit(shown(row.label), self.widths["label"])),
+            Text(fit(shown(row.status), self.widths["status"])),
+            Text(fit(shown(row.detail), self.widths["detail"])),
             key=str(row.id),
         )
 
@@ -219,7 +237,11 @@ class ManageScreen(OffboardScreen):
 
     def on_manage_screen_loaded(self, event: Loaded) -> None:
         if event.reset:
+            was_red = self._red()
             self.view = event.view
+            now_red = self._red()
+            # Cleared here: red when last read, clear now (an undo makes it red again).
+            self.cleared = bool(self.pending and now_red is False and (was_red or self.cleared))
             self.rows.clear()
             self.marked.clear()
             if self.view is not None:
@@ -242,6 +264,12 @@ class ManageScreen(OffboardScreen):
         assert self.view is not None
         return next(s for s in self.view.sections if s.key == self.section)
 
+    def _red(self) -> bool | None:
+        """Whether the section is red, as last read (None before the first read)."""
+        if self.view is None:
+            return None
+        return any(s.key == self.section and s.is_red for s in self.view.sections)
+
     @staticmethod
     def _state_cell(row: RecordRow) -> Content:
         if row.blocking:
@@ -251,8 +279,15 @@ class ManageScreen(OffboardScreen):
     def _show_line(self) -> None:
         line = self.query_one("#manage-line", Static)
         reason = self.unavailable_reason("close_all")
-        if reason:
-            line.update(Text(reason))
+        if self.cleared and self.view is not None:
+            line.update(
+                plain(
+                    f"The last blocking {self.kind.noun} is resolved: {self._section().name} "
+                    "is clear. Enter returns to the tool."
+                )
+            )
+        elif reason:
+            line.update(plain_text(reason))
         elif self.marked:
             line.update(f"{len(self.marked)} marked: c acts on them.")
         elif not self.rows:
@@ -273,7 +308,7 @@ class ManageScreen(OffboardScreen):
             pane.update("")
             return
         state = "blocking" if row.blocking else self.kind.done_words
-        pane.update(f"{row.label} · {row.status} · {row.detail} · {state}")
+        pane.update(plain(f"{row.label} · {row.status} · {row.detail} · {state}"))
 
     @on(DataTable.RowHighlighted, "#records")
     def _near_end(self, event: DataTable.RowHighlighted) -> None:
@@ -296,8 +331,14 @@ class ManageScreen(OffboardScreen):
             and self.view.cancellation.state == CancellationState.PENDING
         )
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "to_tool":
+            # Hidden (and Enter left to the table) until the section is cleared here.
+            return bool(self.cleared)
+        return super().check_action(action, parameters)
+
     def unavailable_reason(self, action: str) -> str:
-        if action in {"refresh", "mark", "sort"}:
+        if action in {"refresh", "mark", "sort", "to_tool"}:
             return ""
         if self.view is None:
             return "The records are still loading."
@@ -323,6 +364,9 @@ class ManageScreen(OffboardScreen):
 
     def action_refresh(self) -> None:
         self.reload()
+
+    def action_to_tool(self) -> None:
+        self.dismiss()
 
     def action_sort(self) -> None:
         self.sort_index = (self.sort_index + 1) % len(SORTS)
@@ -428,14 +472,24 @@ class ManageScreen(OffboardScreen):
                 )
 
             states = allowed_states(section)
+            if len(states) == 1:
+                # One closed state (a case's "Closed"): it is the one, so it is chosen.
+                how = f"Set {which} to {states[0]}: Enter does it."
+            else:
+                how = (
+                    f"Choose the closed state for {which} (type to find it, or the arrows); "
+                    "Enter sets it. Nothing is chosen for you."
+                )
             form = ChoiceForm(
                 f"Close {which}",
-                f"Choose the closed state for {which} with the arrows; Enter sets it. "
-                "Nothing is chosen for you.",
+                how,
                 choices=[(state, state) for state in states],
                 save=close,
                 preselect=False,
-                nothing_chosen="Choose the closed state with the arrows first, then press Enter.",
+                nothing_chosen=(
+                    "Choose the closed state first (type to find it, or the arrows), then "
+                    "press Enter."
+                ),
             )
         self.app.push_screen(form, self._form_closed)
 

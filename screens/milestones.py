@@ -21,6 +21,7 @@ from data.cancellations import Outcome
 from data.customers import ToolView
 from data.dates import when
 from data.models import CustomerStatus, CustomerType
+from data.rules import describe_left_for_close
 from data.timeline import TaskView, Timeline, left_for_close
 from screens.dialogs import ConfirmDialog
 
@@ -178,9 +179,14 @@ def after_process_words(view: ToolView) -> str:
             who = cancellation.closed_by or "an unknown user"
             closed = f"; the termination case was closed {when(cancellation.closed_at)} by {who}"
         return f"{processed}{closed}. {customer.name} is a {customer.customer_type}."
-    if not view_tasks_left(view):
+    # The banner above names the next task: the line says what is left, in two lines at 80.
+    left = left_for_close_words(view, next_task=False)
+    if not left:
         return f"{processed}. Every task of the termination case is done: press c to close it."
-    return (
-        f"{processed}. The termination case is open: t works its tasks on the Timeline; c "
-        "closes it once they are all done."
-    )
+    return f"{processed} — for Close: {left}. t works them on the Timeline; c closes the case."
+
+
+def left_for_close_words(view: ToolView, *, next_task: bool = True) -> str:
+    """What the open termination case still needs before Close (empty when nothing)."""
+    timeline = view.termination.timeline if view.termination is not None else None
+    return describe_left_for_close(view.sections, timeline, next_task=next_task)

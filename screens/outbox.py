@@ -1,7 +1,8 @@
 """The e-mails of one customer: queued, sending, sent, partly sent, failed, uncertain (each with
 what happened) or withdrawn, newest first, and the highlighted one read as it will arrive. A
 failed message can be put back in the queue (t), an uncertain one resent (s, after a warning that
-it may arrive twice) or marked sent (m), an unsent one withdrawn (w).
+it may arrive twice) or marked sent (m), an unsent one withdrawn (w), and a queued or failed one recorded as sent
+by hand (h: an exported .eml sent from a mail client; offboard never sends it then).
 
 Mail goes out from the running app when SMTP is configured: the ``Courier`` sends what is queued
 in a thread worker, with the same claim and retry rules as ``offboard outbox send``
@@ -25,17 +26,28 @@ from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.reactive import var
-from textual.widgets import DataTable, Footer, Header, Input, Label, Markdown, Static
+from textual.widgets import DataTable, Header, Input, Label, Markdown, Static
 
 from data.cancellations import Outcome
 from data.dates import when
 from data.models import (
     OutboxStatus,
 )
-from data.outbox_review import OutboxRow, mark_sent, outbox_page, requeue, resend, withdraw
+from data.outbox_review import (
+    BY_HAND_FROM,
+    OutboxRow,
+    mark_sent,
+    outbox_page,
+    requeue,
+    resend,
+    sent_by_hand,
+    withdraw,
+)
 from screens.base import OffboardScreen, Session
 from screens.dialogs import ConfirmDialog
+from screens.footer import KeyFooter
 from screens.form_screen import FormScreen
+from screens.plain import plain
 
 if TYPE_CHECKING:
     from data.delivery import DeliveryReport
@@ -53,12 +65,19 @@ STATUS_STYLES: dict[str, str] = {
     OutboxStatus.UNCERTAIN: "$text-error bold",
     OutboxStatus.PARTIAL: "$text-error bold",
 }
-OPERATIONS = {"retry": requeue, "resend": resend, "mark_sent": mark_sent, "withdraw": withdraw}
+OPERATIONS = {
+    "retry": requeue,
+    "resend": resend,
+    "mark_sent": mark_sent,
+    "withdraw": withdraw,
+    "sent_by_hand": sent_by_hand,
+}
 DONE = {
     "retry": "back in the queue",
     "resend": "queued again",
     "mark_sent": "marked sent",
     "withdraw": "withdrawn",
+    "sent_by_hand": "recorded as sent by hand: offboard never sends it",
 }
 
 
@@ -72,6 +91,14 @@ def status_text(row: OutboxRow) -> str:
     if row.status == OutboxStatus.QUEUED and row.last_error:
         return f"retry after {when(row.next_attempt_at)}"
     return row.status
+
+
+def status_word(row: OutboxRow) -> str:
+    """The status in a word, for the table's narrow column (the pane below says it in full:
+    when it was sent, when it is retried)."""
+    if row.status == OutboxStatus.QUEUED and row.last_error:
+        return "retrying"
+    return str(row.status)
 
 
 @dataclass
@@ -188,17 +215,18 @@ class Courier:
 class ExportForm(FormScreen):
     """Write the customer's queued e-mails as .eml files into a folder (they stay queued)."""
 
-    def __init__(self, account: str, folder: str, sender: str) -> None:
+    def __init__(self, account: str, folder: str, sender: str, login: str) -> None:
         super().__init__(
             "Export the queued e-mails",
             "Each e-mail queued for this customer is written as an .eml file, which any mail "
-            "client opens, to be sent from there. They stay queued: withdraw each one you send "
-            "by hand (w), or it goes out again once a mail server is configured.",
+            "client opens, to be sent from there. They stay queued: record each one you send "
+            "by hand (h), or it goes out once a mail server is configured.",
             save_label="Export",
         )
         self.account = account
         self.folder = folder
         self.sender = sender
+        self.login = login
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -225,7 +253,11 @@ class ExportForm(FormScreen):
     def _export(self, folder: str) -> Outcome:
         from data.outbox_export import export_queued
 
-        paths = export_queued(folder, sender=self.sender or None, account=self.account)
+        # force: an earlier export's .eml file of the same message is written again (never a
+        # database, nor any other SQLite file: data.files refuses those).
+        paths = export_queued(
+            self.login, folder, sender=self.sender or None, account=self.account, force=True
+        )
         if not paths:
             return Outcome(f"No e-mail is queued for {self.account}: nothing was written.", "", 0)
         return Outcome(f"Wrote {len(paths)} .eml files to {folder}.", self.account, 0, len(paths))
@@ -247,7 +279,9 @@ class OutboxScreen(OffboardScreen):
         "error. A message "
         "handed to the mail server that got no answer is uncertain (it may have arrived) and is "
         "never sent again by itself: s resends it (it may arrive twice), m marks it sent. t puts "
-        "a failed message back in the queue; w withdraws one that is not sent yet."
+        "a failed message back in the queue; w withdraws one that is not sent yet. h records "
+        "a queued or failed one as sent by hand (an exported .eml sent from a mail client): it "
+        "counts as sent, and offboard never sends it."
     )
     # Send is not greyed out: without SMTP, d says why nothing can be sent. d and x are named
     # on the mail line above the table (the Footer keeps the message's own keys, q and ?).
@@ -263,6 +297,12 @@ class OutboxScreen(OffboardScreen):
         ),
         Binding("m", "mark_sent", "Mark sent", tooltip="Record that an uncertain e-mail arrived"),
         Binding("w", "withdraw", "Withdraw", tooltip="Take a queued or failed e-mail back unsent"),
+        Binding(
+            "h",
+            "sent_by_hand",
+            "Sent by hand",
+            tooltip="Record that a queued or failed e-mail was sent by hand (asks)",
+        ),
         # Shown in Help and the palette; the screen re-reads by itself when mail goes out.
         Binding("r", "refresh", "Refresh", show=False, tooltip="Read the outbox again"),
         # Escape goes back everywhere; at 80 columns the Footer keeps q and ? instead.
@@ -290,16 +330,18 @@ class OutboxScreen(OffboardScreen):
         self.more = False
         self.loading = False
         self.columns: list[tuple[str, str, int]] = []
+        # Whether the first read has answered: until then no key claims "there is no e-mail".
+        self.read_once = False
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("Reading the outbox…", id="outbox-summary", classes="reason-line")
-        yield Static(mail_line(self.session), id="mail-line", classes="reason-line")
+        yield Static(plain(mail_line(self.session)), id="mail-line", classes="reason-line")
         yield DataTable(id="messages", cursor_type="row")
         with VerticalScroll(id="message-view"):
             yield Static("", id="message-head")
-            yield Markdown("", id="message-body")
-        yield Footer()
+            yield Markdown("", id="message-body", open_links=False)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = "Outbox"
@@ -342,6 +384,7 @@ class OutboxScreen(OffboardScreen):
 
     def on_outbox_screen_loaded(self, event: Loaded) -> None:
         self.loading = False
+        self.read_once = True
         table = self.query_one("#messages", DataTable)
         if not event.appended:
             table.clear()
@@ -361,18 +404,18 @@ class OutboxScreen(OffboardScreen):
             for status in (OutboxStatus.FAILED, OutboxStatus.UNCERTAIN, OutboxStatus.PARTIAL):
                 number = sum(1 for row in self.rows.values() if row.status == status)
                 shown += f" · {number} {status}" if number else ""
-            summary.update(shown)
+            summary.update(plain(shown))
         self._show_highlighted()
 
     def _cells(self, row: OutboxRow) -> tuple[str | Content, ...]:
         more = f" +{len(row.recipients) - 1}" if len(row.recipients) > 1 else ""
         cells: dict[str, str | Content] = {
-            "status": Content.styled(status_text(row), STATUS_STYLES.get(row.status, "")),
-            "to": (row.recipients[0] if row.recipients else "-") + more,
-            "subject": row.subject,
+            "status": plain(status_word(row), STATUS_STYLES.get(row.status, "")),
+            "to": plain((row.recipients[0] if row.recipients else "-") + more),
+            "subject": plain(row.subject),
             "created": when(row.created_at),
             "tries": str(row.attempts),
-            "kind": row.kind,
+            "kind": plain(row.kind),
         }
         return tuple(cells[key] for key, _, _ in self.columns)
 
@@ -400,27 +443,27 @@ class OutboxScreen(OffboardScreen):
             head.update("")
             body.update("")
             return
-        lines: list[str | tuple[str, str]] = [
+        lines: list[str | tuple[str, str] | Content] = [
             ("Subject: ", "bold"),
-            row.subject,
+            plain(row.subject),
             "\n",
             ("To: ", "bold"),
-            ", ".join(row.recipients),
-            f"  ({row.audience})",
+            plain(", ".join(row.recipients)),
+            plain(f"  ({row.audience})"),
             "\n",
             ("Status: ", "bold"),
-            (status_text(row), STATUS_STYLES.get(row.status, "")),
-            f" · {row.kind} · created {when(row.created_at)} · {row.attempts} tries",
+            plain(status_text(row), STATUS_STYLES.get(row.status, "")),
+            plain(f" · {row.kind} · created {when(row.created_at)} · {row.attempts} tries"),
         ]
         if row.cc:
-            lines += ["\n", ("Cc: ", "bold"), ", ".join(row.cc)]
+            lines += ["\n", ("Cc: ", "bold"), plain(", ".join(row.cc))]
         if row.last_error:
             label = (
                 "Error: "
                 if row.status in (OutboxStatus.FAILED, OutboxStatus.QUEUED)
                 else "What happened: "
             )
-            lines += ["\n", (label, "$text-error bold"), (row.last_error, "$text-error")]
+            lines += ["\n", (label, "$text-error bold"), plain(row.last_error, "$text-error")]
         head.update(Content.assemble(*lines))
         body.update(row.body)
 
@@ -435,6 +478,8 @@ class OutboxScreen(OffboardScreen):
                 )
             return ""
         row = self.current
+        if row is None and not self.read_once:
+            return "The outbox is still being read."
         if row is None:
             return "There is no e-mail here."
         if not self.session.can_cancel:
@@ -445,6 +490,11 @@ class OutboxScreen(OffboardScreen):
             return "Only an uncertain e-mail can be resent or marked sent."
         if action == "withdraw" and row.status not in (OutboxStatus.QUEUED, OutboxStatus.FAILED):
             return f"This e-mail is {row.status}: only a queued or failed one can be withdrawn."
+        if action == "sent_by_hand" and row.status not in BY_HAND_FROM:
+            return (
+                f"This e-mail is {row.status}: only a queued or failed one can be recorded as "
+                "sent by hand."
+            )
         return ""
 
     def _available(self, action: str) -> OutboxRow | None:
@@ -481,6 +531,25 @@ class OutboxScreen(OffboardScreen):
         if row := self._available("withdraw"):
             self._change("withdraw", row.id)
 
+    def action_sent_by_hand(self) -> None:
+        row = self._available("sent_by_hand")
+        if row is None:
+            return
+        lines = [
+            f"Record '{row.subject}' to {', '.join(row.recipients)} as sent by hand (an "
+            "exported .eml sent from a mail client)?",
+            "",
+            "It then counts as sent (sections waiting for it turn green), and offboard never "
+            "sends it.",
+        ]
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._change("sent_by_hand", row.id)
+
+        dialog = ConfirmDialog("Sent by hand?", lines, "Record sent")
+        self.app.push_screen(dialog, confirmed)
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="change")
     def _change(self, action: str, message_id: int) -> None:
         operation = OPERATIONS[action]
@@ -506,7 +575,8 @@ class OutboxScreen(OffboardScreen):
         self.load()
 
     def action_export(self) -> None:
-        self.app.push_screen(ExportForm(self.account, default_export_folder(), ""), self._exported)
+        form = ExportForm(self.account, default_export_folder(), "", self.session.login)
+        self.app.push_screen(form, self._exported)
 
     def _exported(self, outcome: Outcome | None) -> None:
         if outcome is not None:
@@ -518,9 +588,10 @@ def columns_for(width: int) -> list[tuple[str, str, int]]:
     subject taking what is left, then when it was created, the tries and the kind as room
     allows."""
     room = width - 4  # the scrollbar and the table's edges
-    columns = [("status", "Status", 22), ("to", "To", 26)]
+    # Status is a word (withdrawn, uncertain); the recipients have room for an address.
+    columns = [("status", "Status", 9), ("to", "To", 30)]
     extra = [("created", "Created", 16), ("tries", "Tries", 5), ("kind", "Kind", 24)]
-    subject_min = 24
+    subject_min = 30
     used = sum(size + 2 for _, _, size in columns)  # each cell has one space either side
     for column in extra:
         if used + column[2] + 2 + subject_min + 2 <= room:

@@ -9,17 +9,18 @@ import math
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
-from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 from textual_plotext import PlotextPlot
 
 from data.reports import LENGTHS, TITLES, Period, Report, Table, export_csv, report, resized
 from data.reports.model import plain
 from screens.base import OffboardScreen, Session
+from screens.footer import KeyFooter
+from screens.plain import plain_text, shown
 
 HORIZONTAL = frozenset({"reason", "owner"})  # long labels: bars drawn across
 
@@ -62,15 +63,52 @@ class ReportsScreen(OffboardScreen):
         "offboard report NAME --from DATE --to DATE [--csv|--json]."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("c", "show('churn-reasons')", "Churn"),
-        Binding("v", "show('voluntary')", "Voluntary"),
-        Binding("s", "show('save-rate')", "Save rate"),
-        Binding("t", "show('time-to-cancel')", "Time"),
-        Binding("w", "show('win-back')", "Win-back"),
-        Binding("left_square_bracket", "shift(-1)", "Earlier", key_display="["),
-        Binding("right_square_bracket", "shift(1)", "Later", key_display="]"),
-        Binding("l", "length", "Length"),
-        Binding("x", "export", "Export CSV"),
+        Binding(
+            "c",
+            "show('churn-reasons')",
+            "Churn",
+            tooltip="Churn reasons: each reason's cancellations in the period",
+        ),
+        Binding(
+            "v",
+            "show('voluntary')",
+            "Voluntary",
+            tooltip="Voluntary cancellations against non-payment, by month",
+        ),
+        Binding(
+            "s",
+            "show('save-rate')",
+            "Save rate",
+            tooltip="Save attempts and how many kept the customer",
+        ),
+        Binding(
+            "t",
+            "show('time-to-cancel')",
+            "Time",
+            tooltip="Days from Begin to Process and to Close (median, 90th percentile)",
+        ),
+        Binding(
+            "w",
+            "show('win-back')",
+            "Win-back",
+            tooltip="Cancelled customers to call back, by owner (looks ahead)",
+        ),
+        Binding(
+            "left_square_bracket",
+            "shift(-1)",
+            "Earlier",
+            key_display="[",
+            tooltip="The period before this one",
+        ),
+        Binding(
+            "right_square_bracket",
+            "shift(1)",
+            "Later",
+            key_display="]",
+            tooltip="The period after this one",
+        ),
+        Binding("l", "length", "Length", tooltip="The period's length: 30, 90, 180 or 365 days"),
+        Binding("x", "export", "Export CSV", tooltip="Write the numbers as CSV into this folder"),
     ]
 
     @dataclass
@@ -94,7 +132,7 @@ class ReportsScreen(OffboardScreen):
         yield Static("", id="report-more")
         yield PlotextPlot(id="report-chart")
         yield DataTable(id="report-numbers", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = "Reports"
@@ -113,17 +151,19 @@ class ReportsScreen(OffboardScreen):
         self.sub_title = found.title
         compared = f" · compared with {found.previous.label()}" if found.previous else ""
         self.query_one("#report-title", Static).update(
-            f"{found.title} · {found.period.label()} ({found.period.days} days){compared}"
+            plain_text(
+                f"{found.title} · {found.period.label()} ({found.period.days} days){compared}"
+            )
         )
-        self.query_one("#report-headline", Static).update(found.headline + ".")
+        self.query_one("#report-headline", Static).update(plain_text(found.headline + "."))
         more = self.query_one("#report-more", Static)
-        more.update("\n".join(compact(table) for table in found.more))
+        more.update(plain_text("\n".join(compact(table) for table in found.more)))
         more.display = bool(found.more)
         self.draw(found)
         table = self.query_one("#report-numbers", DataTable)
         table.clear(columns=True)
         for column in found.table.columns:
-            table.add_column(column.heading, key=column.key)
+            table.add_column(plain_text(column.heading), key=column.key)
         numeric = {
             column.key
             for column in found.table.columns
@@ -132,7 +172,7 @@ class ReportsScreen(OffboardScreen):
         for number, row in enumerate(found.table.rows):
             table.add_row(
                 *(
-                    Text(
+                    plain_text(
                         cell(row.get(column.key), column.key),
                         justify="right" if column.key in numeric else "left",
                     )
@@ -147,10 +187,12 @@ class ReportsScreen(OffboardScreen):
         plt.clear_figure()
         chart, drawn = found.chart, found.chart_table()
         headings = {column.key: column.heading for column in drawn.columns}
-        labels = [cell(row.get(chart.label)) for row in drawn.rows]
+        labels = [shown(cell(row.get(chart.label))) for row in drawn.rows]
         series = [[float(row.get(key) or 0) for row in drawn.rows] for key in chart.series]
         unit = f" ({chart.unit})" if chart.unit else ""
-        if not labels or not any(any(values) for values in series):
+        # Empty or not as the table below it says (one result): a month whose median is 0
+        # days still has its row, and its chart says so rather than "nothing".
+        if not labels or found.chart_is_empty:
             plt.title(f"{chart.title}: nothing in this period")
             plot.refresh()
             return

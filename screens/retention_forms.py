@@ -32,7 +32,9 @@ from data.retention.pause import pause_of, resume
 from data.retention.sections import linked_request_id
 from data.sections import SectionKey
 from screens.dialogs import ConfirmDialog
+from screens.find import FindOptionList, FindSelectionList
 from screens.form_screen import FormScreen
+from screens.plain import plain, shown
 
 
 def retention_block(account: str) -> Text:
@@ -65,8 +67,8 @@ def attempts_text(rows: Sequence[AttemptRow], limit: int = 5) -> Text:
         offered = f" · offered {', '.join(row.offers)}" if row.offers else ""
         concern = f" · “{row.concern}”" if row.concern else ""
         text.append(f"{when(row.at)}  ")
-        text.append(f"{OUTCOME_LABELS.get(row.outcome, row.outcome):<10}", style="bold")
-        text.append(f" {row.by}{concern}{offered}\n")
+        text.append(f"{shown(OUTCOME_LABELS.get(row.outcome, row.outcome)):<10}", style="bold")
+        text.append(f" {shown(row.by + concern + offered)}\n")
     if len(rows) > limit:
         text.append(f"…and {len(rows) - limit} earlier\n", style="dim")
     return text
@@ -105,7 +107,7 @@ class SaveAttemptForm(FormScreen):
             with Horizontal(id="attempt-choices"):
                 with Vertical():
                     yield Label("Outcome", classes="field-label")
-                    yield OptionList(
+                    yield FindOptionList(
                         *[Option(label, id=key) for key, label in OUTCOME_LABELS.items()],
                         *(
                             [Option("No attempt made (note why)", id=NO_ATTEMPT)]
@@ -116,8 +118,9 @@ class SaveAttemptForm(FormScreen):
                     )
                 with Vertical():
                     yield Label("Offers made", classes="field-label")
-                    yield SelectionList[str](
-                        *[(offer.name, offer.name, False) for offer in self.offers], id="offers"
+                    yield FindSelectionList[str](
+                        *[(plain(offer.name), offer.name, False) for offer in self.offers],
+                        id="offers",
                     )
             yield Label("The concern, in the customer's words", classes="field-label")
             yield Input(id="concern")

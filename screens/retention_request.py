@@ -14,13 +14,15 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from data.dates import when
 from data.retention.request_views import RequestView, show_request, waiting_for
 from data.retention.requests import KIND_LABELS
 from screens.approvals import decide
 from screens.base import OffboardScreen, Session
+from screens.footer import KeyFooter
+from screens.plain import plain, shown
 
 # How each step's state reads (the glyph reads without colour too).
 STEP_MARKS = {
@@ -65,7 +67,9 @@ def request_text(view: RequestView) -> Content:
         if comment:
             parts.append((f" — {comment}", "italic"))
         parts.append("\n")
-    return Content.assemble(*parts)
+    return Content.assemble(
+        *(shown(part) if isinstance(part, str) else (shown(part[0]), part[1]) for part in parts)
+    )
 
 
 class RequestScreen(OffboardScreen):
@@ -100,7 +104,7 @@ class RequestScreen(OffboardScreen):
         with VerticalScroll(id="request-body"):
             yield Static(f"Reading change request #{self.request_id}…", id="request")
         yield Static("", id="request-line", classes="reason-line")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = f"Change request #{self.request_id}"
@@ -119,7 +123,7 @@ class RequestScreen(OffboardScreen):
         self.view, self.mine = event.view, event.mine
         self.sub_title = f"{event.view.customer_name} ({event.view.account})"
         self.query_one("#request", Static).update(request_text(event.view))
-        self.query_one("#request-line", Static).update(self.unavailable_reason("approve"))
+        self.query_one("#request-line", Static).update(plain(self.unavailable_reason("approve")))
         self.refresh_bindings()
 
     def unavailable_reason(self, action: str) -> str:

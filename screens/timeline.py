@@ -21,7 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.message import Message
 from textual.reactive import var
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from data import termination
 from data.cancellations import Outcome
@@ -42,8 +42,9 @@ from data.timeline import (
 from data.views import sign_off_choices
 from screens.base import OffboardScreen, Session
 from screens.fitted import Column, FittedTable
+from screens.footer import KeyFooter
 from screens.form_confirmations import ActionForm, DecisionForm
-from screens.form_screen import FormScreen
+from screens.form_screen import Expected, FormScreen
 from screens.forms import EffectiveDateForm, GuidForm
 from screens.milestones import (
     CLOSE_BINDING,
@@ -53,6 +54,7 @@ from screens.milestones import (
     close_dialog,
     tasks_left,
 )
+from screens.plain import plain, plain_text, shown
 from screens.timeline_forms import SignOffForm, TaskForm
 from screens.widgets import GLYPH_GREEN, GLYPH_RED, SectionLine
 
@@ -99,20 +101,20 @@ def task_detail(task: TaskView, time_zone: str, customer: str = "") -> Content:
     mark, style = MARKS[task.state]
     gates = GATES.get(task.task.gates, (str(task.task.gates), ""))[0]
     head = Content.assemble(
-        (f"{customer} — " if customer else "", "bold"), (task.task.title, "bold")
+        (shown(f"{customer} — ") if customer else "", "bold"), (shown(task.task.title), "bold")
     )
     if task.done is not None:
         note = f" — {task.detail}" if task.detail else ""
         if not note and task.done.note:
             note = f" — {task.done.note}"
         state = Content.assemble(
-            (mark, style), f" by {task.done.by}, {zoned(task.done.at, time_zone)}{note}"
+            (mark, style), shown(f" by {task.done.by}, {zoned(task.done.at, time_zone)}{note}")
         )
     else:
         detail = f" — {task.detail}" if task.detail else ""
-        state = Content.assemble((mark, style), f" — {task.relative}{detail}")
+        state = Content.assemble((mark, style), shown(f" — {task.relative}{detail}"))
     about = f"{due_words(task, time_zone)} · {task.task.party_names} · holds back {gates}"
-    return Content("\n").join([head, state, Content(about)])
+    return Content("\n").join([head, state, plain(about)])
 
 
 def sign_off_steps(view: TerminationView) -> list[tuple[str, str, StepDone | None]]:
@@ -150,15 +152,37 @@ class TimelineScreen(OffboardScreen):
     )
     # Most important first: the Footer shows them in this order.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "do", "Do task", priority=True),
-        Binding("g", "tool", "Go to tool"),
-        Binding("z", "undo", "Undo"),
-        Binding("f", "effective", "Effective date"),
+        Binding(
+            "enter",
+            "do",
+            "Do task",
+            priority=True,
+            tooltip="Do the highlighted task the way the plan says (a tick, a form, an e-mail)",
+        ),
+        Binding("g", "tool", "Go to tool", tooltip="Back to the cancellation's tool"),
+        Binding(
+            "z",
+            "undo",
+            "Undo",
+            tooltip="Undo the highlighted sign-off or hand tick (while pending)",
+        ),
+        Binding(
+            "f",
+            "effective",
+            "Effective date",
+            tooltip="Set the contract end or de-provisioning date",
+        ),
         # Shown once the cancellation is processed: the case is then closed from here too.
         CLOSE_BINDING,
-        Binding("r", "refresh", "Refresh"),
+        Binding("r", "refresh", "Refresh", tooltip="Re-read the timeline"),
         # In the palette and Help; z undoes a tick in the Footer's room.
-        Binding("u", "reopen", "Reopen a ticked task", show=False),
+        Binding(
+            "u",
+            "reopen",
+            "Reopen a ticked task",
+            show=False,
+            tooltip="Take back the tick of a task ticked by hand (also after Process)",
+        ),
     ]
 
     @dataclass
@@ -172,15 +196,17 @@ class TimelineScreen(OffboardScreen):
         super().__init__(session)
         self.account = account
         self.focus_task = focus
+        # The task last opened with Enter: once it reads done, the cursor moves on.
+        self._worked_on: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(f"Loading the timeline of {self.account}…", id="timeline-head")
+        yield Static(plain(f"Loading the timeline of {self.account}…"), id="timeline-head")
         yield SectionLine(id="timeline-section")
         yield FittedTable(COLUMNS, id="tasks")
         yield Static("", id="timeline-detail", classes="row-detail")
         yield Static("", id="timeline-line", classes="reason-line")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = "Timeline"
@@ -198,10 +224,12 @@ class TimelineScreen(OffboardScreen):
         self.view = view = event.view
         line = view.timeline
         self.sub_title = f"{view.customer_name} ({view.account})"
+        # f is suggested only where it may be pressed (never on a closed case, say).
+        press_f = "" if self.unavailable_reason("effective") else " (press f)"
         effective = (
             f"Effective date {line.effective_date}"
             if line.effective_date
-            else "No effective date yet (press f)"
+            else f"No effective date yet{press_f}"
         )
         case = ""
         if not view.pending:
@@ -210,7 +238,7 @@ class TimelineScreen(OffboardScreen):
         self.query_one("#timeline-head", Static).update(
             Text.assemble(
                 (effective, "bold"),
-                f"{case} · {line.time_zone} · today {line.today:%a %Y-%m-%d}",
+                shown(f"{case} · {line.time_zone} · today {line.today:%a %Y-%m-%d}"),
             )
         )
         section = self.query_one("#timeline-section", SectionLine)
@@ -219,6 +247,9 @@ class TimelineScreen(OffboardScreen):
         section.display = bool(view.sections)
         table = self.query_one("#tasks", FittedTable)
         cursor = table.cursor_row
+        worked_on, self._worked_on = self._worked_on, None
+        if self.focus_task is None and worked_on is not None:
+            self.focus_task = next_task_due(line, worked_on, pending=view.pending)
         if self.focus_task is not None:
             keys = [task.key for task in line.tasks]
             if self.focus_task in keys:
@@ -253,7 +284,7 @@ class TimelineScreen(OffboardScreen):
                 if left
                 else "Every task is done: press c to close the termination case."
             )
-        line.update(Text(reason or words))
+        line.update(plain_text(reason or words))
         line.set_class(bool(reason), "-blocked")
 
     # ------------------------------------------------------------------ availability
@@ -267,8 +298,11 @@ class TimelineScreen(OffboardScreen):
         return tasks[row] if row is not None and 0 <= row < len(tasks) else None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # Close is shown once the cancellation is processed (Process is the tool's).
-        if action == "close_case" and (self.view is None or self.view.pending):
+        # Close is shown once the cancellation is processed (Process is the tool's), while its
+        # termination case is open.
+        if action == "close_case" and (
+            self.view is None or self.view.pending or not self.view.case_open
+        ):
             return False
         return super().check_action(action, parameters)
 
@@ -412,6 +446,8 @@ class TimelineScreen(OffboardScreen):
             return
         login, account, version = self.session.login, self.account, self.view.version
         how = task.task.completed_by
+        # Once done, the cursor moves on to the next task due (fewer keys).
+        self._worked_on = task.key if task.done is None else None
         if how == DoneBy.EMAIL:
             self.post_message(self.OpenEmail(account, version, task.key))
         elif how == DoneBy.PROCESS:
@@ -519,18 +555,43 @@ class TimelineScreen(OffboardScreen):
         self.load()
 
 
+def next_task_due(line: Timeline, done: str, *, pending: bool) -> str | None:
+    """The task the cursor moves to once ``done`` is done, looking on from it (then from the
+    top): while the cancellation is pending, a task that holds Process back — one due first —
+    as the tool moves to the next section Process waits for; else the next one due (overdue or
+    today), else the next one not done. None while ``done`` is not done (the form was left)."""
+    keys = [task.key for task in line.tasks]
+    if done not in keys or line.tasks[keys.index(done)].state is not TaskState.DONE:
+        return None
+    index = keys.index(done)
+    order = [*line.tasks[index + 1 :], *line.tasks[:index]]
+    left = [t for t in order if t.state is not TaskState.DONE]
+    due = [t for t in left if t.state in (TaskState.OVERDUE, TaskState.DUE)]
+    for_process = [t for t in left if pending and t.task.gates is Milestone.PROCESS]
+    due_for_process = [t for t in for_process if t in due]
+    chosen = (due_for_process or for_process or due or left)[:1]
+    return chosen[0].key if chosen else None
+
+
 def sign_off_form(view: TerminationView, login: str) -> SignOffForm:
     """The termination team's sign-offs, each with who recorded it and when (in the customer's
     zone, named); several are signed at once in one change."""
-    account, version = view.account, view.version
-    return SignOffForm(
+    account = view.account
+    # The form stays open from one sign-off to the next: each saves on the version the one
+    # before it left.
+    expected = Expected(view.version)
+    form = SignOffForm(
         "Sign-offs of the termination team",
         "Space ticks several, Enter signs them; ctrl+u undoes one.",
         steps=sign_off_steps(view),
         time_zone=view.timeline.time_zone,
-        sign=lambda keys, note: sign_off_many(login, account, keys, note, expected_version=version),
-        undo=lambda key: undo_sign_off(login, account, key, expected_version=version),
+        sign=lambda keys, note: sign_off_many(
+            login, account, keys, note, expected_version=expected.version
+        ),
+        undo=lambda key: undo_sign_off(login, account, key, expected_version=expected.version),
     )
+    form.expected = expected
+    return form
 
 
 def last_sign_off(view: TerminationView) -> tuple[str, str, StepDone]:
@@ -558,9 +619,9 @@ def task_rows(line: Timeline) -> list[tuple[str, dict[str, object]]]:
             "due": Content.styled(task.due.absolute() if task.due else "—", row_style),
             "when": Content.styled(task.relative, style if task.is_late else ""),
             "gates": Content.styled(gates, gates_style if task.state is not TaskState.DONE else ""),
-            "task": Content.styled(task.task.title + detail, row_style),
-            "done": Text(task.done.by if task.done is not None else ""),
-            "party": Text(task.task.party_names),
+            "task": plain(task.task.title + detail, row_style),
+            "done": plain_text(task.done.by if task.done is not None else ""),
+            "party": plain_text(task.task.party_names),
         }
         rows.append((task.key, cells))
     return rows

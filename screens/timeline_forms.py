@@ -21,6 +21,8 @@ from data.rules import StepDone
 from data.timeline import zoned
 from screens.form_confirmations import StepForm
 from screens.form_screen import FormScreen
+from screens.plain import plain
+from screens.ticks import box
 
 Step = tuple[str, str, StepDone | None]
 
@@ -86,12 +88,12 @@ class SignOffForm(TaskForm):
 
     def label(self, title: str, done: StepDone | None, ticked: bool = False) -> Content:
         if done is None:
-            box = ("[x] ", "$success bold") if ticked else ("[ ] ", "")
-            return Content.assemble(box, title)
+            mark = (f"{box(True)} ", "$success bold") if ticked else (f"{box(False)} ", "")
+            return Content.assemble(mark, plain(title))
         return Content.assemble(
             ("    ✓ ", "$success bold"),
-            title,
-            (f"  {self.done_words(done)}", "$text-muted"),
+            plain(title),
+            plain(f"  {self.done_words(done)}", "$text-muted"),
         )
 
     def _show_ticks(self) -> None:
@@ -131,4 +133,9 @@ class SignOffForm(TaskForm):
             return
         keys = [key for key, _, _ in self.steps if key in self.ticked]
         note = self.query_one("#note", Input).value
+        self.saving = tuple(keys)
         self.save_with(partial(self.sign, keys, note))
+
+    def step_saved(self, outcome: Outcome, *keys: str) -> None:
+        self.ticked.clear()
+        super().step_saved(outcome, *keys)

@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from data.retention.reminders import Reminder, retention_reminders
 from data.retention.requests import KIND_LABELS
@@ -26,6 +26,8 @@ from data.timeline import Due, TaskState, TodayTask, local_now, relative, start_
 from data.views import today_screen
 from screens.base import OffboardScreen, Session
 from screens.fitted import Column, FittedTable
+from screens.footer import KeyFooter
+from screens.plain import plain, plain_text, shown
 from screens.timeline import MARKS, task_detail
 
 # Today's columns, in display order; the priority says which give way first (highest).
@@ -183,7 +185,7 @@ class TodayScreen(OffboardScreen):
         yield Static("Reading the open cancellations…", id="today-count")
         yield FittedTable(COLUMNS, id="today")
         yield Static("", id="today-detail", classes="row-detail")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = "Today"
@@ -253,11 +255,11 @@ class TodayScreen(OffboardScreen):
             "when": Content.styled(task.relative, style),
             "due": Content.styled(task.due.absolute() if task.due else "—", late),
             "customer": Text.assemble(
-                f"{row.customer_name} ({row.account})",
+                shown(f"{row.customer_name} ({row.account})"),
                 (" · Cancelled, case open", "italic") if row.account in self.cancelled else "",
             ),
-            "task": Content.styled(task.task.title, late),
-            "party": Text(task.task.party_names),
+            "task": plain(task.task.title, late),
+            "party": plain_text(task.task.party_names),
         }
         return f"{row.account}:{task.key}", cells
 
@@ -267,8 +269,8 @@ class TodayScreen(OffboardScreen):
             "state": Content.styled(mark, style),
             "when": Content(row.relative),
             "due": Content(row.due.absolute()),
-            "customer": Text(f"{row.customer_name} ({row.account})"),
-            "task": Content(short_title(row.reminder)),
+            "customer": plain_text(f"{row.customer_name} ({row.account})"),
+            "task": plain(short_title(row.reminder)),
             "party": Text(REMINDER_PARTY.get(row.reminder.kind, "")),
         }
         return f"{row.account}:{row.key}", cells
@@ -340,8 +342,8 @@ def reminder_detail(row: TodayReminder, customer: str) -> Content:
         if reminder.kind == "effective"
         else f"the pause (change request #{reminder.request_id}) ends"
     )
-    head = Content.assemble((f"{customer} — ", "bold"), (reminder.title, "bold"))
+    head = Content.assemble((shown(f"{customer} — "), "bold"), (shown(reminder.title), "bold"))
     state = Content.assemble((mark, style), f" — {row.relative}: {what}")
     party = REMINDER_PARTY.get(reminder.kind, "")
     about = f"on {row.due.absolute()}, {row.time_zone} · {party} · Enter or g opens the customer"
-    return Content("\n").join([head, state, Content(about)])
+    return Content("\n").join([head, state, plain(about)])

@@ -30,7 +30,7 @@ from data.customers import ToolView
 from data.models import CancellationState, DoneBy
 from data.playbook import Milestone
 from data.records import RECORD_KINDS
-from data.rules import Section, SectionKey, describe_red
+from data.rules import Section, SectionKey, SectionState, describe_red
 from data.users import ReasonRow, UserRow
 from data.views import sends_notice, tool_screen
 from screens.base import OffboardScreen, Session
@@ -46,9 +46,11 @@ from screens.milestones import (
     close_case,
     close_dialog,
     close_reason,
+    left_for_close_words,
     removal_refused,
     view_tasks_left,
 )
+from screens.plain import plain, plain_text, shown
 from screens.tool_forms import scenario_form, section_form
 from screens.widgets import PlaybookLine, SectionLine, for_close
 
@@ -56,6 +58,8 @@ PROCESS = Milestone.PROCESS
 # What the tool lets anyone do whatever state the cancellation is in: read, and move to its other
 # screens (the data layer checks what they change).
 READING = frozenset({"refresh", "manage", "billing", "outbox", "timeline"})
+# What only a pending cancellation can do: hidden once it is processed.
+PENDING_ONLY = frozenset({"process", "remove", "scenario", "email"})
 
 
 class SectionItem(ListItem):
@@ -117,7 +121,9 @@ def detail_words(section: Section, *, processed: bool = False) -> Text:
         state = "for Close" if for_close(section) and not processed else "red"
     elif section.holds_back:
         state = "waiting"
-    elif section.milestone is None:
+    elif section.state is SectionState.OPTIONAL or (section.milestone is None and not processed):
+        # Optional: the mood, or a section the playbook only shows. Once processed the tool's
+        # own sections gate nothing any more, but they were done for Process: clear.
         state = "optional"
     else:
         state = "clear"
@@ -127,7 +133,9 @@ def detail_words(section: Section, *, processed: bool = False) -> Text:
         enter = "Enter: the Timeline" if section.key != SectionKey.SIGN_OFFS else "Enter: sign off"
     else:
         enter = "Enter: its form"
-    return Text.assemble((section.name, "bold"), f" ({state}) — {section.summary}  · {enter}")
+    return Text.assemble(
+        (shown(section.name), "bold"), f" ({state}) — {shown(section.summary)}  · {enter}"
+    )
 
 
 class ToolScreen(OffboardScreen):
@@ -147,7 +155,7 @@ class ToolScreen(OffboardScreen):
         "e-mails queued and sent for this customer."
     )
     GUARDED_ACTIONS: ClassVar[frozenset[str]] = frozenset(
-        {"remove", "process", "scenario", "email", "close_case"}
+        {"remove", "process", "scenario", "email", "close_case", "timeline"}
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "refresh", "Refresh", tooltip="Re-read the cancellation and its sections"),
@@ -236,7 +244,7 @@ class ToolScreen(OffboardScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="banner", classes="banner")
-        yield Static(f"Loading the cancellation of {self.account}…", id="tool-customer")
+        yield Static(plain(f"Loading the cancellation of {self.account}…"), id="tool-customer")
         yield Static("", id="tool-scenario")
         yield PlaybookLine(id="tool-playbook")
         yield Static("", id="tool-progress")
@@ -277,20 +285,22 @@ class ToolScreen(OffboardScreen):
         text = banner_text(event.view)
         if cancellation is not None and cancellation.playbook_note:
             text = f"{text}\n{cancellation.playbook_note}" if text else cancellation.playbook_note
-        banner.update(Text(text))
+        banner.update(plain_text(text))
         banner.display = bool(text)
         banner.set_class(self.pending is False and text != "", "-cancelled")
         self.query_one("#tool-customer", Static).update(
             Text.assemble(
-                (customer.name, "bold"),
-                f" · {customer.account} · {customer.status} · owner {customer.owner or 'nobody'}",
+                (shown(customer.name), "bold"),
+                shown(
+                    f" · {customer.account} · {customer.status} · owner {customer.owner or 'nobody'}"
+                ),
             )
         )
         self.query_one("#tool-scenario", Static).update(self._scenario_line(event.view))
         playbook = self.query_one("#tool-playbook", PlaybookLine)
         if cancellation is not None:
             playbook.show(cancellation.playbook_name, cancellation.playbook_digest)
-        playbook.display = cancellation is not None
+        playbook.set_class(cancellation is None, "-none")
         sections = self.query_one("#sections", SectionList)
         items = {item.section.key: item for item in sections.query(SectionItem)}
         processed = not self.pending
@@ -311,9 +321,7 @@ class ToolScreen(OffboardScreen):
                 first = sections.children[sections.index]
                 self.call_after_refresh(sections.scroll_to_widget, first, top=True, animate=False)
         self._move_on(sections, event.view.sections)
-        self.query_one("#tool-progress", Static).update(
-            Text.assemble(("Sections: ", ""), (progress_words(event.view.sections), "bold"))
-        )
+        self.query_one("#tool-progress", Static).update(self._progress(event.view))
         self._show_detail()
         self._show_process_line()
 
@@ -333,6 +341,19 @@ class ToolScreen(OffboardScreen):
         if target:
             sections.index = target[0]
 
+    def _progress(self, view: ToolView) -> Text:
+        """ "Sections: 9 of 13 clear" while pending; once processed, what is left for Close in
+        the tool's words (the sections' count would count only the termination ones)."""
+        cancellation = view.cancellation
+        if cancellation is None or self.pending:
+            return Text.assemble("Sections: ", (progress_words(view.sections), "bold"))
+        if not cancellation.case_open:
+            return Text.assemble(("Processed", "bold"), " — the termination case is closed.")
+        left = left_for_close_words(view)
+        if not left:
+            return Text.assemble(("Processed", "bold"), " — nothing is left for Close: press c.")
+        return Text.assemble(("Processed", "bold"), " — for Close: ", (shown(left), "bold"))
+
     @on(ListView.Highlighted, "#sections")
     def _show_detail(self) -> None:
         item = self.query_one("#sections", SectionList).highlighted_child
@@ -346,10 +367,10 @@ class ToolScreen(OffboardScreen):
     def _scenario_line(view: ToolView) -> Content:
         parts: list[str | tuple[str, str]] = []
         if view.cancellation is not None:
-            parts += ["Scenario: ", (view.cancellation.scenario_label, "bold"), " · "]
+            parts += ["Scenario: ", (shown(view.cancellation.scenario_label), "bold"), " · "]
         if view.billing is not None:
             style = "$text-error bold" if view.billing.past_due else ""
-            parts.append((view.billing.line(), style))
+            parts.append((shown(view.billing.line()), style))
         if view.no_contact:
             parts += [" · ", ("No contact with the admin", "$text-warning bold")]
         return Content.assemble(*parts)
@@ -366,11 +387,11 @@ class ToolScreen(OffboardScreen):
         line = self.query_one("#process-line", Static)
         reason = self.unavailable_reason("process")
         if self.last_outcome and not self.pending:
-            line.update(Text(self.last_outcome))
+            line.update(plain_text(self.last_outcome))
         elif not self.pending and self.view is not None and self.view.cancellation is not None:
-            line.update(Text(after_process_words(self.view)))
+            line.update(plain_text(after_process_words(self.view)))
         elif reason:
-            line.update(Text(fitted(reason, self.size.width - 2)))
+            line.update(plain_text(fitted(reason, self.size.width - 2)))
         else:
             line.update("Every section Process waits for is clear: press p to Process.")
         line.set_class(bool(reason) and self.pending, "-blocked")
@@ -382,17 +403,36 @@ class ToolScreen(OffboardScreen):
     # ------------------------------------------------------------------ availability
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # Process is hidden once done; Close until there is a processed case to close.
-        begun = self.view is not None and self.view.cancellation is not None
-        if (action == "process" and begun and not self.pending) or (
-            action == "close_case" and (not begun or self.pending)
-        ):
+        # Process is hidden once done, and with it what only a pending cancellation can do
+        # (the data layer refuses them); Close until there is a processed case open to close;
+        # the Timeline when the case has none (a tool-only playbook: closed at Process).
+        view = self.view
+        cancellation = view.cancellation if view is not None else None
+        processed = cancellation is not None and not self.pending
+        if action in PENDING_ONLY and processed:
+            return False
+        if action == "close_case" and not (processed and cancellation and cancellation.case_open):
+            return False
+        if action == "timeline" and processed and view is not None and not self._has_timeline():
             return False
         return super().check_action(action, parameters)
+
+    def _has_timeline(self) -> bool:
+        """Whether the cancellation has a termination timeline with tasks to show."""
+        view = self.view
+        return bool(
+            view is not None and view.termination is not None and view.termination.timeline.tasks
+        )
 
     def unavailable_reason(self, action: str) -> str:
         if self.view is None:
             return "The cancellation is still loading."
+        processed = not self.pending and self.view.cancellation is not None
+        if action == "timeline" and processed and not self._has_timeline():
+            return (
+                f"{self.view.customer.name}'s playbook has no termination case: it closed at "
+                "Process, so there is no Timeline."
+            )
         if action in READING:
             return ""
         customer, cancellation = self.view.customer, self.view.cancellation

@@ -113,7 +113,7 @@ def _field_form(
         return ChoiceForm(
             "Manage Ownership",
             "Who owns the customer once it is cancelled (often a telesales user who will "
-            f"call back).{now_owned} Arrows and Enter choose.",
+            f"call back).{now_owned} Type a name to find it, or use the arrows; Enter chooses.",
             choices=[
                 (f"{user.display_name} ({user.login})", user.login)
                 for user in users
@@ -123,7 +123,7 @@ def _field_form(
             save=save_owner,
             toggle="Perform Now: reassign at once, not at Process",
             preselect=False,
-            nothing_chosen="Choose the new owner with the arrows, then press Enter.",
+            nothing_chosen="Choose the new owner (type a name, or the arrows), then press Enter.",
         )
     if key == SectionKey.EXPIRY:
 

@@ -12,6 +12,7 @@ from textual.widgets import Static
 
 from data.playbook import Milestone
 from data.rules import Section, SectionState
+from screens.plain import shown
 
 GLYPH_RED = "✗"
 GLYPH_GREEN = "✓"
@@ -46,16 +47,17 @@ def section_content(section: Section, *, processed: bool = False) -> Content:
         mark = (f"{DOT} {GLYPH_GREEN}", "$success 60%")
     else:
         mark = (f"{DOT} {GLYPH_GREEN}", "$success bold")
-    name = [(section.name.ljust(NAME_WIDTH), "bold")]
+    section_name = shown(section.name)
+    name = [(section_name.ljust(NAME_WIDTH), "bold")]
     if tag:
-        room = max(NAME_WIDTH - len(section.name), len(tag) + 4)
-        name = [(section.name, "bold"), (f" · {tag}".ljust(room), "$text-warning")]
+        room = max(NAME_WIDTH - len(section_name), len(tag) + 4)
+        name = [(section_name, "bold"), (f" · {tag}".ljust(room), "$text-warning")]
     return Content.assemble(
         mark,
         " ",
         *name,
         (
-            section.summary,
+            shown(section.summary),
             "" if section.is_red or section.state is SectionState.NOTE else "$text-muted",
         ),
     )
@@ -94,7 +96,7 @@ class PlaybookLine(Widget):
         self.refresh()
 
     def render(self) -> Content:
-        name, digest = self.playbook
+        name, digest = shown(self.playbook[0]), shown(self.playbook[1])
         if not name and not digest:
             return Content("")
         head, tail = "Playbook: ", f" · {digest[:8]}" if digest else ""

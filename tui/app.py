@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.filter import LineFilter
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.widgets import Static
@@ -27,7 +30,8 @@ from data.database_errors import explain, is_database_error
 from data.db import default_database_path, describe, open_database
 from data.errors import OffboardError
 from data.users import UserRow, list_users
-from screens.base import DataWork, OffboardScreen, Session
+from screens.base import DataWork, OffboardScreen, ScreenActions, Session
+from screens.plain import ControlFilter, plain, shown
 from tui.config import (
     USER_VARIABLE,
     Settings,
@@ -41,12 +45,17 @@ if TYPE_CHECKING:
     from data.mail_transport import SmtpSettings
     from screens.outbox import Courier, MailQueued
 
+# How Help lists ctrl+p (once, whichever binding brings it).
+PALETTE = "Command palette (every action here)"
+
 
 class OffboardApp(App[None]):
     """Customer cancellations, by keyboard."""
 
     CSS_PATH = "app.tcss"
     TITLE = "offboard"
+    # The palette: the screen's own actions first, then the app's commands (screens/base.py).
+    COMMANDS: ClassVar = {ScreenActions}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "q", "quit", "Quit", tooltip="Leave offboard (nothing is lost: every change is saved)"
@@ -80,9 +89,39 @@ class OffboardApp(App[None]):
         # Named by the person (not just their machine's login name): on PostgreSQL a login
         # that differs from the connection's role is then refused (data.audit.acting_login).
         self.login_chosen = login_chosen
+        self.control_filter = ControlFilter()
+
+    # ------------------------------------------------------------------ text is text
+    # What the app draws of stored text is never markup and drives no terminal (screens/plain).
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification is plain text: a message names customers, reasons and notes, so
+        it is never read as markup (``markup`` is ignored), and its control characters are
+        written out."""
+        super().notify(
+            shown(message), title=shown(title), severity=severity, timeout=timeout, markup=False
+        )
+
+    def action_help_quit(self) -> None:
+        # Textual's own hint is markup ("Press [b]q[/b]"); notifications here are plain.
+        self.notify("Press q to quit offboard.", title="Do you want to quit?")
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        return super().format_title(shown(title), shown(sub_title))
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        return [*super().get_line_filters(), self.control_filter]
 
     def compose(self) -> ComposeResult:
-        yield Static(f"Opening {describe(self.session.location)}…", id="startup")
+        yield Static(plain(f"Opening {describe(self.session.location)}…"), id="startup")
 
     def on_mount(self) -> None:
         self.sub_title = self.session.login
@@ -139,7 +178,9 @@ class OffboardApp(App[None]):
             self.show_error(error)
             if event.worker.group == "start":
                 self.query_one("#startup", Static).update(
-                    f"offboard could not start: {self.describe_error(error)}\n\nPress q to quit."
+                    plain(
+                        f"offboard could not start: {self.describe_error(error)}\n\nPress q to quit."
+                    )
                 )
 
     def on_data_work_failed(self, event: DataWork.Failed) -> None:
@@ -182,6 +223,14 @@ class OffboardApp(App[None]):
     def on_offboard_screen_open_tool(self, event: OffboardScreen.OpenTool) -> None:
         from screens.tool import ToolScreen
 
+        # The account's tool is open already (g on its Timeline): back to it, not a second one
+        # on top (which would take an Escape more per screen to leave).
+        opened = [s for s in self.screen_stack if isinstance(s, ToolScreen)]
+        already = next((s for s in opened if s.account == event.account), None)
+        if already is not None:
+            while self.screen is not already:
+                self.pop_screen()
+            return
         self.push_screen(ToolScreen(self.session, event.account))
 
     def on_offboard_screen_open_manage(self, event: OffboardScreen.OpenManage) -> None:
@@ -255,20 +304,22 @@ class OffboardApp(App[None]):
             # A widget's own keys (scrolling, focus) are Textual's; list the ones offboard adds.
             if not binding.show and active.node not in (screen, self):
                 continue
+            description = binding.description
+            if binding.action == "command_palette":
+                description = PALETTE  # Textual's own ctrl+p: listed once, by what it opens
             seen[binding.action] = len(keys)
-            tooltips[binding.description] = active.tooltip or binding.tooltip
+            tooltips[description] = active.tooltip or binding.tooltip
             reason = ""
             if not active.enabled and isinstance(screen, OffboardScreen):
                 reason = screen.unavailable_reason(binding.action)
             state = "available" if active.enabled else f"unavailable: {reason}".strip(": ")
-            keys.append(
-                (binding.key_display or self.get_key_display(binding), binding.description, state)
-            )
+            keys.append((binding.key_display or self.get_key_display(binding), description, state))
         keys.sort(key=lambda entry: bool({"q", "?", "^p"} & set(entry[0].split())))
-        keys.append(("ctrl+p", "Command palette (every action here)", "available"))
+        if "command_palette" not in seen:
+            keys.append(("ctrl+p", PALETTE, "available"))
         title = screen.sub_title or screen.title or "offboard"
         about = getattr(screen, "HELP_TEXT", "")
-        self.push_screen(HelpScreen(str(title), str(about), keys, tooltips))
+        self.push_screen(HelpScreen(shown(title), str(about), keys, tooltips))
 
 
 def create_app(

@@ -135,12 +135,16 @@ async def test_the_ownership_form_chooses_nobody_and_not_the_current_owner(
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is form
-        assert message(pilot) == "Choose the new owner with the arrows, then press Enter."
+        assert (
+            message(pilot) == "Choose the new owner (type a name, or the arrows), then press Enter."
+        )
         form.query_one("#form-message", Static).update("")
         await pilot.press("enter")  # Enter with nothing highlighted chooses nothing either
         await settle(pilot)
         assert app.screen is form
-        assert message(pilot) == "Choose the new owner with the arrows, then press Enter."
+        assert (
+            message(pilot) == "Choose the new owner (type a name, or the arrows), then press Enter."
+        )
         await pilot.press("down", "enter")
         await settle(pilot)
         assert app.screen is tool
@@ -168,7 +172,9 @@ async def test_close_all_asks_for_the_state_and_z_undoes_a_closed_record(
         await pilot.press("enter")
         await settle(pilot)
         assert app.screen is form  # Enter alone picks nothing, and says so
-        assert message(pilot) == "Choose the closed state with the arrows first, then press Enter."
+        assert message(pilot) == (
+            "Choose the closed state first (type to find it, or the arrows), then press Enter."
+        )
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is form

@@ -113,11 +113,13 @@ async def do_the_tasks_gating(pilot: Pilot[None], milestone: Milestone) -> None:
             continue
         assert task.state is not TaskState.DONE, key
         if task.task.completed_by == DoneBy.SIGN_OFFS:
+            await pilot.press("enter")
             for _ in SIGN_OFFS:
-                await pilot.press("enter")
+                # The form stays open on the next one not yet signed, until all are.
                 assert isinstance(app.screen, StepForm)
-                await pilot.press("enter")  # the first one not yet signed
+                await pilot.press("enter")
                 await settle(pilot)
+            assert app.screen is timeline
             assert timeline.view.timeline.tasks[row].state is TaskState.DONE, key
             continue
         await pilot.press("enter")
@@ -373,7 +375,8 @@ async def test_whole_journey_from_live_to_cancelled(make_app: Callable[..., Offb
         assert customer.owner == "Tess Okafor"
         assert tool_view(SMALL_LIVE).cancellation.case_open  # type: ignore[union-attr]
         assert tool.check_action("process", ()) is False  # hidden once done
-        assert tool.check_action("remove", ()) is None  # shown, disabled with its reason
+        # Hidden once processed (x still says why): only what can be done is offered.
+        assert tool.check_action("remove", ()) is False
         assert "a processed cancellation cannot be removed" in tool.unavailable_reason("remove")
 
         # Past the effective date: the rest of the termination case, on the Timeline.
@@ -413,8 +416,8 @@ async def test_whole_journey_from_live_to_cancelled(make_app: Callable[..., Offb
             assert customer.status == CustomerStatus.CANCELLED
             assert customer.customer_type == CustomerType.FORMER_CUSTOMER
             assert "is a Former Customer" in text_of(tool, "#process-line")
-            assert tool.check_action("close_case", ()) is None
-            assert tool.check_action("remove", ()) is None
+            assert tool.check_action("close_case", ()) is False  # closed: nothing to close
+            assert tool.check_action("remove", ()) is False
 
             # Back on the customer view the status reads Cancelled and Begin is unavailable.
             await pilot.press("escape")
@@ -446,7 +449,8 @@ async def test_resume_after_quitting_is_one_key(make_app: Callable[..., Offboard
         assert isinstance(start, CustomerListScreen)
         line = str(start.query_one("#pending-line", Static).render())
         assert "You have 2 pending cancellations, the most urgent first." in line
-        assert "Press o to resume Lighthouse Counseling" in line
+        assert "o resumes it" in line
+        assert line.splitlines()[1].startswith("• Lighthouse Counseling (100020)")
         assert line.index("Lighthouse Counseling (100020)") < line.index("Redwood Legal LLP")
         await pilot.press("o")
         await settle(pilot)
@@ -622,15 +626,16 @@ async def test_a_demo_cancellation_from_begin_to_process_in_at_most_60_keys(
         await clear_retention(keys)
 
         # The scenario's steps, each confirmed in turn: the form opens on the first one not yet
-        # confirmed, and Enter confirms it (the note is optional).
+        # confirmed, Enter confirms it (the note is optional) and the form stays open on the
+        # next one, until none is left.
         for key, steps in (("final_amount", 2), ("admin_notified", 1)):
+            assert highlighted_key(app) == key
+            await keys.press("enter")
             for _ in range(steps):
-                assert highlighted_key(app) == key
-                await keys.press("enter")
                 assert isinstance(app.screen, StepForm)
                 await keys.press("enter")
                 await settled(keys)
-                assert app.screen is tool
+            assert app.screen is tool
             assert key not in red_keys(app)
 
         # The Timeline: the effective date, then the tasks that gate Process.

@@ -190,13 +190,19 @@ async def test_process_with_only_the_process_tasks_done_leaves_the_case_open(
         assert customer.customer_type == CustomerType.CUSTOMER
         assert "The termination case stays open: 9 tasks left" in text_of(tool, "#process-line")
 
-        # Process is gone, Remove disabled with its reason, Close on c in the footer.
-        assert tool.check_action("process", ()) is False
-        assert tool.check_action("remove", ()) is None
+        # Process is gone, and with it Remove, Scenario and E-mail admin (x still says why),
+        # Close on c in the footer.
+        for action in ("process", "remove", "scenario", "email"):
+            assert tool.check_action(action, ()) is False
         assert "a processed cancellation cannot be removed" in tool.unavailable_reason("remove")
         assert tool.check_action("close_case", ()) is True
         shown = {b.binding.key: b.binding.description for b in tool.active_bindings.values()}
         assert shown["c"] == "Close termination case" and "p" not in shown
+        # What is left for Close, in the tool's words (not "0 of 3 clear").
+        assert text_of(tool, "#tool-progress") == (
+            "Processed — for Close: 9 tasks left, next: Legal confirms the termination terms "
+            "and dates; case updated; Sign-offs; Access & data"
+        )
         await pilot.press("x")
         assert app.screen is tool  # nothing to confirm: Remove is disabled
 
@@ -245,7 +251,7 @@ async def test_close_from_the_tool_once_every_task_is_done(
             )
             assert customer_detail(processed).customer_type == CustomerType.FORMER_CUSTOMER
             assert "is a Former Customer" in text_of(tool, "#process-line")
-            assert tool.check_action("close_case", ()) is None
+            assert tool.check_action("close_case", ()) is False  # nothing left to close
             assert "is closed" in tool.unavailable_reason("close_case")
 
 
@@ -453,9 +459,23 @@ async def test_the_tool_only_playbook_begins_and_processes_in_one_sitting(
         assert customer.owner == "Tess Okafor"
         cancellation = tool_view(SMALL).cancellation
         assert cancellation is not None and not cancellation.case_open
-        # Finished: Process hidden, Close and Remove disabled with their reasons.
-        assert tool.check_action("process", ()) is False
-        assert tool.check_action("close_case", ()) is None
+        # Finished: Process, Close, Remove and the Timeline hidden, each with its reason.
+        for action in ("process", "close_case", "remove", "scenario", "email", "timeline"):
+            assert tool.check_action(action, ()) is False
         assert "is closed" in tool.unavailable_reason("close_case")
-        assert tool.check_action("remove", ()) is None
         assert "cannot be removed" in tool.unavailable_reason("remove")
+        assert "no Timeline" in tool.unavailable_reason("timeline")
+        shown = {b.binding.key for b in tool.active_bindings.values() if b.binding.show}
+        assert not shown & {"c", "t", "x", "s", "e", "p"}
+        assert text_of(tool, "#tool-progress") == (
+            "Processed — the termination case is closed."
+        )  # not "Sections: 0 of 0 clear"
+        # Its Timeline (had from the customer view) has nothing to close and never suggests f,
+        # which a closed case refuses.
+        timeline = TimelineScreen(tool.session, SMALL)
+        await app.push_screen(timeline)
+        await settle(pilot)
+        head = text_of(timeline, "#timeline-head")
+        assert "press f" not in head and "case closed" in head
+        assert timeline.check_action("effective", ()) is None
+        assert timeline.check_action("close_case", ()) is False

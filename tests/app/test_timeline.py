@@ -184,11 +184,14 @@ async def test_sign_offs_open_from_the_tool_and_the_final_one_waits(
         assert [key for key, _, done in form.steps if done is not None] == ["finance"]
         await pilot.press("enter")
         await settle(pilot)
-        assert app.screen is tool
-        assert sections_of(app)["sign_offs"].section.summary.startswith("2 of 6 signed")
+        # Signed: the form stays open on the next one not signed (one trip for them all).
+        assert app.screen is form
+        assert set(read_termination(FOUR_DAYS_IN).sign_offs) == {"finance", "customer_operations"}
+        assert {key for key, _, done in form.steps if done is not None} == {
+            "finance",
+            "customer_operations",
+        }
         # The final confirmation before the others: refused in the form, nothing recorded.
-        await open_section(pilot, "sign_offs")
-        form = app.screen
         assert isinstance(form, SignOffForm)
         await pilot.press("end", "enter")
         await settle(pilot)
@@ -196,6 +199,10 @@ async def test_sign_offs_open_from_the_tool_and_the_final_one_waits(
         message = str(form.query_one("#form-message", Static).render())
         assert "final confirmation comes after" in message
         assert set(read_termination(FOUR_DAYS_IN).sign_offs) == {"finance", "customer_operations"}
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is tool
+        assert sections_of(app)["sign_offs"].section.summary.startswith("2 of 6 signed")
 
 
 async def test_today_lists_the_late_tasks_most_urgent_first_and_opens_one(
@@ -337,6 +344,9 @@ async def test_several_sign_offs_at_once_and_z_undoes_the_latest(
         await pilot.press("up", "up", "space")  # untick Marketing (public references)
         form.query_one("#note", Input).value = "Weekly termination call"
         await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form  # two are left: the form stays open on the next
+        await pilot.press("escape")
         await settle(pilot)
         assert app.screen is screen
         signed = read_termination(FOUR_DAYS_IN).sign_offs
