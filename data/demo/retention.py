@@ -108,8 +108,9 @@ def add_retention() -> None:
     attempts.note_no_attempt(
         "riley", COLLECTIONS, "Sent to collections: no retention call is made."
     )
-    # The nearly ready cancellation's cancel request, approved: its Approval section is green,
-    # and Today reminds of its effective date.
+    # The nearly ready cancellation's cancel request, approved: its Approval section holds nothing
+    # back and notes that its effective date (in 5 days) is not the cancellation's (today), and
+    # Today reminds of it.
     nearly = _request(NEARLY_READY, "cancel", 5, notes="Cancel every module at contract end.")
     decisions.approve_request(FIRST, nearly, "Agreed with the account team")
     decisions.approve_request(SECOND, nearly)

@@ -160,8 +160,12 @@ def test_show_json_of_the_nearly_ready_customer(run: Run, demo_db: str) -> None:
     # its save attempt was lost and its cancel request approved: neither holds it back
     assert sections["retention"]["state"] == "clear"
     assert sections["retention"]["summary"].startswith("Save attempt lost (")
-    assert sections["approval"]["state"] == "clear"
-    assert sections["approval"]["summary"].startswith("Cancel request #")
+    # approved, it holds nothing back; its effective date (in 5 days) is not the cancellation's
+    # (today), which the section notes with both dates (a note never blocks)
+    assert sections["approval"]["state"] == "note"
+    assert "Effective dates differ: the request says" in sections["approval"]["summary"]
+    assert "(Cancel request #" in sections["approval"]["summary"]
+    assert "Approval" not in shown["red"] and shown["red"] == ["Sales orders"]
     cancellation = shown["cancellation"]
     assert cancellation["state"] == "pending"
     assert cancellation["begun_by"] == "Alex Morgan"
