@@ -75,9 +75,9 @@ MARKS = {
 # The Timeline's columns, in display order; the priority says which give way first (highest).
 COLUMNS = (
     Column("state", "State", 0, most=10),
-    Column("due", "Due", 3, most=24),
+    Column("due", "Due", 4, most=24),
     Column("when", "When", 2, most=25),
-    Column("gates", "For", 4, most=7),
+    Column("gates", "For", 3, most=7),
     Column("task", "Task", 1, least=24, flex=True),
     Column("done", "Done by", 5, most=16),
     Column("party", "Party", 6, most=30),

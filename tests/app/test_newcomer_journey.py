@@ -421,6 +421,10 @@ async def test_after_a_tick_the_timeline_moves_on_and_keeps_its_for_column(
         table.move_cursor(row=row)
         await pilot.pause()
         shown_before = timeline.query_one("#tasks", FittedTable).shown
+        if size[0] >= 120:
+            # For (Process or Close) gives way only after Due, which the When column and the
+            # detail line already say: at 120 columns it is there, done tasks' times and all.
+            assert "gates" in shown_before
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, TaskForm)
