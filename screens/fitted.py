@@ -42,18 +42,6 @@ def cell_width(cell: object) -> int:
     return len(str(cell))
 
 
-def clipped(cell: object, width: int) -> object:
-    """``cell`` as it shows in a column ``width`` cells wide: whole, or cut with "…" so a cut
-    cell says so (the detail line has it in full)."""
-    if cell_width(cell) <= width:
-        return cell
-    if isinstance(cell, Content):
-        return cell.truncate(width, ellipsis=True)
-    cut = cell.copy() if isinstance(cell, Text) else Text(str(cell))
-    cut.truncate(width, overflow="ellipsis")
-    return cut
-
-
 def fit(
     columns: Sequence[Column], natural: dict[str, int], available: int
 ) -> list[tuple[Column, int]]:
@@ -114,9 +102,7 @@ class FittedTable(DataTable[Any]):
         for key, width in layout:
             self.add_column(self.labels[key], key=key, width=width)
         for row_key, cells in self.rows_in:
-            self.add_row(
-                *(clipped(cells.get(key, ""), width) for key, width in layout), key=row_key
-            )
+            self.add_row(*(cells.get(key, "") for key, _ in layout), key=row_key)
         if cursor is not None and 0 <= cursor < self.row_count:
             self.move_cursor(row=cursor)
 
